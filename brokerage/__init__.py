@@ -1,0 +1,53 @@
+"""Brokerage events: virtual B2B matchmaking with timetables that respect every participant's clock."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from brokerage import config as config_module
+from brokerage.extensions import csrf, db, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Each domain contributes a blueprint named `bp` in its views module.
+BLUEPRINTS = (
+    "brokerage.accounts.views",
+    "brokerage.events.views",
+    "brokerage.marketplace.views",
+    "brokerage.meetings.views",
+    "brokerage.organiser.views",
+    "brokerage.scheduling.views",
+    "brokerage.reports.views",
+)
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True,
+                template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(config_module.from_environment(app.instance_path))
+    if test_config:
+        app.config.from_mapping(test_config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    from brokerage import access, models  # noqa: F401  (models: the whole schema; access: the user loader)
+    from brokerage import templating, cli, errors
+    import importlib
+
+    for module in BLUEPRINTS:
+        app.register_blueprint(importlib.import_module(module).bp)
+    templating.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+
+    @app.get("/")
+    def home():
+        from brokerage.events.views import home_page
+        return home_page()
+
+    return app

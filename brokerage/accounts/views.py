@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from brokerage import mail
+from brokerage.accounts.forms import LoginForm, ResetPasswordForm, ResetRequestForm, SignupForm
+from brokerage.accounts.models import User
+from brokerage.extensions import db
+
+bp = Blueprint("accounts", __name__, url_prefix="/accounts")
+RESET_MAX_AGE = 3600 * 2
+
+
+def _safe_next(target: str | None) -> str:
+    # Only same-site paths, so a crafted link cannot bounce a user elsewhere after login.
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("home")
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def signup():
+    form = SignupForm()
+    if form.validate_on_submit():
+        email = User.normalise_email(form.email.data)
+        if db.session.scalar(db.select(User).filter_by(email=email)):
+            form.email.errors.append("An account with this email exists already. Log in or reset the password.")
+        else:
+            user = User(email=email, name=form.name.data.strip())
+            user.set_password(form.password.data)
+            db.session.add(user)
+            db.session.commit()
+            login_user(user)
+            flash("Welcome! Your account is ready.", "success")
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("accounts/signup.html", form=form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = db.session.scalar(db.select(User).filter_by(email=User.normalise_email(form.email.data)))
+        if user and user.check_password(form.password.data):
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+        form.password.errors.append("Email or password is not right.")
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    flash("You are logged out.", "info")
+    return redirect(url_for("home"))
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def reset_token(user: User) -> str:
+    # The hash's tail binds the token to the current password: once used, the link stops working.
+    return _serializer().dumps({"id": user.id, "pw": user.password_hash[-12:]})
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+def reset_request():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        user = db.session.scalar(db.select(User).filter_by(email=User.normalise_email(form.email.data)))
+        if user:
+            link = current_app.config["BASE_URL"].rstrip("/") + url_for("accounts.reset_password", token=reset_token(user))
+            mail.send_template(user.email, "Reset your password", "mail/password_reset.txt", user=user, link=link)
+        # Same answer either way, so the form does not reveal who has an account.
+        flash("If an account exists for that email, a reset link is on its way. It is valid for 2 hours.", "info")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_request.html", form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    try:
+        data = _serializer().loads(token, max_age=RESET_MAX_AGE)
+        user = db.session.get(User, int(data["id"]))
+        if user is None or user.password_hash[-12:] != data["pw"]:
+            raise BadSignature("stale")
+    except SignatureExpired:
+        flash("That reset link has expired. Ask for a new one.", "error")
+        return redirect(url_for("accounts.reset_request"))
+    except (BadSignature, KeyError, TypeError, ValueError):
+        flash("That reset link is not valid (it may have been used already). Ask for a new one.", "error")
+        return redirect(url_for("accounts.reset_request"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        user.set_password(form.password.data)
+        db.session.commit()
+        login_user(user)
+        flash("Your password is changed.", "success")
+        return redirect(url_for("home"))
+    return render_template("accounts/reset_password.html", form=form)

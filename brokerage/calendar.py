@@ -1,0 +1,75 @@
+"""The one place that builds iCalendar data (RFC 5545 / iTIP RFC 5546) for downloads, feeds and invites."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import icalendar
+
+from brokerage.timeutil import now_utc, zone
+
+PRODID = "-//Brokerage events//Meeting scheduler//EN"
+
+
+@dataclass(frozen=True)
+class CalendarPerson:
+    email: str
+    name: str
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    uid: str
+    sequence: int
+    start: datetime  # aware UTC
+    end: datetime
+    summary: str
+    description: str
+    url: str
+    organizer: CalendarPerson
+    attendees: tuple[CalendarPerson, ...]
+    timezone: str  # the reader's zone: times are written in it, with its VTIMEZONE, so clients show local time
+    cancelled: bool = False
+
+
+def build_calendar(entries: list[CalendarEntry], method: str | None = None, name: str | None = None) -> bytes:
+    """A VCALENDAR; `method` is REQUEST/CANCEL for mailed invites and None for downloads and feeds."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    if method:
+        calendar.add("method", method)
+    if name:
+        calendar.add("x-wr-calname", name)
+    for entry in entries:
+        calendar.add_component(_event(entry, method))
+    # VTIMEZONE blocks for every TZID used, generated from zoneinfo so DST rules are the real ones.
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
+
+
+def _event(entry: CalendarEntry, method: str | None) -> icalendar.Event:
+    event = icalendar.Event()
+    event.add("uid", entry.uid)
+    event.add("sequence", entry.sequence)
+    event.add("dtstamp", now_utc())
+    event.add("dtstart", entry.start.astimezone(zone(entry.timezone)))
+    event.add("dtend", entry.end.astimezone(zone(entry.timezone)))
+    event.add("summary", entry.summary)
+    event.add("description", entry.description)
+    if entry.url:
+        event.add("location", entry.url)
+        event.add("url", entry.url)
+    cancelled = entry.cancelled or method == "CANCEL"
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    organizer = icalendar.vCalAddress(f"mailto:{entry.organizer.email}")
+    organizer.params["cn"] = icalendar.vText(entry.organizer.name)
+    event.add("organizer", organizer)
+    for person in entry.attendees:
+        attendee = icalendar.vCalAddress(f"mailto:{person.email}")
+        attendee.params["cn"] = icalendar.vText(person.name)
+        attendee.params["role"] = icalendar.vText("REQ-PARTICIPANT")
+        attendee.params["partstat"] = icalendar.vText("ACCEPTED")
+        event.add("attendee", attendee)
+    return event

@@ -1,0 +1,6 @@
+"""`flask` commands: the app's own (demo, reminders, organisers) registered in one place."""
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    pass

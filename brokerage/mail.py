@@ -1,0 +1,73 @@
+"""The one way mail leaves the app: SMTP when MAIL_SERVER is set, else .eml files in the outbox folder."""
+from __future__ import annotations
+
+import smtplib
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+
+from flask import current_app
+
+from brokerage.timeutil import now_utc
+
+
+@dataclass
+class Attachment:
+    filename: str
+    content: bytes
+    mime_type: str = "application/octet-stream"
+
+
+@dataclass
+class Mail:
+    to: str
+    subject: str
+    text: str
+    calendar: bytes | None = None  # an iTIP body (METHOD:REQUEST or CANCEL), sent inline and attached
+    calendar_method: str = "REQUEST"
+    attachments: list[Attachment] = field(default_factory=list)
+
+
+def build_message(mail: Mail, sender: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = mail.to
+    message["Subject"] = mail.subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain="brokerage.localhost")
+    message.set_content(mail.text)
+    if mail.calendar is not None:
+        # Outlook and Gmail show accept/decline buttons only for an inline text/calendar part with METHOD.
+        message.add_alternative(mail.calendar, maintype="text", subtype="calendar",
+                                params={"method": mail.calendar_method, "charset": "utf-8"})
+        message.add_attachment(mail.calendar, maintype="application", subtype="ics", filename="invite.ics")
+    for attachment in mail.attachments:
+        maintype, _, subtype = attachment.mime_type.partition("/")
+        message.add_attachment(attachment.content, maintype=maintype, subtype=subtype, filename=attachment.filename)
+    return message
+
+
+def send(mail: Mail) -> EmailMessage:
+    config = current_app.config
+    message = build_message(mail, config["MAIL_SENDER"])
+    if config.get("MAIL_SERVER"):
+        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
+            if config.get("MAIL_USE_TLS"):
+                smtp.starttls()
+            if config.get("MAIL_USERNAME"):
+                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+            smtp.send_message(message)
+    else:
+        outbox = Path(config["MAIL_OUTBOX"])
+        outbox.mkdir(parents=True, exist_ok=True)
+        stamp = now_utc().strftime("%Y%m%dT%H%M%S%f")
+        safe_to = "".join(c if c.isalnum() else "_" for c in mail.to)[:60]
+        (outbox / f"{stamp}-{safe_to}.eml").write_bytes(bytes(message))
+    return message
+
+
+def send_template(to: str, subject: str, template: str, **context) -> EmailMessage:
+    from flask import render_template
+
+    return send(Mail(to=to, subject=subject, text=render_template(template, **context)))

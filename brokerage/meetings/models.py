@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from brokerage.events.models import Participant, Slot
+from brokerage.extensions import db
+from brokerage.timeutil import UTCDateTime, now_utc
+
+REQUEST_STATUSES = ("pending", "accepted", "declined", "cancelled")
+RATINGS = [
+    ("not_held", "Did not take place"),
+    ("insufficient_interest", "Insufficient interest"),
+    ("informative", "Informative, no cooperation planned"),
+    ("cooperation_possible", "Cooperation possible"),
+]
+FOLLOW_UPS = [
+    ("no_contact", "No further contact"),
+    ("negotiation", "Negotiation started"),
+    ("agreement", "Cooperation agreement reached"),
+]
+
+
+class MeetingRequest(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id"))
+    requester_id: Mapped[int] = mapped_column(sa.ForeignKey("participant.id"))
+    recipient_id: Mapped[int] = mapped_column(sa.ForeignKey("participant.id"))
+    message: Mapped[str] = mapped_column(sa.Text, default="")
+    status: Mapped[str] = mapped_column(sa.String(16), default="pending")
+    weight: Mapped[int] = mapped_column(default=1)  # organiser's priority for the solver
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    requester: Mapped[Participant] = relationship(foreign_keys=[requester_id])
+    recipient: Mapped[Participant] = relationship(foreign_keys=[recipient_id])
+    meeting: Mapped[Meeting | None] = relationship(back_populates="request", uselist=False)
+
+    def other(self, participant: Participant) -> Participant:
+        return self.recipient if participant.id == self.requester_id else self.requester
+
+
+class Meeting(db.Model):
+    """An agreed meeting. `slot` is the organisers' working timetable; `published_slot` is what participants see."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id"))
+    request_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting_request.id"), unique=True)
+    slot_id: Mapped[int | None] = mapped_column(sa.ForeignKey("slot.id", ondelete="SET NULL"))
+    locked: Mapped[bool] = mapped_column(default=False)
+    unscheduled_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    cancelled: Mapped[bool] = mapped_column(default=False)
+    published_slot_id: Mapped[int | None] = mapped_column(sa.ForeignKey("slot.id", ondelete="SET NULL"))
+    # Calendar identity: the UID never changes; SEQUENCE rises with every change participants are told of.
+    uid: Mapped[str] = mapped_column(sa.String(80), unique=True, default=lambda: f"{uuid.uuid4()}@brokerage")
+    sequence: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
+
+    request: Mapped[MeetingRequest] = relationship(back_populates="meeting")
+    slot: Mapped[Slot | None] = relationship(foreign_keys=[slot_id])
+    published_slot: Mapped[Slot | None] = relationship(foreign_keys=[published_slot_id])
+    outcomes: Mapped[list[MeetingOutcome]] = relationship(back_populates="meeting", cascade="all, delete-orphan")
+
+    @property
+    def participants(self) -> tuple[Participant, Participant]:
+        return self.request.requester, self.request.recipient
+
+
+class MeetingOutcome(db.Model):
+    """One participant's account of a meeting: the rating after it, the follow-up later."""
+
+    __table_args__ = (sa.UniqueConstraint("meeting_id", "participant_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting.id"))
+    participant_id: Mapped[int] = mapped_column(sa.ForeignKey("participant.id"))
+    rating: Mapped[str] = mapped_column(sa.String(32))
+    follow_up: Mapped[str | None] = mapped_column(sa.String(32))
+    comment: Mapped[str] = mapped_column(sa.Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="outcomes")

@@ -1,0 +1,4 @@
+from flask import Blueprint
+
+bp = Blueprint("meetings", __name__, url_prefix="/events")
+

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from brokerage.extensions import db
+from brokerage.timeutil import UTCDateTime, now_utc
+
+RUN_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
+
+
+class ScheduleRun(db.Model):
+    """One solver run for an event. It writes only its own row until an organiser applies it."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id"))
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    status: Mapped[str] = mapped_column(sa.String(16), default="queued")
+    time_limit: Mapped[float] = mapped_column(default=30.0)
+    cancel_requested: Mapped[bool] = mapped_column(default=False)
+    job_id: Mapped[str] = mapped_column(sa.String(64), default="")
+    progress: Mapped[dict | None] = mapped_column(sa.JSON)
+    instance: Mapped[dict | None] = mapped_column(sa.JSON)
+    solution: Mapped[dict | None] = mapped_column(sa.JSON)
+    error: Mapped[str] = mapped_column(sa.Text, default="")
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,4 @@
+from flask import Blueprint
+
+bp = Blueprint("scheduling", __name__, url_prefix="/organise")
+

@@ -1,0 +1,171 @@
+"""Shared fixtures: an app on a freshly migrated database (SQLite by default, PostgreSQL when DATABASE_URL says so)."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from datetime import date, datetime, timezone
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from brokerage import create_app
+from brokerage.config import sqlalchemy_url
+from brokerage.extensions import db
+
+POSTGRES_URL = sqlalchemy_url(os.environ.get("DATABASE_URL", ""))
+
+
+def _config(url: str, tmp_path) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "MAIL_SERVER": None,
+        "MAIL_OUTBOX": str(tmp_path / "outbox"),
+        "REDIS_URL": None,
+        "SOLVER_TIME_LIMIT": 10.0,
+        "BASE_URL": "http://localhost",
+    }
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory):
+    """Run the real migrations once per session; tests then start from that schema."""
+    if POSTGRES_URL:
+        app = create_app(_config(POSTGRES_URL, tmp_path_factory.mktemp("pg")))
+        with app.app_context():
+            url = app.config["SQLALCHEMY_DATABASE_URI"]
+            with db.engine.begin() as conn:
+                conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            upgrade()
+            db.engine.dispose()
+        return url
+    path = tmp_path_factory.mktemp("template") / "template.sqlite"
+    app = create_app(_config(f"sqlite:///{path}", tmp_path_factory.mktemp("tpl")))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return path
+
+
+@pytest.fixture
+def app(migrated_database, tmp_path):
+    if POSTGRES_URL:
+        app = create_app(_config(migrated_database, tmp_path))
+    else:
+        database = tmp_path / "test.sqlite"
+        shutil.copy(migrated_database, database)
+        app = create_app(_config(f"sqlite:///{database}", tmp_path))
+    yield app
+    with app.app_context():
+        db.session.remove()
+        if POSTGRES_URL:
+            tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+            with db.engine.begin() as conn:
+                conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def outbox(app):
+    """The .eml files the app wrote, parsed, oldest first."""
+    from email import policy
+    from email.parser import BytesParser
+    from pathlib import Path
+
+    folder = Path(app.config["MAIL_OUTBOX"])
+
+    def read():
+        if not folder.exists():
+            return []
+        return [BytesParser(policy=policy.default).parsebytes(p.read_bytes()) for p in sorted(folder.glob("*.eml"))]
+
+    return read
+
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(client, url: str) -> str:
+    html = client.get(url).get_data(as_text=True)
+    match = CSRF_RE.search(html)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1) or match.group(2)
+
+
+class Auth:
+    """Sign up and log in through the real forms, like a person would."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def signup(self, email: str, password: str = "correct horse", name: str = "Test User"):
+        token = csrf_token(self.client, "/accounts/signup")
+        return self.client.post("/accounts/signup", data={
+            "csrf_token": token, "name": name, "email": email, "password": password, "confirm": password})
+
+    def login(self, email: str, password: str = "correct horse"):
+        token = csrf_token(self.client, "/accounts/login")
+        return self.client.post("/accounts/login", data={"csrf_token": token, "email": email, "password": password})
+
+    def logout(self):
+        token = csrf_token(self.client, "/accounts/login")
+        return self.client.post("/accounts/logout", data={"csrf_token": token})
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+def post_form(client, url: str, data: dict, form_url: str | None = None, **kwargs):
+    """POST with the CSRF token taken from the page that shows the form."""
+    return client.post(url, data={"csrf_token": csrf_token(client, form_url or url), **data}, **kwargs)
+
+
+UTC = timezone.utc
+
+
+@pytest.fixture
+def make_event(app):
+    """An event with windows and slots, built directly (the organiser console has its own tests).
+
+    Default: Tue 2027-03-16, the week the US is on summer time and Europe not yet.
+    """
+    from brokerage.accounts.models import User
+    from brokerage.events.models import Event, EventOrganiser, MeetingWindow
+    from brokerage.events.slots import rebuild_slots
+
+    def make(slug="march-2027", organiser_email="organiser@een.example", windows=None, **fields):
+        with app.app_context():
+            organiser = db.session.scalar(db.select(User).filter_by(email=organiser_email))
+            if organiser is None:
+                organiser = User(email=organiser_email, name="Olga Organiser")
+                organiser.set_password("correct horse")
+                db.session.add(organiser)
+                db.session.flush()
+            event = Event(slug=slug, name=fields.pop("name", "EU-Japan-Korea-US tech brokerage"),
+                          timezone=fields.pop("timezone", "Europe/Brussels"),
+                          start_date=fields.pop("start_date", date(2027, 3, 16)),
+                          end_date=fields.pop("end_date", date(2027, 3, 16)),
+                          created_by_id=organiser.id, **fields)
+            db.session.add(event)
+            db.session.add(EventOrganiser(event=event, user_id=organiser.id, role="organiser"))
+            for label, start, end in windows or [
+                ("Asia-Europe", datetime(2027, 3, 16, 7, 0, tzinfo=UTC), datetime(2027, 3, 16, 10, 0, tzinfo=UTC)),
+                ("Europe-Americas", datetime(2027, 3, 16, 14, 0, tzinfo=UTC), datetime(2027, 3, 16, 17, 0, tzinfo=UTC)),
+            ]:
+                event.windows.append(MeetingWindow(label=label, start=start, end=end))
+            db.session.flush()
+            rebuild_slots(event)
+            db.session.commit()
+            return event.id
+
+    return make

@@ -1,0 +1,71 @@
+from datetime import date, datetime, time, timezone
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from brokerage import timeutil
+from brokerage.extensions import db
+
+
+def test_migrations_match_models(app):
+    with app.app_context():
+        with db.engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata)
+    assert diff == [], f"models and migrations differ; run `flask db migrate`: {diff}"
+
+
+def test_utc_column_round_trips_aware_utc(app, make_event):
+    from brokerage.events.models import Slot
+    event_id = make_event()
+    with app.app_context():
+        slot = db.session.scalars(db.select(Slot).filter_by(event_id=event_id).order_by(Slot.start)).first()
+        assert slot.start == datetime(2027, 3, 16, 7, 0, tzinfo=timezone.utc)
+        assert slot.start.tzinfo is not None and slot.start.utcoffset().total_seconds() == 0
+
+
+def test_naive_datetimes_are_refused(app, make_event):
+    from brokerage.events.models import Event
+    event_id = make_event()
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        event.booking_deadline = datetime(2027, 3, 1, 12, 0)
+        with pytest.raises(Exception):
+            db.session.commit()
+        db.session.rollback()
+
+
+def test_local_times_on_week_when_us_changed_clocks_and_europe_not():
+    moment = datetime(2027, 3, 16, 13, 0, tzinfo=timezone.utc)  # US on EDT, Paris still on CET
+    assert timeutil.fmt_time(moment, "Europe/Paris") == "14:00"
+    assert timeutil.fmt_time(moment, "America/New_York") == "09:00"
+    assert timeutil.fmt_time(moment, "Asia/Tokyo") == "22:00"
+    assert timeutil.fmt_time(moment, "Asia/Seoul") == "22:00"
+    assert timeutil.zone_label("America/New_York", moment) == "America/New_York (UTC-04:00)"
+    # Two weeks later Europe has changed too: the gap to New York is back to six hours.
+    later = datetime(2027, 3, 30, 13, 0, tzinfo=timezone.utc)
+    assert timeutil.fmt_time(later, "Europe/Paris") == "15:00"
+    assert timeutil.local_to_utc(date(2027, 3, 16), time(9), "America/New_York") == datetime(2027, 3, 16, 13, 0, tzinfo=timezone.utc)
+
+
+def test_timezone_choices_offer_the_countrys_zones_first():
+    choices = [value for value, _ in timeutil.timezone_choices("JP")]
+    assert choices[0] == "Asia/Tokyo"
+    us = [value for value, _ in timeutil.timezone_choices("US")]
+    assert us[0].startswith("America/") and "Europe/Paris" in us
+    assert len(set(us)) == len(us)
+
+
+def test_slots_follow_windows(app, make_event):
+    from brokerage.events.models import Event
+    event_id = make_event(slot_minutes=20, pause_minutes=10)
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        assert len(event.slots) == 12  # 3 h windows, 30 min steps, two windows
+        assert event.slots[0].end == datetime(2027, 3, 16, 7, 20, tzinfo=timezone.utc)
+
+
+def test_unknown_page_is_a_friendly_404(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert b"Not found" in response.data
