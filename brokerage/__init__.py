@@ -19,6 +19,7 @@ BLUEPRINTS = (
     "brokerage.organiser.views",
     "brokerage.scheduling.views",
     "brokerage.reports.views",
+    "brokerage.outcomes.views",
 )
 
 

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 2a79f2e1a5f4
+Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-11-28 11:15:39.964449
+Create Date: 2026-11-28 11:16:25.237671
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ import brokerage.timeutil
 
 
 # revision identifiers, used by Alembic.
-revision = '2a79f2e1a5f4'
+revision = '0001_initial'
 down_revision = None
 branch_labels = None
 depends_on = None

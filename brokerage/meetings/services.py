@@ -1,0 +1,70 @@
+"""Meeting helpers shared by the participant pages and the scheduling engineer's invites."""
+from __future__ import annotations
+
+from email.utils import parseaddr
+
+from flask import current_app
+
+from brokerage.calendar import CalendarEntry, CalendarPerson
+from brokerage.events.models import Participant, Slot
+from brokerage.meetings.models import Meeting
+from brokerage.timeutil import fmt_datetime, zone_label
+
+
+def video_link(meeting: Meeting) -> str:
+    """The event's room template ({event} slug, {meeting} id), or the requester's own link in 'participant' mode."""
+    event = meeting.request.requester.event
+    if event.video_mode == "participant":
+        requester, recipient = meeting.participants
+        return requester.video_link or recipient.video_link or ""
+    template = event.video_link_template or ""
+    try:
+        return template.format(event=event.slug, meeting=meeting.id)
+    except (KeyError, IndexError, ValueError):
+        # An organiser typed an unknown placeholder: substitute what we know rather than break every invite.
+        return template.replace("{event}", event.slug).replace("{meeting}", str(meeting.id))
+
+
+def partner_of(meeting: Meeting, viewer: Participant) -> Participant:
+    return meeting.request.other(viewer)
+
+
+def organiser_person(event) -> CalendarPerson:
+    """Invites come from the app's sender address, named after the event so recipients know who asks."""
+    name, address = parseaddr(current_app.config["MAIL_SENDER"])
+    return CalendarPerson(email=address or "noreply@brokerage.localhost", name=f"{event.name} organisers")
+
+
+def calendar_entry(meeting: Meeting, viewer: Participant, slot: Slot | None = None) -> CalendarEntry:
+    """One meeting as the viewer's calendar sees it: in their zone, naming the partner and both local times."""
+    slot = slot or meeting.published_slot
+    if slot is None:
+        raise ValueError(f"meeting {meeting.id} has no slot to put in a calendar")
+    event = meeting.request.requester.event
+    partner = partner_of(meeting, viewer)
+    link = video_link(meeting)
+    lines = [
+        f"B2B meeting at {event.name}",
+        f"With: {partner.organisation} ({partner.user.name})",
+        f"Your time: {fmt_datetime(slot.start, viewer.timezone)} {zone_label(viewer.timezone, slot.start)}",
+        f"{partner.organisation}'s time: {fmt_datetime(slot.start, partner.timezone)} "
+        f"{zone_label(partner.timezone, slot.start)}",
+        f"Event time: {fmt_datetime(slot.start, event.timezone)} {zone_label(event.timezone, slot.start)}",
+    ]
+    if link:
+        lines.append(f"Video link: {link}")
+    requester, recipient = meeting.participants
+    return CalendarEntry(
+        uid=meeting.uid,
+        sequence=meeting.sequence,
+        start=slot.start,
+        end=slot.end,
+        summary=f"B2B meeting: {partner.organisation}",
+        description="\n".join(lines),
+        url=link,
+        organizer=organiser_person(event),
+        attendees=tuple(CalendarPerson(email=p.user.email, name=f"{p.user.name} ({p.organisation})")
+                        for p in (requester, recipient)),
+        timezone=viewer.timezone,
+        cancelled=meeting.cancelled,
+    )

@@ -1,0 +1,358 @@
+"""Solver benchmark: the JAIR 2022 originals against their published optima, and generated events.
+
+Each instance is solved by a fresh `python -m solver solve` process, so the peak memory
+reported is that instance's alone; the bench process re-checks every solution with
+`validate` and computes the first-come-first-served baseline.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import os
+import platform
+import shlex
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from . import InputError, greedy, load_instance, validate
+from .generate import MAX_PARTICIPANTS, MIN_PARTICIPANTS, ArgumentError, Parser, generate_event
+from .instance import load_solution
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_JAIR = REPO.parent / "shared" / "benchmarks" / "jair2022"
+SOLVE_CMD = [sys.executable, "-m", "solver", "solve"]  # tests swap in a deliberately broken solver
+GENERATED_SEED = 2027
+TARGET_RATIO = 0.995
+TARGET_MEMORY_MB = 4096
+COLUMNS = ("instance", "status", "weight", "kept", "breaks", "preferred", "bound", "gap",
+           "wall s", "proc s", "peak MB", "greedy", "published", "match")
+
+
+@dataclass
+class Case:
+    name: str
+    path: Path
+    time_limit: float
+    published: int | None = None  # JAIR's proven optimal breaks, d = 2
+    meetings: int = 0
+
+
+@dataclass
+class Result:
+    case: Case
+    status: str = "ERROR"
+    objective: dict[str, int] = field(default_factory=dict)
+    bound: dict[str, int] = field(default_factory=dict)
+    wall_s: float = math.nan
+    proc_s: float = math.nan
+    peak_mb: float = math.nan
+    greedy: int | None = None
+    problems: list[str] = field(default_factory=list)  # invalid solution or failed run
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def weight_ratio(self) -> float:
+        """Achieved weight over the proven upper bound (1 when the weight is proven optimal)."""
+        weight = self.objective.get("weight", 0)
+        top = self.bound.get("weight", weight)
+        return weight / top if top else 1.0
+
+    @property
+    def matched(self) -> bool:
+        return self.status == "OPTIMAL" and self.objective.get("breaks") == self.case.published
+
+    @property
+    def met(self) -> bool:
+        """The issue's target for this kind of instance."""
+        in_time = self.wall_s <= self.case.time_limit + 1.0  # model building may overrun a little
+        if self.case.published is not None:
+            return self.ok and self.matched and in_time
+        return (self.ok and in_time and self.weight_ratio >= TARGET_RATIO
+                and self.peak_mb < TARGET_MEMORY_MB and self.objective.get("weight", -1) >= (self.greedy or 0))
+
+
+# ------------------------------------------------------------------ cases
+
+def jair_cases(directory: Path, time_limit: float) -> list[Case]:
+    optima = directory / "optima.csv"
+    if not optima.is_file():
+        raise InputError(f"{optima}: no such file (give --jair-dir)")
+    cases = []
+    with optima.open(newline="", encoding="utf-8") as fh:
+        for line, row in enumerate(csv.DictReader(fh), 2):
+            try:
+                name, breaks, meetings = row["instance"], int(row["optimal_breaks_d2"]), int(row["meetings"])
+            except (KeyError, TypeError, ValueError):
+                raise InputError(f"{optima}: line {line}: needs instance, meetings and optimal_breaks_d2") from None
+            path = directory / f"{name}.original.dzn"
+            if not path.is_file():
+                raise InputError(f"{path}: listed in optima.csv but missing")
+            cases.append(Case(name, path, time_limit, breaks, meetings))
+    return cases
+
+
+def generated_cases(sizes: list[int], directory: Path, time_limit: float, seed: int) -> list[Case]:
+    cases = []
+    for n in sizes:
+        event = generate_event(n, seed=seed)
+        path = directory / f"gen-{n}.json"
+        path.write_text(json.dumps(event), encoding="utf-8")
+        cases.append(Case(f"gen-{n}", path, time_limit, meetings=len(event["meetings"])))
+    return cases
+
+
+# ------------------------------------------------------------------ running
+
+def run_child(case: Case, workers: int, out: Path) -> tuple[int, float, float, str]:
+    """Solve in a fresh process: (exit code, elapsed s, peak RSS MB, stderr)."""
+    cmd = [*SOLVE_CMD, str(case.path), "-o", str(out), "--time-limit", str(case.time_limit),
+           "--workers", str(workers)]
+    with tempfile.TemporaryFile() as err:
+        began = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=err)
+        # A solver that ignores its time limit must not hang the benchmark.
+        watchdog = threading.Timer(3 * case.time_limit + 120, proc.kill)
+        watchdog.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)  # rusage of exactly this child
+        finally:
+            watchdog.cancel()
+        elapsed = time.perf_counter() - began
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        message = err.read().decode("utf-8", "replace").strip()
+    return proc.returncode, elapsed, usage.ru_maxrss / 1024, message
+
+
+def measure(case: Case, workers: int, scratch: Path) -> Result:
+    result = Result(case)
+    out = scratch / f"{case.name}.solution.json"
+    code, result.proc_s, result.peak_mb, stderr = run_child(case, workers, out)
+    try:
+        instance = load_instance(case.path)
+    except InputError as exc:
+        result.problems.append(str(exc))
+        return result
+    baseline = greedy(instance)
+    result.greedy = baseline.objective.get("weight")
+    if problems := validate(instance, baseline):
+        result.problems.append(f"greedy baseline invalid: {problems[0]}")
+    if code not in (0, 3, 4) or not out.is_file():
+        last = stderr.splitlines()[-1] if stderr else "no output"
+        result.problems.append(f"solver exited {code}: {last}")
+        return result
+    try:
+        solution = load_solution(out)
+    except InputError as exc:
+        result.problems.append(str(exc))
+        return result
+    result.status, result.objective, result.bound = solution.status, solution.objective, solution.bound
+    result.wall_s = solution.wall_s
+    result.problems += validate(instance, solution)
+    if result.problems and result.status != "ERROR":
+        result.status = "INVALID"
+    return result
+
+
+# ------------------------------------------------------------------ reporting
+
+def gap(result: Result) -> float | None:
+    """Relative gap on the first objective level that is not proven optimal."""
+    for level in ("weight", "kept", "breaks", "preferred"):
+        if level in result.bound and level in result.objective:
+            value, bound = result.objective[level], result.bound[level]
+            return abs(bound - value) / max(abs(value), abs(bound), 1)
+    return 0.0 if result.status == "OPTIMAL" else None
+
+
+def cells(r: Result) -> list[str]:
+    o = r.objective
+    bound = ", ".join(f"{k} {'>=' if k == 'breaks' else '<='} {v}" for k, v in r.bound.items())
+    g = gap(r)
+    published = "-" if r.case.published is None else str(r.case.published)
+    match = "-" if r.case.published is None else ("yes" if r.matched else "NO")
+    return [r.case.name, r.status, *(str(o.get(k, "-")) for k in ("weight", "kept", "breaks", "preferred")),
+            bound or "-", "-" if g is None else f"{100 * g:.2f}%", _num(r.wall_s, 2), _num(r.proc_s, 2),
+            _num(r.peak_mb, 0), "-" if r.greedy is None else str(r.greedy), published, match]
+
+
+def _num(value: float, digits: int) -> str:
+    return "-" if math.isnan(value) else f"{value:.{digits}f}"
+
+
+def text_table(results: list[Result]) -> str:
+    rows = [list(COLUMNS), *(cells(r) for r in results)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
+    lines = ["  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
+             for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def markdown_table(results: list[Result]) -> str:
+    rows = [COLUMNS, ["---", "---", *["---:"] * (len(COLUMNS) - 2)], *(cells(r) for r in results)]
+    return "\n".join("| " + " | ".join(row) + " |" for row in rows)
+
+
+def summary(results: list[Result]) -> list[str]:
+    lines = []
+    jair = [r for r in results if r.case.published is not None]
+    if jair:
+        good = sum(r.met for r in jair)
+        slowest = max(jair, key=lambda r: -1 if math.isnan(r.wall_s) else r.wall_s)
+        lines.append(f"JAIR 2022: {good}/{len(jair)} proven optimal with the published breaks within "
+                     f"{jair[0].case.time_limit:g} s; slowest {slowest.case.name} {_num(slowest.wall_s, 2)} s.")
+    for r in results:
+        if r.case.published is None:
+            lines.append(
+                f"{r.case.name} ({r.case.meetings} requests): weight {r.objective.get('weight', '-')} = "
+                f"{100 * r.weight_ratio:.2f}% of the proven bound (target >= {100 * TARGET_RATIO:.1f}%), "
+                f"greedy {r.greedy}, {_num(r.wall_s, 1)} s (limit {r.case.time_limit:g}), "
+                f"{_num(r.peak_mb, 0)} MB: target {'met' if r.met else 'MISSED'}.")
+    return lines
+
+
+def growth(results: list[Result]) -> str:
+    gen = sorted((r for r in results if r.case.published is None and not math.isnan(r.wall_s)),
+                 key=lambda r: r.case.meetings)
+    if len(gen) < 2:
+        return ""
+    steps = ", ".join(f"{r.case.name.removeprefix('gen-')} participants ({r.case.meetings} requests) "
+                      f"{r.wall_s:.1f} s, {r.status}" for r in gen)
+    first, last = gen[0], gen[-1]
+    scale = last.case.meetings / first.case.meetings
+    text = f"Solve time over the generated events: {steps}."
+    if last.wall_s > 0 and first.wall_s > 0:
+        exponent = math.log(last.wall_s / first.wall_s) / math.log(scale)
+        text += (f" A {scale:.1f}x larger event took {last.wall_s / first.wall_s:.1f}x as long, "
+                 f"roughly time ~ size^{exponent:.2f}")
+        capped = [r.case.name for r in gen if r.status != "OPTIMAL"]
+        text += (f"; {', '.join(capped)} stopped at the time limit without proving optimality, so their "
+                 "time is the limit, not the need." if capped else ".")
+    return text
+
+
+def machine() -> list[str]:
+    cpu = next((line.split(":", 1)[1].strip() for line in _read("/proc/cpuinfo").splitlines()
+                if line.startswith("model name")), platform.processor() or "unknown")
+    mem = next((int(line.split()[1]) / 2**20 for line in _read("/proc/meminfo").splitlines()
+                if line.startswith("MemTotal:")), math.nan)
+    import ortools  # only for its version
+    return [f"CPU: {cpu}, {os.cpu_count()} logical cores ({len(os.sched_getaffinity(0))} usable)",
+            f"Memory: {mem:.1f} GiB",
+            f"Python {platform.python_version()}, OR-Tools {ortools.__version__}, {platform.platform()}"]
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError:
+        return ""
+
+
+def markdown(results: list[Result], command: str) -> str:
+    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return "\n".join([
+        "# Solver benchmarks", "",
+        f"Produced on {when} by:", "", "```", command, "```", "",
+        "## Machine", "", *(f"- {line}" for line in machine()), "",
+        "## Results", "", markdown_table(results), "",
+        "Each instance is solved by a fresh `python -m solver solve` process. *wall s* is the solver's own "
+        "time (model building and search); *proc s* the whole process, including Python start-up and "
+        "reading the file; *peak MB* its maximum resident memory. *bound* is the proven bound on any level "
+        "not proven optimal and *gap* the relative gap on the first such level. *greedy* is the total weight "
+        "of the first-come-first-served baseline. JAIR instances use fairness d = 2; *published* is the "
+        "paper's proven optimal total breaks and *match* whether the solver proved the same. Generated events "
+        f"come from `generate_event(n, seed={GENERATED_SEED})` (about five requests per participant).", "",
+        "## Targets", "", *(f"- {line}" for line in summary(results)), "",
+        "## Growth from 300 to 3,000 participants", "", growth(results), "",
+    ])
+
+
+# ------------------------------------------------------------------ command line
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated participant counts, got {text!r}") from None
+    if not sizes:
+        raise argparse.ArgumentTypeError("no sizes given")
+    return sizes
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = Parser(prog="python -m solver bench", description="Benchmark the solver; print one table.")
+    parser.add_argument("--jair-dir", type=Path, default=DEFAULT_JAIR)
+    parser.add_argument("--sizes", type=_sizes, default=[300, 1000, 3000], help="participants, e.g. 300,1000")
+    parser.add_argument("--time-limit", type=_positive, default=60.0, help="seconds per generated event")
+    parser.add_argument("--jair-time-limit", type=_positive, default=10.0, help="seconds per JAIR instance")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--only", choices=("jair", "generated"))
+    parser.add_argument("--markdown", type=Path, help="also write the results and the machine to this file")
+    args = parser.parse_args(argv)
+    if args.workers < 1:
+        parser.error(f"--workers must be at least 1, got {args.workers}")
+    for n in args.sizes:
+        if not MIN_PARTICIPANTS <= n <= MAX_PARTICIPANTS:
+            parser.error(f"--sizes: {n} is outside {MIN_PARTICIPANTS}..{MAX_PARTICIPANTS} participants")
+    if args.markdown and not args.markdown.resolve().parent.is_dir():
+        parser.error(f"--markdown: no directory {args.markdown.parent}")  # say so before a long run
+    return args
+
+
+def run(args: argparse.Namespace, scratch: Path) -> list[Result]:
+    cases = jair_cases(args.jair_dir, args.jair_time_limit) if args.only != "generated" else []
+    if args.only != "jair":
+        cases += generated_cases(args.sizes, scratch, args.time_limit, GENERATED_SEED)
+    results = []
+    for i, case in enumerate(cases, 1):
+        result = measure(case, args.workers, scratch)
+        results.append(result)
+        print(f"[{i}/{len(cases)}] {case.name}: {result.status} {_num(result.wall_s, 2)} s", file=sys.stderr,
+              flush=True)
+        for problem in result.problems:
+            print(f"  INVALID {case.name}: {problem}", file=sys.stderr)
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = parse(argv)
+        with tempfile.TemporaryDirectory(prefix="solver-bench-") as tmp:
+            results = run(args, Path(tmp))
+    except (ArgumentError, InputError) as exc:
+        print(f"solver bench: {exc}", file=sys.stderr)
+        return 2
+    print(text_table(results))
+    print("\n".join(summary(results)))
+    if args.markdown:
+        command = shlex.join(["python", "-m", "solver", "bench", *argv])
+        args.markdown.write_text(markdown(results, command), encoding="utf-8")
+    bad = [r.case.name for r in results if not r.ok]
+    if bad:
+        print(f"solver bench: invalid solutions or failed runs: {', '.join(bad)}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,459 @@
+"""The CP-SAT model of the timetable and the level-by-level search.
+
+One Boolean x[m, s] per meeting and slot the meeting may use (slots outside
+both participants' availability, allowed slots or a locked slot get no
+variable at all).  Breaks are counted through block starts: a participant's
+breaks in a session are the number of maximal runs of busy slots minus one,
+and a run starts wherever busy[p, s] is on and busy[p, s-1] is off.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from typing import Callable
+
+from ortools.sat.python import cp_model
+
+from .greedy import fair, greedy_assignments
+from .instance import LEVELS, Instance, Solution
+from .reasons import explain_infeasible, explain_unscheduled
+from .validate import evaluate
+
+Lit = cp_model.IntVar
+Expr = cp_model.LinearExprT
+
+MAXIMISE = {"weight": True, "kept": True, "breaks": False, "preferred": True}
+# Share of the remaining time each level may use; weight matters most.
+TIME_SHARE = {"weight": 4.0, "kept": 1.0, "breaks": 3.0, "preferred": 1.0}
+
+
+@dataclass
+class TimetableModel:
+    instance: Instance
+    cp: cp_model.CpModel = field(default_factory=cp_model.CpModel)
+    x: dict[tuple[int, int], Lit] = field(default_factory=dict)
+    by_meeting: list[list[tuple[int, Lit]]] = field(default_factory=list)
+    # (participant index, slot index) -> x literals of that participant there
+    at: dict[tuple[int, int], list[Lit]] = field(default_factory=dict)
+    breaks: list[Expr] = field(default_factory=list)
+    # Auxiliary variables with how to compute them from x, to complete hints.
+    derived: list[tuple[Lit, str, tuple]] = field(default_factory=list)
+    levels: dict[str, Expr] = field(default_factory=dict)
+    constant: set[str] = field(default_factory=set)
+
+
+def _sum_lit(tm: TimetableModel, lits: list[Lit], name: str) -> Lit | None:
+    """A literal equal to the sum of at-most-one literals (None when empty)."""
+    if not lits:
+        return None
+    if len(lits) == 1:
+        return lits[0]
+    v = tm.cp.new_bool_var(name)
+    tm.cp.add(v == cp_model.LinearExpr.sum(lits))
+    tm.derived.append((v, "sum", tuple(lits)))
+    return v
+
+
+def add_meeting_vars(tm: TimetableModel) -> None:
+    inst = tm.instance
+    pindex = {p.id: i for i, p in enumerate(inst.participants)}
+    for mi, m in enumerate(inst.meetings):
+        row = []
+        for s in inst.candidates[m.id]:
+            v = tm.cp.new_bool_var(f"x{mi}_{s}")
+            tm.x[mi, s] = v
+            row.append((s, v))
+            for p in m.participants:
+                tm.at.setdefault((pindex[p], s), []).append(v)
+        tm.by_meeting.append(row)
+        lits = [v for _, v in row]
+        if m.must_hold:
+            tm.cp.add_exactly_one(lits)
+        elif len(lits) > 1:
+            tm.cp.add_at_most_one(lits)
+
+
+def add_participant_limits(tm: TimetableModel) -> None:
+    """One meeting per participant per slot, and the participant's cap."""
+    per_person: dict[int, list[Lit]] = {}
+    for (p, _), lits in tm.at.items():
+        if len(lits) > 1:
+            tm.cp.add_at_most_one(lits)
+        per_person.setdefault(p, []).extend(lits)
+    for p, person in enumerate(tm.instance.participants):
+        lits = per_person.get(p, [])
+        if person.max_meetings is not None and len(lits) > person.max_meetings:
+            tm.cp.add(cp_model.LinearExpr.sum(lits) <= person.max_meetings)
+
+
+def add_slot_capacity(tm: TimetableModel) -> None:
+    per_slot: dict[int, list[Lit]] = {}
+    for (_, s), v in tm.x.items():
+        per_slot.setdefault(s, []).append(v)
+    for s, lits in per_slot.items():
+        cap = tm.instance.slots[s].capacity
+        if cap is not None and len(lits) > cap:
+            tm.cp.add(cp_model.LinearExpr.sum(lits) <= cap)
+
+
+def add_precedences(tm: TimetableModel) -> None:
+    """`after`: when both are held, the earlier meeting's slot is smaller."""
+    inst = tm.instance
+    index = {m.id: i for i, m in enumerate(inst.meetings)}
+    position: dict[int, tuple[Expr, Lit | bool]] = {}
+
+    def pos(mi: int) -> tuple[Expr, Lit | bool]:
+        if mi not in position:
+            row = tm.by_meeting[mi]
+            held = True if inst.meetings[mi].must_hold else _sum_lit(
+                tm, [v for _, v in row], f"held{mi}")
+            position[mi] = (sum((s + 1) * v for s, v in row), held)
+        return position[mi]
+
+    for mi, m in enumerate(inst.meetings):
+        for a in m.after:
+            ai = index[a]
+            if not tm.by_meeting[mi] or not tm.by_meeting[ai]:
+                continue
+            (t_m, held_m), (t_a, held_a) = pos(mi), pos(ai)
+            enforce = [h for h in (held_m, held_a) if h is not True]
+            tm.cp.add(t_a + 1 <= t_m).only_enforce_if(enforce)
+
+
+def _sessions(inst: Instance) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for i, s in enumerate(inst.slots):
+        out.setdefault(s.session, []).append(i)
+    return out
+
+
+def _participant_breaks(tm: TimetableModel, p: int, sessions: dict[str, list[int]],
+                        fixed_count: dict[str, bool]) -> Expr | None:
+    """Breaks of one participant: per session, block starts minus 'has meetings'."""
+    terms: list = []
+    for label, slots in sessions.items():
+        if sum(bool(tm.at.get((p, s))) for s in slots) < 2:
+            continue  # one usable slot at most: never a break here
+        busy = [_sum_lit(tm, tm.at.get((p, s), []), f"busy{p}_{s}") for s in slots]
+        starts = []
+        for k, b in enumerate(busy):
+            if b is None:
+                continue
+            prev = busy[k - 1] if k else None
+            if prev is None:
+                starts.append(b)
+                continue
+            st = tm.cp.new_bool_var(f"start{p}_{slots[k]}")
+            tm.cp.add_bool_and([b, ~prev]).only_enforce_if(st)
+            tm.cp.add_bool_or([st, ~b, prev])
+            tm.derived.append((st, "start", (b, prev)))
+            starts.append(st)
+        if fixed_count.get(label):
+            tm.cp.add(sum(starts) >= 1)
+            terms.append(sum(starts) - 1)
+        else:
+            used = tm.cp.new_bool_var(f"used{p}_{label}")
+            lits = [b for b in busy if b is not None]
+            tm.cp.add_max_equality(used, lits)
+            tm.derived.append((used, "max", tuple(lits)))
+            terms.append(sum(starts) - used)
+    return sum(terms) if terms else None
+
+
+def add_breaks(tm: TimetableModel) -> None:
+    inst = tm.instance
+    sessions = _sessions(inst)
+    session_of = [s.session for s in inst.slots]
+    for p, person in enumerate(inst.participants):
+        # A session certainly used by p: one of p's held meetings can only be there.
+        sure = {session_of[inst.candidates[m.id][0]]: True
+                for m in inst.meetings_of[person.id]
+                if m.must_hold and inst.candidates[m.id]
+                and len({session_of[s] for s in inst.candidates[m.id]}) == 1}
+        expr = _participant_breaks(tm, p, sessions, sure)
+        tm.breaks.append(expr if expr is not None else 0)
+
+
+def add_fairness(tm: TimetableModel) -> None:
+    d = tm.instance.max_break_difference
+    if d is None or not tm.breaks:
+        return
+    exprs = [b for b in tm.breaks if not isinstance(b, int)]
+    if len(exprs) < len(tm.breaks):
+        # Someone can never have a break, so the fewest breaks is 0.
+        for b in exprs:
+            tm.cp.add(b <= d)
+        return
+    horizon = len(tm.instance.slots)
+    lo = tm.cp.new_int_var(0, horizon, "fewest_breaks")
+    hi = tm.cp.new_int_var(0, horizon, "most_breaks")
+    for b in exprs:
+        tm.cp.add(lo <= b)
+        tm.cp.add(b <= hi)
+    tm.cp.add(hi - lo <= d)
+
+
+def _preferred_terms(tm: TimetableModel) -> tuple[Expr, bool]:
+    """Preferred (meeting, participant) pairs, and whether fixing the weight
+    level already fixes this level."""
+    inst = tm.instance
+    people = inst.participant_by_id
+    terms, ratios, constant_per_meeting = [], set(), True
+    for mi, m in enumerate(inst.meetings):
+        coefs = []
+        for s, v in tm.by_meeting[mi]:
+            c = sum(people[p].prefers(inst.slots[s].id) for p in m.participants)
+            coefs.append(c)
+            if c:
+                terms.append(c * v)
+        if coefs:
+            constant_per_meeting &= len(set(coefs)) == 1
+            ratios.add(coefs[0] / m.weight)
+    all_held = all(m.must_hold for m in inst.meetings)
+    fixed = constant_per_meeting and (all_held or len(ratios) <= 1)
+    return cp_model.LinearExpr.sum(terms), fixed
+
+
+def add_objectives(tm: TimetableModel) -> None:
+    inst = tm.instance
+    weights = [m.weight for m in inst.meetings]
+    tm.levels["weight"] = cp_model.LinearExpr.weighted_sum(
+        list(tm.x.values()), [weights[mi] for mi, _ in tm.x])
+    if all(m.must_hold for m in inst.meetings):
+        tm.constant.add("weight")
+    slot_of = inst.slot_index
+    kept = [tm.x[mi, slot_of[m.previous_slot]] for mi, m in enumerate(inst.meetings)
+            if m.previous_slot is not None and (mi, slot_of[m.previous_slot]) in tm.x]
+    tm.levels["kept"] = cp_model.LinearExpr.sum(kept)
+    if not kept:
+        tm.constant.add("kept")
+    tm.levels["breaks"] = cp_model.LinearExpr.sum(tm.breaks)
+    if all(isinstance(b, int) for b in tm.breaks):
+        tm.constant.add("breaks")
+    tm.levels["preferred"], fixed = _preferred_terms(tm)
+    if fixed:
+        tm.constant.add("preferred")
+
+
+def build_model(instance: Instance) -> TimetableModel:
+    tm = TimetableModel(instance)
+    add_meeting_vars(tm)
+    add_participant_limits(tm)
+    add_slot_capacity(tm)
+    add_precedences(tm)
+    add_breaks(tm)
+    add_fairness(tm)
+    add_objectives(tm)
+    return tm
+
+
+# ------------------------------------------------------------------ hints
+
+def hint_values(tm: TimetableModel, assignments: dict[str, str]) -> dict[int, int]:
+    """Values of every x and auxiliary variable for the given assignments."""
+    inst = tm.instance
+    values: dict[int, int] = {}
+    for (mi, s), v in tm.x.items():
+        values[v.index] = int(assignments.get(inst.meetings[mi].id) == inst.slots[s].id)
+    for var, kind, args in tm.derived:
+        got = [values[a.index] for a in args]
+        if kind == "sum":
+            values[var.index] = sum(got)
+        elif kind == "max":
+            values[var.index] = max(got)
+        else:  # block start: busy here, not busy just before
+            values[var.index] = int(got[0] and not got[1])
+    return values
+
+
+def set_hint(tm: TimetableModel, values: dict[int, int]) -> None:
+    """Replace the hint (written straight into the proto: fast for big models)."""
+    hint = tm.cp.proto.solution_hint
+    hint.vars.clear()
+    hint.values.clear()
+    hint.vars.extend(list(values.keys()))
+    hint.values.extend(list(values.values()))
+
+
+def assignments_from(tm: TimetableModel, solver: cp_model.CpSolver) -> dict[str, str]:
+    inst = tm.instance
+    out = {}
+    for mi, row in enumerate(tm.by_meeting):
+        for s, v in row:
+            if solver.boolean_value(v):
+                out[inst.meetings[mi].id] = inst.slots[s].id
+                break
+    return out
+
+
+# ------------------------------------------------------------ the search
+
+class _Progress(cp_model.CpSolverSolutionCallback):
+    def __init__(self, level: str, known: dict[str, int], start: float,
+                 on_progress: Callable[[dict], None] | None, stop: threading.Event | None):
+        super().__init__()
+        self.level, self.known, self.start = level, known, start
+        self.on_progress, self.stop = on_progress, stop
+
+    def on_solution_callback(self) -> None:
+        if self.on_progress is not None:
+            self.on_progress({
+                "phase": self.level,
+                "objective": {**self.known, self.level: round(self.objective_value)},
+                "bound": {self.level: round(self.best_objective_bound)},
+                "wall_s": time.perf_counter() - self.start,
+            })
+        if self.stop is not None and self.stop.is_set():
+            self.stop_search()
+
+
+def configure(solver: cp_model.CpSolver, time_limit: float, workers: int) -> None:
+    p = solver.parameters
+    p.max_time_in_seconds = max(0.01, time_limit)
+    p.num_workers = max(1, workers)
+    p.log_search_progress = False
+    p.random_seed = 1
+    p.symmetry_level = 2
+    p.linearization_level = 2 if workers > 1 else 1
+
+
+def _watch(solver: cp_model.CpSolver, stop: threading.Event, done: threading.Event) -> None:
+    while not done.is_set():
+        if stop.wait(0.05):
+            solver.stop_search()
+            return
+
+
+@dataclass
+class PhaseResult:
+    status: str  # OPTIMAL, FEASIBLE, INFEASIBLE, UNKNOWN
+    value: int | None
+    bound: int | None
+    assignments: dict[str, str] | None
+    full: list[int] | None
+
+
+def run_phase(tm: TimetableModel, level: str, time_limit: float, workers: int,
+              progress: _Progress, stop: threading.Event | None) -> PhaseResult:
+    expr = tm.levels[level]
+    if MAXIMISE[level]:
+        tm.cp.maximize(expr)
+    else:
+        tm.cp.minimize(expr)
+    solver = cp_model.CpSolver()
+    configure(solver, time_limit, workers)
+    done = threading.Event()
+    watcher = None
+    if stop is not None:
+        watcher = threading.Thread(target=_watch, args=(solver, stop, done), daemon=True)
+        watcher.start()
+    try:
+        code = solver.solve(tm.cp, progress)
+    finally:
+        done.set()
+        if watcher is not None:
+            watcher.join()
+    status = solver.status_name(code)
+    if status in ("OPTIMAL", "FEASIBLE"):
+        return PhaseResult(status, round(solver.objective_value),
+                           round(solver.best_objective_bound), assignments_from(tm, solver),
+                           list(solver.response_proto.solution))
+    if status == "MODEL_INVALID":
+        raise RuntimeError(f"internal error: invalid CP-SAT model ({solver.response_proto})")
+    return PhaseResult(status, None, None, None, None)
+
+
+def fix_level(tm: TimetableModel, level: str, value: int) -> None:
+    """Keep what an earlier level achieved while optimising the next one."""
+    expr = tm.levels[level]
+    tm.cp.add(expr >= value if MAXIMISE[level] else expr <= value)
+
+
+def phase_budget(levels: list[str], remaining: float) -> float:
+    return remaining * TIME_SHARE[levels[0]] / sum(TIME_SHARE[lv] for lv in levels)
+
+
+def _fair_blocks(instance: Instance, time_limit: float, workers: int) -> bool:
+    """Whether dropping fairness makes the hard constraints satisfiable."""
+    tm = build_model(replace(instance, max_break_difference=None))
+    solver = cp_model.CpSolver()
+    configure(solver, time_limit, workers)
+    return solver.status_name(solver.solve(tm.cp)) in ("OPTIMAL", "FEASIBLE")
+
+
+def _infeasible(instance: Instance, start: float, workers: int = 1) -> Solution:
+    reason = explain_infeasible(instance)
+    if reason is None and instance.max_break_difference is not None \
+            and _fair_blocks(instance, 5.0, workers):
+        reason = (f"no timetable keeps every participant's breaks within "
+                  f"{instance.max_break_difference} of each other's")
+    reason = reason or "the required and locked meetings cannot all be held together"
+    return Solution("INFEASIBLE", {}, {m.id: f"infeasible: {reason}" for m in instance.meetings},
+                    {}, {}, time.perf_counter() - start, instance.name)
+
+
+def solve(instance: Instance, *, time_limit: float = 60.0, workers: int = 2,
+          on_progress: Callable[[dict], None] | None = None,
+          stop: threading.Event | None = None,
+          hint: dict[str, str] | None = None) -> Solution:
+    """Optimise the four levels in their strict order, one CP-SAT run each."""
+    start = time.perf_counter()
+    if explain_infeasible(instance) is not None:
+        return _infeasible(instance, start)
+    baseline = greedy_assignments(instance, compact=True)
+    baseline_ok = fair(instance, baseline) and all(
+        m.id in baseline for m in instance.meetings if m.must_hold)
+    tm = build_model(instance)
+    set_hint(tm, hint_values(tm, hint if hint is not None else baseline))
+    best = baseline if baseline_ok else None
+    known: dict[str, int] = {}
+    bound: dict[str, int] = {}
+    proven = True
+    todo = [lv for lv in LEVELS if lv not in tm.constant]
+    while todo:
+        level = todo[0]
+        remaining = time_limit - (time.perf_counter() - start)
+        if remaining <= 0.05 or (stop is not None and stop.is_set()):
+            proven = False
+            break
+        progress = _Progress(level, known, start, on_progress, stop)
+        result = run_phase(tm, level, phase_budget(todo, remaining), workers, progress, stop)
+        if result.status == "INFEASIBLE" and not known:
+            return _infeasible(instance, start, workers)
+        if result.assignments is None:
+            proven = False
+            break
+        best = result.assignments
+        known[level] = result.value
+        if proven:
+            bound[level] = result.bound
+        proven = proven and result.status == "OPTIMAL"
+        fix_level(tm, level, result.value)
+        set_hint(tm, dict(enumerate(result.full)))
+        if on_progress is not None:
+            on_progress({"phase": f"{level} done", "objective": dict(known),
+                         "bound": dict(bound), "wall_s": time.perf_counter() - start})
+        todo.pop(0)
+    return _finish(instance, tm, best, baseline if baseline_ok else None, proven, bound, start)
+
+
+def _finish(instance: Instance, tm: TimetableModel, best: dict[str, str] | None,
+            baseline: dict[str, str] | None, proven: bool, bound: dict[str, int],
+            start: float) -> Solution:
+    wall = time.perf_counter() - start
+    if best is None:
+        note = "no valid timetable found within the time limit"
+        return Solution("UNKNOWN", {}, {m.id: note for m in instance.meetings}, {}, bound,
+                        wall, instance.name)
+    objective = evaluate(instance, best)
+    if baseline is not None and evaluate(instance, baseline)["weight"] > objective["weight"]:
+        best, objective, proven = baseline, evaluate(instance, baseline), False
+    for level in LEVELS:
+        if level in tm.constant:
+            bound[level] = objective[level]
+    status = "OPTIMAL" if proven else "FEASIBLE"
+    order = instance.meeting_by_id
+    assignments = {m: best[m] for m in order if m in best}
+    return Solution(status, assignments, explain_unscheduled(instance, best), objective,
+                    bound, wall, instance.name)

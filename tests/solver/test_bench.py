@@ -1,0 +1,108 @@
+"""The benchmark command: one table, real solves in child processes, loud on invalid solutions."""
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from solver import bench
+from solver.bench import COLUMNS, Case, Result, gap, main
+
+JAIR = bench.DEFAULT_JAIR
+HEADER = "instance,participants,meetings,slots,tables,optimal_breaks_d2,paper_maxsat_s,paper_chuffed_s,paper_mip_s\n"
+
+# Schedules every meeting in the first slot: a clash for anyone with two meetings.
+BROKEN_SOLVER = """
+import json, re, sys
+args = sys.argv[1:]
+n = int(re.search(r"nMeetings\\s*=\\s*(\\d+)", open(args[0]).read()).group(1))
+json.dump({"format": "brokerage-solution/1", "status": "FEASIBLE",
+           "assignments": [{"meeting": f"m{i}", "slot": "t1"} for i in range(1, n + 1)],
+           "unscheduled": [], "objective": {}, "bound": {}, "wall_s": 0.01},
+          open(args[args.index("-o") + 1], "w"))
+"""
+
+
+@pytest.fixture
+def tic12(tmp_path: Path) -> Path:
+    """A JAIR directory holding only tic-12, the smallest original."""
+    if not (JAIR / "tic-12.original.dzn").is_file():
+        pytest.skip(f"JAIR benchmark not found at {JAIR}")
+    directory = tmp_path / "jair"
+    directory.mkdir()
+    row = next(line for line in (JAIR / "optima.csv").read_text().splitlines() if line.startswith("tic-12,"))
+    (directory / "optima.csv").write_text(HEADER + row + "\n")
+    shutil.copy(JAIR / "tic-12.original.dzn", directory)
+    return directory
+
+
+def rows(out: str) -> dict[str, list[str]]:
+    lines = out.splitlines()
+    return {line.split()[0]: line.split() for line in lines[2:] if line and line.split()[0] in ("tic-12", "gen-50")}
+
+
+def test_bench_prints_one_table_and_writes_markdown(tic12: Path, tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture) -> None:
+    md = tmp_path / "benchmarks.md"
+    argv = ["--jair-dir", str(tic12), "--sizes", "50", "--time-limit", "5", "--markdown", str(md)]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    header = out.splitlines()[0]
+    assert [c for c in COLUMNS if c not in header] == []
+    table = rows(out)
+    tic = table["tic-12"]
+    assert tic[1] == "OPTIMAL" and tic[2] == "125" and tic[4] == "0"  # all 125 required meetings, 0 breaks
+    assert tic[-2:] == ["0", "yes"]  # published optimum, matched
+    assert float(tic[-5]) > 10  # peak MB of a real solver process
+    gen = table["gen-50"]
+    assert gen[1] in ("OPTIMAL", "FEASIBLE") and int(gen[2]) >= int(gen[-3]) > 0  # never below greedy
+    text = md.read_text()
+    assert "python -m solver bench --jair-dir" in text and "OR-Tools 9.15" in text and "| tic-12 | OPTIMAL |" in text
+    assert "JAIR 2022: 1/1 proven optimal" in out
+
+
+def test_invalid_solution_fails_loudly(tic12: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                       capsys: pytest.CaptureFixture) -> None:
+    script = tmp_path / "broken_solver.py"
+    script.write_text(BROKEN_SOLVER)
+    monkeypatch.setattr(bench, "SOLVE_CMD", [sys.executable, str(script)])
+    assert main(["--jair-dir", str(tic12), "--only", "jair"]) == 1
+    captured = capsys.readouterr()
+    assert rows(captured.out)["tic-12"][1] == "INVALID"
+    assert "INVALID tic-12: p1 has 5 meetings in t1" in captured.err
+
+
+def test_crashing_solver_fails(tic12: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                               capsys: pytest.CaptureFixture) -> None:
+    monkeypatch.setattr(bench, "SOLVE_CMD", [sys.executable, "-c", "raise SystemExit('solver: out of cheese')"])
+    assert main(["--jair-dir", str(tic12), "--only", "jair"]) == 1
+    assert "solver exited 1: solver: out of cheese" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["--sizes", "10"], "--sizes: 10 is outside 50..5000"),
+    (["--sizes", "300,lots"], "--sizes"),
+    (["--workers", "0"], "--workers"),
+    (["--time-limit", "-1"], "--time-limit"),
+    (["--only", "jair", "--jair-dir", "/nonexistent"], "/nonexistent/optima.csv: no such file"),
+    (["--markdown", "/nonexistent/dir/b.md"], "--markdown"),
+])
+def test_bad_arguments_one_line_exit_2(argv: list[str], needle: str, capsys: pytest.CaptureFixture) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and needle in err
+
+
+def test_gap_and_target_on_the_open_level() -> None:
+    case = Case("gen-x", Path("x.json"), 60.0)
+    near = Result(case, "FEASIBLE", {"weight": 995, "breaks": 40}, {"weight": 1000}, 59.0, 60.0, 900.0, 990)
+    assert gap(near) == pytest.approx(0.005) and near.met
+    short = Result(case, "FEASIBLE", {"weight": 990, "breaks": 40}, {"weight": 1000}, 59.0, 60.0, 900.0, 980)
+    assert not short.met
+    below_greedy = Result(case, "OPTIMAL", {"weight": 995}, {}, 5.0, 6.0, 900.0, 996)
+    assert gap(below_greedy) == 0 and not below_greedy.met
+    jair = Result(Case("forum-13", Path("f.dzn"), 10.0, published=2), "FEASIBLE", {"weight": 154, "breaks": 3},
+                  {"breaks": 1}, 10.0, 11.0, 80.0, 150)
+    assert gap(jair) == pytest.approx(2 / 3) and not jair.matched
