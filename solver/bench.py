@@ -24,7 +24,7 @@ from pathlib import Path
 
 from . import InputError, greedy, load_instance, validate
 from .generate import MAX_PARTICIPANTS, MIN_PARTICIPANTS, ArgumentError, Parser, generate_event
-from .instance import load_solution
+from .instance import LEVELS, load_solution
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_JAIR = REPO.parent / "shared" / "benchmarks" / "jair2022"
@@ -167,22 +167,27 @@ def measure(case: Case, workers: int, scratch: Path) -> Result:
 
 # ------------------------------------------------------------------ reporting
 
+def open_levels(result: Result) -> dict[str, int]:
+    """Bounds on the levels not proven optimal (a bound equal to the value proves it)."""
+    return {k: result.bound[k] for k in LEVELS if k in result.bound and result.objective.get(k) != result.bound[k]}
+
+
 def gap(result: Result) -> float | None:
     """Relative gap on the first objective level that is not proven optimal."""
-    for level in ("weight", "kept", "breaks", "preferred"):
-        if level in result.bound and level in result.objective:
-            value, bound = result.objective[level], result.bound[level]
+    for level, bound in open_levels(result).items():
+        if level in result.objective:
+            value = result.objective[level]
             return abs(bound - value) / max(abs(value), abs(bound), 1)
     return 0.0 if result.status == "OPTIMAL" else None
 
 
 def cells(r: Result) -> list[str]:
     o = r.objective
-    bound = ", ".join(f"{k} {'>=' if k == 'breaks' else '<='} {v}" for k, v in r.bound.items())
+    bound = ", ".join(f"{k} {'>=' if k == 'breaks' else '<='} {v}" for k, v in open_levels(r).items())
     g = gap(r)
     published = "-" if r.case.published is None else str(r.case.published)
     match = "-" if r.case.published is None else ("yes" if r.matched else "NO")
-    return [r.case.name, r.status, *(str(o.get(k, "-")) for k in ("weight", "kept", "breaks", "preferred")),
+    return [r.case.name, r.status, *(str(o.get(k, "-")) for k in LEVELS),
             bound or "-", "-" if g is None else f"{100 * g:.2f}%", _num(r.wall_s, 2), _num(r.proc_s, 2),
             _num(r.peak_mb, 0), "-" if r.greedy is None else str(r.greedy), published, match]
 
@@ -276,7 +281,7 @@ def markdown(results: list[Result], command: str) -> str:
         "paper's proven optimal total breaks and *match* whether the solver proved the same. Generated events "
         f"come from `generate_event(n, seed={GENERATED_SEED})` (about five requests per participant).", "",
         "## Targets", "", *(f"- {line}" for line in summary(results)), "",
-        "## Growth from 300 to 3,000 participants", "", growth(results), "",
+        *(["## Growth with event size", "", text, ""] if (text := growth(results)) else []),
     ])
 
 
@@ -332,8 +337,10 @@ def run(args: argparse.Namespace, scratch: Path) -> list[Result]:
         results.append(result)
         print(f"[{i}/{len(cases)}] {case.name}: {result.status} {_num(result.wall_s, 2)} s", file=sys.stderr,
               flush=True)
-        for problem in result.problems:
+        for problem in result.problems[:5]:
             print(f"  INVALID {case.name}: {problem}", file=sys.stderr)
+        if len(result.problems) > 5:
+            print(f"  ... and {len(result.problems) - 5} more problems", file=sys.stderr)
     return results
 
 
@@ -346,8 +353,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ArgumentError, InputError) as exc:
         print(f"solver bench: {exc}", file=sys.stderr)
         return 2
-    print(text_table(results))
-    print("\n".join(summary(results)))
+    print(text_table(results), "", *summary(results), sep="\n")
     if args.markdown:
         command = shlex.join(["python", "-m", "solver", "bench", *argv])
         args.markdown.write_text(markdown(results, command), encoding="utf-8")

@@ -40,6 +40,7 @@ class TimetableModel:
     # Auxiliary variables with how to compute them from x, to complete hints.
     derived: list[tuple[Lit, str, tuple]] = field(default_factory=list)
     levels: dict[str, Expr] = field(default_factory=dict)
+    times: dict[str, cp_model.IntVar] = field(default_factory=dict)
     constant: set[str] = field(default_factory=set)
 
 
@@ -128,51 +129,86 @@ def _sessions(inst: Instance) -> dict[str, list[int]]:
     return out
 
 
-def _participant_breaks(tm: TimetableModel, p: int, sessions: dict[str, list[int]],
-                        fixed_count: dict[str, bool]) -> Expr | None:
-    """Breaks of one participant: per session, block starts minus 'has meetings'."""
-    terms: list = []
-    for label, slots in sessions.items():
-        if sum(bool(tm.at.get((p, s))) for s in slots) < 2:
-            continue  # one usable slot at most: never a break here
-        busy = [_sum_lit(tm, tm.at.get((p, s), []), f"busy{p}_{s}") for s in slots]
-        starts = []
-        for k, b in enumerate(busy):
-            if b is None:
-                continue
-            prev = busy[k - 1] if k else None
-            if prev is None:
-                starts.append(b)
-                continue
-            st = tm.cp.new_bool_var(f"start{p}_{slots[k]}")
-            tm.cp.add_bool_and([b, ~prev]).only_enforce_if(st)
-            tm.cp.add_bool_or([st, ~b, prev])
-            tm.derived.append((st, "start", (b, prev)))
-            starts.append(st)
-        if fixed_count.get(label):
-            tm.cp.add(sum(starts) >= 1)
-            terms.append(sum(starts) - 1)
-        else:
-            used = tm.cp.new_bool_var(f"used{p}_{label}")
-            lits = [b for b in busy if b is not None]
-            tm.cp.add_max_equality(used, lits)
-            tm.derived.append((used, "max", tuple(lits)))
-            terms.append(sum(starts) - used)
-    return sum(terms) if terms else None
+def _or_lit(tm: TimetableModel, a: Lit, b: Lit, name: str) -> Lit:
+    v = tm.cp.new_bool_var(name)
+    tm.cp.add_bool_or([~v, a, b])
+    tm.cp.add_implication(a, v)
+    tm.cp.add_implication(b, v)
+    tm.derived.append((v, "max", (a, b)))
+    return v
+
+
+def _session_breaks(tm: TimetableModel, p: int, slots: list[int]) -> list[Lit]:
+    """Literals, one per break of participant p in one session.
+
+    A break ends at slot s when p is busy at s, free at s-1 and has met
+    before: brk = busy[s] & ~busy[s-1] & seen[s-2], seen being 'busy at or
+    before'.  The first block of the day costs nothing, so every literal is
+    a real break and the objective's trivial bound is 0.
+    """
+    busy = [_sum_lit(tm, tm.at.get((p, s), []), f"busy{p}_{s}") for s in slots]
+    out: list[Lit] = []
+    seen: Lit | None = None  # busy at or before slot k-2
+    for k in range(1, len(slots)):
+        here, before = busy[k], busy[k - 1]
+        if k >= 2 and busy[k - 2] is not None:
+            seen = busy[k - 2] if seen is None else _or_lit(tm, seen, busy[k - 2],
+                                                             f"seen{p}_{slots[k - 2]}")
+        if here is None or seen is None:
+            continue
+        brk = tm.cp.new_bool_var(f"break{p}_{slots[k]}")
+        cond = [here, seen] + ([~before] if before is not None else [])
+        tm.cp.add_bool_and(cond).only_enforce_if(brk)
+        tm.cp.add_bool_or([brk] + [~c for c in cond])
+        tm.derived.append((brk, "break", tuple(c for c in (here, seen, before) if c is not None)))
+        out.append(brk)
+    return out
 
 
 def add_breaks(tm: TimetableModel) -> None:
+    """tm.breaks[p]: p's number of breaks (0 when p can never have one)."""
+    sessions = _sessions(tm.instance)
+    for p in range(len(tm.instance.participants)):
+        lits: list[Lit] = []
+        used = []
+        for slots in sessions.values():
+            if sum(bool(tm.at.get((p, s))) for s in slots) >= 3:  # a break needs 3 slots
+                lits += _session_breaks(tm, p, slots)
+                used.append(slots)
+        tm.breaks.append(cp_model.LinearExpr.sum(lits) if lits else 0)
+        if len(used) == 1 and lits:
+            add_span(tm, p, used[0], lits)
+
+
+def add_span(tm: TimetableModel, p: int, slots: list[int], breaks: list[Lit]) -> None:
+    """Implied: a participant whose held meetings all fall in one session spans
+    (last - first + 1) >= meetings + breaks slots; no break means a tight span."""
     inst = tm.instance
-    sessions = _sessions(inst)
-    session_of = [s.session for s in inst.slots]
-    for p, person in enumerate(inst.participants):
-        # A session certainly used by p: one of p's held meetings can only be there.
-        sure = {session_of[inst.candidates[m.id][0]]: True
-                for m in inst.meetings_of[person.id]
-                if m.must_hold and inst.candidates[m.id]
-                and len({session_of[s] for s in inst.candidates[m.id]}) == 1}
-        expr = _participant_breaks(tm, p, sessions, sure)
-        tm.breaks.append(expr if expr is not None else 0)
+    person = inst.participants[p]
+    meetings = inst.meetings_of[person.id]
+    index = {m.id: i for i, m in enumerate(inst.meetings)}
+    inside = set(slots)
+    if not all(m.must_hold and set(inst.candidates[m.id]) <= inside for m in meetings):
+        return
+    pos = {s: k for k, s in enumerate(slots)}
+    times = []
+    for m in meetings:
+        row = tm.by_meeting[index[m.id]]
+        if m.id not in tm.times:
+            t = tm.cp.new_int_var_from_domain(
+                cp_model.Domain.from_values([pos[s] for s, _ in row]), f"t_{m.id}")
+            tm.cp.add(t == cp_model.LinearExpr.weighted_sum([v for _, v in row],
+                                                            [pos[s] for s, _ in row]))
+            tm.times[m.id] = t
+        times.append(tm.times[m.id])
+    n = len(times)
+    first = tm.cp.new_int_var(0, len(slots) - 1, f"first{p}")
+    last = tm.cp.new_int_var(0, len(slots) - 1, f"last{p}")
+    tm.cp.add_min_equality(first, times)
+    tm.cp.add_max_equality(last, times)
+    tm.cp.add_all_different(times)
+    tm.cp.add(last - first + 1 >= n + cp_model.LinearExpr.sum(breaks))
+    tm.cp.add(last - first <= n - 1).only_enforce_if([~b for b in breaks])
 
 
 def add_fairness(tm: TimetableModel) -> None:
@@ -262,8 +298,8 @@ def hint_values(tm: TimetableModel, assignments: dict[str, str]) -> dict[int, in
             values[var.index] = sum(got)
         elif kind == "max":
             values[var.index] = max(got)
-        else:  # block start: busy here, not busy just before
-            values[var.index] = int(got[0] and not got[1])
+        else:  # break: busy here, met before, (if it could be) free just before
+            values[var.index] = int(got[0] and got[1] and not any(got[2:]))
     return values
 
 

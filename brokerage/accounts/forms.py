@@ -2,23 +2,37 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
+from brokerage.events.forms import no_control_characters, strip
+
+
+def email_field():
+    return EmailField("Email", filters=[strip], validators=[
+        DataRequired("Enter your email address."), Email(check_deliverability=False), Length(max=254)])
+
+
+def new_password_fields(label: str):
+    return (PasswordField(label, validators=[DataRequired("Choose a password."),
+                                             Length(min=8, message="Use at least 8 characters."),
+                                             Length(max=200, message="Use at most 200 characters.")]),
+            PasswordField("Repeat password", validators=[DataRequired("Repeat the password."),
+                                                         EqualTo("password", message="The passwords differ.")]))
+
 
 class SignupForm(FlaskForm):
-    name = StringField("Your name", validators=[DataRequired(), Length(max=120)])
-    email = EmailField("Email", validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(min=8, max=200, message="Use at least 8 characters.")])
-    confirm = PasswordField("Repeat password", validators=[DataRequired(), EqualTo("password", message="The passwords differ.")])
+    name = StringField("Your name", filters=[strip],
+                       validators=[DataRequired("Enter your name."), Length(max=120), no_control_characters])
+    email = email_field()
+    password, confirm = new_password_fields("Password")
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+    email = email_field()
+    password = PasswordField("Password", validators=[DataRequired("Enter your password."), Length(max=200)])
 
 
 class ResetRequestForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
+    email = email_field()
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField("New password", validators=[DataRequired(), Length(min=8, max=200, message="Use at least 8 characters.")])
-    confirm = PasswordField("Repeat password", validators=[DataRequired(), EqualTo("password", message="The passwords differ.")])
+    password, confirm = new_password_fields("New password")

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+import re
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
@@ -13,11 +13,13 @@ from brokerage.extensions import db
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 RESET_MAX_AGE = 3600 * 2
+SAFE_PATH = re.compile(r"/(?!/)[^\x00-\x20\\]*")
 
 
 def _safe_next(target: str | None) -> str:
-    # Only same-site paths, so a crafted link cannot bounce a user elsewhere after login.
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    # Only same-site paths, so a crafted link cannot bounce a user elsewhere after login. Browsers read
+    # "/\host" and "/<tab>/host" as "//host", so backslashes, spaces and control characters are refused too.
+    if target and SAFE_PATH.fullmatch(target):
         return target
     return url_for("home")
 

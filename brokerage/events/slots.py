@@ -1,10 +1,19 @@
 """Meeting windows cut into slots. Rebuilding keeps slots (and the availability on them) that still fit."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from brokerage.events.models import Event, MeetingWindow, Slot
+from brokerage.events.models import Availability, Event, MeetingWindow, Slot
 from brokerage.extensions import db
+
+
+@dataclass
+class RebuildResult:
+    slots: int  # how many slots the event has now
+    added: int
+    removed: int
+    meetings_unslotted: int  # meetings whose (working or published) slot disappeared
 
 
 def slot_times(window: MeetingWindow, slot_minutes: int, pause_minutes: int) -> list[tuple[datetime, datetime]]:
@@ -16,18 +25,41 @@ def slot_times(window: MeetingWindow, slot_minutes: int, pause_minutes: int) -> 
     return times
 
 
-def rebuild_slots(event: Event) -> None:
-    existing = {(slot.window_id, slot.start, slot.end): slot for slot in event.slots}
-    wanted: set[tuple] = set()
+def rebuild_slots(event: Event) -> RebuildResult:
+    """Make the event's slots match its windows, slot length and pause.
+
+    A slot is kept when a slot still starts at the same moment (its end follows the new length), so
+    participants' availability and meetings placed there survive a change of slot length. Slots that
+    no longer exist take their availability with them and leave their meetings unscheduled.
+    """
+    from brokerage.meetings.models import Meeting  # meetings depend on events, not the other way round
+
+    wanted: dict[datetime, tuple[MeetingWindow, datetime]] = {}
     for window in event.windows:
-        if window.id is None:
-            db.session.flush()
         for start, end in slot_times(window, event.slot_minutes, event.pause_minutes):
-            key = (window.id, start, end)
-            wanted.add(key)
-            if key not in existing:
-                event.slots.append(Slot(window=window, start=start, end=end))
-    for key, slot in existing.items():
-        if key not in wanted:
-            db.session.delete(slot)
+            wanted[start] = (window, end)
+
+    gone, unslotted = [], 0
+    # No autoflush: a deleted window must not be flushed before its slots are marked for deletion too.
+    with db.session.no_autoflush:
+        for slot in list(event.slots):
+            if slot.start in wanted:
+                slot.window, slot.end = wanted.pop(slot.start)
+            else:
+                gone.append(slot)
+        ids = [slot.id for slot in gone if slot.id is not None]
+        if ids:
+            unslotted = db.session.scalar(db.select(db.func.count(Meeting.id)).where(
+                Meeting.slot_id.in_(ids) | Meeting.published_slot_id.in_(ids)))
+            # Explicit, because SQLite does not enforce the ON DELETE rules of the foreign keys.
+            db.session.execute(db.delete(Availability).where(Availability.slot_id.in_(ids)))
+            for column in (Meeting.slot_id, Meeting.published_slot_id):
+                db.session.execute(db.update(Meeting).where(column.in_(ids)).values({column.key: None}))
+        for slot in gone:
+            event.slots.remove(slot)
+    # Deletes go out before the inserts below, which may reuse a start time (unique per event).
     db.session.flush()
+    for start, (window, end) in sorted(wanted.items()):
+        event.slots.append(Slot(window=window, start=start, end=end))
+    db.session.flush()
+    return RebuildResult(slots=len(event.slots), added=len(wanted), removed=len(gone), meetings_unslotted=unslotted)

@@ -1,4 +1,106 @@
-from flask import Blueprint
+"""The marketplace: approved participants and their cooperation opportunities, searchable and filterable."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask_login import login_required
+
+from brokerage import timeutil
+from brokerage.access import get_event, organiser_role, participant_for
+from brokerage.events.models import OPPORTUNITY_KINDS, ORGANISATION_TYPES, SECTORS, Event, Opportunity, Participant
+from brokerage.extensions import db
+from brokerage.marketplace.forms import SearchForm
+from brokerage.marketplace.working_hours import shared_working_slots
+from brokerage.meetings.models import MeetingRequest
+from brokerage.regions import EUROPE, countries_in
 
 bp = Blueprint("marketplace", __name__, url_prefix="/events")
+PER_PAGE = 20
+MAX_PAGE = 10_000  # a page number beyond any real result list; larger ones would overflow the SQL OFFSET
+LABELS = {"kind": dict(OPPORTUNITY_KINDS), "organisation_type": dict(ORGANISATION_TYPES), "sector": dict(SECTORS)}
 
+
+def may_browse(event: Event) -> Participant | None:
+    """The browsing participant (None for an organiser who is not registered); 403 for everyone else."""
+    participant = participant_for(event)
+    if organiser_role(event):
+        return participant
+    if participant is None:
+        abort(403, "Register for this event to browse its marketplace.")
+    if participant.status == "pending":
+        abort(403, "Your registration is waiting for the organisers' approval. "
+                   "You can browse the marketplace and book meetings once it is approved.")
+    if not participant.is_approved:
+        abort(403, "Your registration for this event was not accepted, so its marketplace is closed to you.")
+    return participant
+
+
+def _contains(column, word: str):
+    # icontains: ILIKE on PostgreSQL, lower() LIKE lower() on SQLite; autoescape keeps % and _ literal.
+    return column.icontains(word, autoescape=True)
+
+
+def filtered(query: sa.Select, form: SearchForm) -> sa.Select:
+    for word in (form.q.data or "").split()[:10]:
+        in_opportunity = (db.select(Opportunity.id)
+                          .where(Opportunity.participant_id == Participant.id,
+                                 sa.or_(_contains(Opportunity.title, word), _contains(Opportunity.description, word),
+                                        _contains(Opportunity.keywords, word)))
+                          .exists())
+        query = query.where(sa.or_(_contains(Participant.organisation, word),
+                                   _contains(Participant.description, word), in_opportunity))
+    if form.country.data:
+        query = query.where(Participant.country == form.country.data)
+    if form.region.data:
+        countries = countries_in(form.region.data)
+        query = query.where(Participant.country.in_(countries) if countries is not None
+                            else Participant.country.not_in(EUROPE | {"US", "JP", "KR"}))
+    if form.organisation_type.data:
+        query = query.where(Participant.organisation_type == form.organisation_type.data)
+    if form.sector.data:
+        # sectors is a comma-separated list: wrap it in commas so "ai" does not match "agrifood,aix".
+        query = query.where((sa.literal(",") + Participant.sectors + sa.literal(",")).contains(f",{form.sector.data},"))
+    if form.kind.data:
+        query = query.where(db.select(Opportunity.id).where(Opportunity.participant_id == Participant.id,
+                                                            Opportunity.kind == form.kind.data).exists())
+    return query
+
+
+@bp.get("/<slug>/marketplace")
+@login_required
+def search(slug: str):
+    event = get_event(slug)
+    viewer = may_browse(event)
+    form = SearchForm(request.args)
+    query = db.select(Participant).filter_by(event_id=event.id, status="approved")
+    valid = form.validate()
+    query = filtered(query, form) if valid else query.where(sa.false())
+    page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+    results = db.paginate(query.order_by(Participant.organisation, Participant.id),
+                          page=page, per_page=PER_PAGE, error_out=False)
+    filters = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template("marketplace/search.html", event=event, viewer=viewer, form=form, results=results,
+                           valid=valid, filters=filters, labels=LABELS)
+
+
+@bp.get("/<slug>/marketplace/<int:participant_id>")
+@login_required
+def profile(slug: str, participant_id: int):
+    event = get_event(slug)
+    viewer = may_browse(event)
+    other = db.first_or_404(db.select(Participant).filter_by(id=participant_id, event_id=event.id, status="approved"))
+    viewer_zone = viewer.timezone if viewer else event.timezone
+    existing = None
+    if viewer and viewer.id != other.id:
+        existing = db.session.scalar(db.select(MeetingRequest).where(
+            MeetingRequest.status.in_(("pending", "accepted")),
+            sa.or_(sa.and_(MeetingRequest.requester_id == viewer.id, MeetingRequest.recipient_id == other.id),
+                   sa.and_(MeetingRequest.requester_id == other.id, MeetingRequest.recipient_id == viewer.id))))
+    can_request = (viewer is not None and viewer.is_approved and viewer.id != other.id and existing is None
+                   and "meetings.new_request" in current_app.view_functions)
+    return render_template(
+        "marketplace/profile.html", event=event, viewer=viewer, other=other, viewer_zone=viewer_zone,
+        now=timeutil.now_utc(), blocks=shared_working_slots(event.slots, viewer_zone, other.timezone),
+        existing=existing, labels=LABELS,
+        requests_url=url_for("meetings.requests", slug=slug) if "meetings.requests" in current_app.view_functions else None,
+        request_url=url_for("meetings.new_request", slug=slug, participant_id=other.id) if can_request else None)

@@ -1,4 +1,390 @@
-from flask import Blueprint
+"""The participant's meeting journey: requests, availability, agenda and calendars."""
+from __future__ import annotations
+
+import smtplib
+from collections import OrderedDict
+from datetime import datetime
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+
+from brokerage import mail
+from brokerage.access import get_event, require_participant
+from brokerage.calendar import build_calendar
+from brokerage.events.models import Availability, Event, Participant, Slot, new_token
+from brokerage.extensions import db
+from brokerage.meetings.forms import AvailabilityForm, MeetingRequestForm, WorkingHoursForm
+from brokerage.meetings.models import Meeting, MeetingRequest
+from brokerage.meetings.services import calendar_entry, video_link
+from brokerage.timeutil import fmt_datetime, now_utc, to_local, zone_label
 
 bp = Blueprint("meetings", __name__, url_prefix="/events")
 
+
+# --- shared helpers -------------------------------------------------------------------------------------------
+
+def event_moment(event: Event) -> datetime:
+    """The moment whose UTC offset we print beside zone names: the event's, since DST may differ from today."""
+    return event.slots[0].start if event.slots else now_utc()
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint, **values)
+
+
+def notify(to: Participant, subject: str, template: str, **context) -> None:
+    """Mail after the change is committed: a mail server hiccup must not lose the user's action."""
+    try:
+        mail.send_template(to.user.email, subject, template, recipient=to, **context)
+    except (smtplib.SMTPException, OSError):
+        current_app.logger.exception("Could not send %r to %s", subject, to.user.email)
+        flash(f"Saved, but we could not e-mail {to.organisation} just now.", "error")
+
+
+def active_meetings_count(participant: Participant) -> int:
+    """Agreed meetings that still stand, on either side."""
+    return db.session.scalar(
+        db.select(db.func.count(MeetingRequest.id)).join(Meeting)
+        .where(MeetingRequest.status == "accepted", Meeting.cancelled.is_(False),
+               db.or_(MeetingRequest.requester_id == participant.id, MeetingRequest.recipient_id == participant.id)))
+
+
+def open_request_between(a: Participant, b: Participant) -> MeetingRequest | None:
+    return db.session.scalar(db.select(MeetingRequest).where(
+        MeetingRequest.status.in_(("pending", "accepted")),
+        db.or_(db.and_(MeetingRequest.requester_id == a.id, MeetingRequest.recipient_id == b.id),
+               db.and_(MeetingRequest.requester_id == b.id, MeetingRequest.recipient_id == a.id))))
+
+
+def booking_closed(event: Event, viewer: Participant) -> str | None:
+    if event.booking_deadline and now_utc() >= event.booking_deadline:
+        return (f"Booking closed on {fmt_datetime(event.booking_deadline, viewer.timezone)} "
+                f"({zone_label(viewer.timezone, event.booking_deadline)}); meetings can no longer be requested or accepted.")
+    return None
+
+
+def meeting_limit_problem(event: Event, viewer: Participant, partner: Participant) -> str | None:
+    """Would one more agreed meeting exceed the organisers' limit for either side?"""
+    if event.max_meetings is None:
+        return None
+    if active_meetings_count(viewer) >= event.max_meetings:
+        return (f"You already have {event.max_meetings} agreed meetings, the most the organisers allow per participant "
+                f"(limit: {event.max_meetings}). Cancel one to make room.")
+    if active_meetings_count(partner) >= event.max_meetings:
+        return (f"{partner.organisation} already has {event.max_meetings} agreed meetings, the most the organisers "
+                f"allow per participant (limit: {event.max_meetings}).")
+    return None
+
+
+def request_problem(event: Event, requester: Participant, recipient: Participant) -> str | None:
+    """Why this request may not be sent, in words for the requester; None when it may."""
+    if recipient.id == requester.id:
+        return "You cannot request a meeting with yourself."
+    if closed := booking_closed(event, requester):
+        return closed
+    if open_request_between(requester, recipient):
+        return (f"You and {recipient.organisation} already have a pending or agreed meeting request; "
+                "see your meeting requests.")
+    if event.max_pending_requests is not None:
+        pending = db.session.scalar(db.select(db.func.count(MeetingRequest.id)).filter_by(
+            requester_id=requester.id, status="pending"))
+        if pending >= event.max_pending_requests:
+            return (f"You already have {pending} requests waiting for an answer; the organisers allow at most "
+                    f"{event.max_pending_requests} pending requests. Wait for answers or withdraw one.")
+    return meeting_limit_problem(event, requester, recipient)
+
+
+def own_request(event: Event, request_id: int) -> tuple[Participant, MeetingRequest]:
+    """The current participant and a request of this event they are part of; 404 for other events, 403 for others'."""
+    participant = require_participant(event)
+    meeting_request = db.get_or_404(MeetingRequest, request_id)
+    if meeting_request.event_id != event.id:
+        abort(404)
+    if participant.id not in (meeting_request.requester_id, meeting_request.recipient_id):
+        abort(403, "This meeting request is between other participants.")
+    return participant, meeting_request
+
+
+def accept(meeting_request: MeetingRequest) -> Meeting:
+    meeting_request.status = "accepted"
+    meeting_request.responded_at = now_utc()
+    meeting = Meeting(event_id=meeting_request.event_id, request=meeting_request)
+    db.session.add(meeting)
+    return meeting
+
+
+# --- requests -------------------------------------------------------------------------------------------------
+
+@bp.get("/<slug>/requests")
+def requests(slug):
+    event = get_event(slug)
+    participant = require_participant(event)
+    mine = db.session.scalars(db.select(MeetingRequest).where(
+        db.or_(MeetingRequest.requester_id == participant.id, MeetingRequest.recipient_id == participant.id))
+        .order_by(MeetingRequest.created_at.desc())).all()
+    incoming = [r for r in mine if r.status == "pending" and r.recipient_id == participant.id]
+    outgoing = [r for r in mine if r.status == "pending" and r.requester_id == participant.id]
+    agreed = [r for r in mine if r.status == "accepted" and r.meeting and not r.meeting.cancelled]
+    closed = [r for r in mine if r not in incoming + outgoing + agreed]
+    return render_template("meetings/requests.html", event=event, participant=participant, incoming=incoming,
+                           outgoing=outgoing, agreed=agreed, closed=closed,
+                           deadline_message=booking_closed(event, participant))
+
+
+@bp.route("/<slug>/requests/new/<int:participant_id>", methods=["GET", "POST"])
+def new_request(slug, participant_id):
+    event = get_event(slug)
+    requester = require_participant(event)
+    recipient = db.get_or_404(Participant, participant_id)
+    if recipient.event_id != event.id or not recipient.is_approved:
+        abort(404, "This participant is not in the event's marketplace.")
+    problem = request_problem(event, requester, recipient)
+    form = MeetingRequestForm()
+    if problem is None and form.validate_on_submit():
+        meeting_request = MeetingRequest(event_id=event.id, requester=requester, recipient=recipient,
+                                         message=form.message.data.strip())
+        db.session.add(meeting_request)
+        automatic = event.request_mode == "automatic"
+        if automatic:
+            accept(meeting_request)
+        db.session.commit()
+        link = absolute_url("meetings.requests", slug=event.slug)
+        notify(recipient, f"{event.name}: meeting {'booked' if automatic else 'request'} from {requester.organisation}",
+               "mail/request_received.txt", event=event, other=requester, meeting_request=meeting_request,
+               automatic=automatic, link=link)
+        flash(f"Meeting with {recipient.organisation} agreed: it is now on your list of agreed meetings." if automatic
+              else f"Your meeting request was sent to {recipient.organisation}.", "success")
+        return redirect(url_for("meetings.requests", slug=event.slug))
+    status = 400 if request.method == "POST" else 200
+    return render_template("meetings/new_request.html", event=event, participant=requester, recipient=recipient,
+                           form=form, problem=problem), status
+
+
+@bp.post("/<slug>/requests/<int:request_id>/accept")
+def accept_request(slug, request_id):
+    event = get_event(slug)
+    participant, meeting_request = own_request(event, request_id)
+    if meeting_request.recipient_id != participant.id:
+        abort(403, "Only the person who received a request can accept it.")
+    if meeting_request.status != "pending":
+        flash(f"This request is already {meeting_request.status}.", "error")
+    elif problem := booking_closed(event, participant) or meeting_limit_problem(
+            event, participant, meeting_request.requester):
+        flash(problem, "error")
+    else:
+        accept(meeting_request)
+        db.session.commit()
+        notify(meeting_request.requester, f"{event.name}: {participant.organisation} accepted your meeting request",
+               "mail/request_accepted.txt", event=event, other=participant, meeting_request=meeting_request,
+               link=absolute_url("meetings.availability", slug=event.slug))
+        flash(f"Meeting with {meeting_request.requester.organisation} agreed. Make sure your availability is marked.",
+              "success")
+    return redirect(url_for("meetings.requests", slug=event.slug))
+
+
+@bp.post("/<slug>/requests/<int:request_id>/decline")
+def decline_request(slug, request_id):
+    event = get_event(slug)
+    participant, meeting_request = own_request(event, request_id)
+    if meeting_request.recipient_id != participant.id:
+        abort(403, "Only the person who received a request can decline it.")
+    if meeting_request.status != "pending":
+        flash(f"This request is already {meeting_request.status}.", "error")
+    else:
+        meeting_request.status = "declined"
+        meeting_request.responded_at = now_utc()
+        db.session.commit()
+        notify(meeting_request.requester, f"{event.name}: {participant.organisation} declined your meeting request",
+               "mail/request_declined.txt", event=event, other=participant, meeting_request=meeting_request,
+               link=absolute_url("marketplace.search", slug=event.slug))
+        flash(f"You declined the request from {meeting_request.requester.organisation}.", "success")
+    return redirect(url_for("meetings.requests", slug=event.slug))
+
+
+@bp.post("/<slug>/requests/<int:request_id>/cancel")
+def cancel_request(slug, request_id):
+    """The requester withdraws a pending request; either side may call off an agreed meeting."""
+    event = get_event(slug)
+    participant, meeting_request = own_request(event, request_id)
+    if meeting_request.status == "pending" and meeting_request.requester_id != participant.id:
+        abort(403, "Only the requester can withdraw a pending request; you can decline it.")
+    if meeting_request.status not in ("pending", "accepted"):
+        flash(f"This request is already {meeting_request.status}.", "error")
+        return redirect(url_for("meetings.requests", slug=event.slug))
+    was_agreed = meeting_request.status == "accepted"
+    meeting_request.status = "cancelled"
+    meeting = meeting_request.meeting
+    if meeting is not None and not meeting.cancelled:
+        meeting.cancelled = True
+        meeting.sequence += 1  # calendars that had it see a newer version: the cancellation
+    db.session.commit()
+    other = meeting_request.other(participant)
+    if was_agreed:
+        notify(other, f"{event.name}: {participant.organisation} cancelled your meeting", "mail/request_cancelled.txt",
+               event=event, other=participant, meeting_request=meeting_request,
+               link=absolute_url("meetings.requests", slug=event.slug))
+    flash(f"Your meeting with {other.organisation} is cancelled." if was_agreed
+          else f"Your request to {other.organisation} was withdrawn.", "success")
+    return redirect(url_for("meetings.requests", slug=event.slug))
+
+
+# --- availability ---------------------------------------------------------------------------------------------
+
+def slot_groups(event: Event, tz: str) -> OrderedDict:
+    """Slots grouped by the day in the viewer's zone, then by meeting window, in time order."""
+    groups: OrderedDict = OrderedDict()
+    for slot in event.slots:
+        key = (to_local(slot.start, tz).date(), slot.window.label)
+        groups.setdefault(key, []).append(slot)
+    return groups
+
+
+def common_slots(meetings_requests: list[MeetingRequest], participant: Participant, mine: set[int]) -> list:
+    rows = []
+    for meeting_request in meetings_requests:
+        partner = meeting_request.other(participant)
+        theirs = {a.slot_id for a in partner.availability}
+        slots = sorted((s for s in participant.event.slots if s.id in mine and s.id in theirs), key=lambda s: s.start)
+        rows.append((meeting_request, partner, slots))
+    return rows
+
+
+@bp.route("/<slug>/availability", methods=["GET", "POST"])
+def availability(slug):
+    event = get_event(slug)
+    participant = require_participant(event, approved=False)
+    if participant.status == "rejected":
+        abort(403, "Your registration for this event was not accepted.")
+    tz = participant.timezone
+    hours_form = WorkingHoursForm()
+    slots_form = AvailabilityForm()
+    slots_form.slot.choices = [(s.id, s.id) for s in event.slots]
+    mine = {a.slot_id for a in participant.availability}
+    status = 200
+    if request.method == "POST":
+        if "use_hours" in request.form:
+            if hours_form.validate():
+                chosen = {s.id for s in event.slots
+                          if hours_form.start.data <= to_local(s.start, tz).time()
+                          and to_local(s.end, tz).time() <= hours_form.end.data
+                          and to_local(s.end, tz).date() == to_local(s.start, tz).date()}
+                save_availability(participant, chosen)
+                flash(f"Marked the {len(chosen)} slots between {hours_form.start.data:%H:%M} and "
+                      f"{hours_form.end.data:%H:%M} in {tz}. Adjust single slots below if needed.", "success")
+                return redirect(url_for("meetings.availability", slug=event.slug))
+        elif slots_form.validate():
+            save_availability(participant, set(slots_form.slot.data))
+            flash(f"Availability saved: {len(slots_form.slot.data)} slots.", "success")
+            return redirect(url_for("meetings.availability", slug=event.slug))
+        else:
+            # Keep the ticks the user made, so nothing typed is lost while the error is shown.
+            valid = {s.id for s in event.slots}
+            mine = {int(v) for v in request.form.getlist("slot") if v.isdigit() and int(v) in valid}
+        status = 400
+    agreed = db.session.scalars(db.select(MeetingRequest).join(Meeting).where(
+        MeetingRequest.status == "accepted", Meeting.cancelled.is_(False),
+        db.or_(MeetingRequest.requester_id == participant.id, MeetingRequest.recipient_id == participant.id))).all()
+    return render_template("meetings/availability.html", event=event, participant=participant, tz=tz,
+                           moment=event_moment(event), groups=slot_groups(event, tz), mine=mine,
+                           hours_form=hours_form, slots_form=slots_form,
+                           common=common_slots(agreed, participant, mine)), status
+
+
+def save_availability(participant: Participant, slot_ids: set[int]) -> None:
+    current = {a.slot_id: a for a in participant.availability}
+    for slot_id, row in current.items():
+        if slot_id not in slot_ids:
+            participant.availability.remove(row)
+    for slot_id in slot_ids - current.keys():
+        participant.availability.append(Availability(participant_id=participant.id, slot_id=slot_id))
+    db.session.commit()
+
+
+# --- agenda and calendars -------------------------------------------------------------------------------------
+
+def published_meetings(participant: Participant) -> list[Meeting]:
+    """What the participant's calendar should hold now: the published timetable, cancelled meetings left out."""
+    if not participant.event.timetable_published or not participant.is_approved:
+        return []
+    meetings = db.session.scalars(db.select(Meeting).join(MeetingRequest).where(
+        Meeting.event_id == participant.event_id, Meeting.cancelled.is_(False),
+        Meeting.published_slot_id.is_not(None), MeetingRequest.status == "accepted",
+        db.or_(MeetingRequest.requester_id == participant.id, MeetingRequest.recipient_id == participant.id))).all()
+    return sorted(meetings, key=lambda m: m.published_slot.start)
+
+
+def calendar_response(body: bytes, filename: str | None) -> Response:
+    response = Response(body, content_type="text/calendar; charset=utf-8")
+    if filename:
+        response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def agenda_calendar(participant: Participant) -> bytes:
+    entries = [calendar_entry(m, participant) for m in published_meetings(participant)]
+    return build_calendar(entries, name=f"{participant.event.name} – {participant.organisation}")
+
+
+def feed_url(participant: Participant) -> str:
+    return absolute_url("meetings.feed", token=participant.feed_token)
+
+
+@bp.get("/<slug>/agenda")
+def agenda(slug):
+    event = get_event(slug)
+    participant = require_participant(event)
+    meetings = published_meetings(participant)
+    unscheduled = []
+    if event.timetable_published:
+        unscheduled = db.session.scalars(db.select(MeetingRequest).join(Meeting).where(
+            MeetingRequest.status == "accepted", Meeting.cancelled.is_(False), Meeting.published_slot_id.is_(None),
+            db.or_(MeetingRequest.requester_id == participant.id,
+                   MeetingRequest.recipient_id == participant.id))).all()
+    url = feed_url(participant)
+    webcal = "webcal://" + url.split("://", 1)[1]
+    return render_template("meetings/agenda.html", event=event, participant=participant, tz=participant.timezone,
+                           moment=event_moment(event), meetings=meetings, unscheduled=unscheduled,
+                           video_link=video_link, feed_url=url, webcal_url=webcal)
+
+
+@bp.get("/<slug>/agenda.ics")
+def agenda_ics(slug):
+    event = get_event(slug)
+    participant = require_participant(event)
+    return calendar_response(agenda_calendar(participant), f"{event.slug}-agenda.ics")
+
+
+@bp.get("/<slug>/meetings/<int:meeting_id>.ics")
+def meeting_ics(slug, meeting_id):
+    event = get_event(slug)
+    participant = require_participant(event)
+    meeting = db.get_or_404(Meeting, meeting_id)
+    if meeting.event_id != event.id:
+        abort(404)
+    if participant not in meeting.participants:
+        abort(403, "This meeting is between other participants.")
+    if meeting not in published_meetings(participant):
+        abort(404, "This meeting is not in the published timetable.")
+    return calendar_response(build_calendar([calendar_entry(meeting, participant)]),
+                             f"{event.slug}-meeting-{meeting.id}.ics")
+
+
+@bp.post("/<slug>/agenda/feed-reset")
+def reset_feed(slug):
+    event = get_event(slug)
+    participant = require_participant(event)
+    participant.feed_token = new_token()
+    db.session.commit()
+    flash("Your calendar feed link was reset. The old link no longer works; subscribe again with the new one.",
+          "success")
+    return redirect(url_for("meetings.agenda", slug=event.slug) + "#feed")
+
+
+def feed(token):
+    """A calendar app's subscription: no login, the secret token is the key; always the current timetable."""
+    participant = db.first_or_404(db.select(Participant).filter_by(feed_token=token))
+    return calendar_response(agenda_calendar(participant), None)
+
+
+# The feed lives outside /events so its URL stays short; registered under the agreed name meetings.feed.
+bp.record_once(lambda state: state.app.add_url_rule("/feed/<token>.ics", "meetings.feed", feed, methods=["GET"]))

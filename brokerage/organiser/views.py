@@ -1,4 +1,449 @@
-from flask import Blueprint
+"""The organiser console: set up an event, its meeting windows and its team, and manage the participants."""
+from __future__ import annotations
+
+import secrets
+from collections import Counter
+from datetime import datetime, timedelta
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from brokerage import mail
+from brokerage.access import get_event, organiser_role, require_organiser
+from brokerage.accounts.models import User
+from brokerage.accounts.views import reset_token
+from brokerage.events.models import PARTICIPANT_STATUSES, Event, EventOrganiser, MeetingWindow, Participant
+from brokerage.events.slots import rebuild_slots
+from brokerage.extensions import db
+from brokerage.organiser import csv_io
+from brokerage.organiser.forms import (ImportConfirmForm, ImportForm, NewEventForm, ParticipantAdminForm, SettingsForm,
+                                       TeamMemberForm, WindowForm, slugify)
+from brokerage.organiser.windows import PRESETS, PRESETS_BY_KEY, event_days, preset_times, window_problem, window_table
+from brokerage.regions import REGIONS
+from brokerage.timeutil import local_to_utc, to_local
 
 bp = Blueprint("organiser", __name__, url_prefix="/organise")
 
+
+@bp.before_request
+@login_required
+def _logged_in():
+    """Every console page needs a login; each view then checks the role for its event."""
+
+
+# (endpoint, label, open to co-organisers) for organiser/_nav.html, which other console pages include too.
+CONSOLE_NAV = (
+    ("organiser.settings", "Settings", False), ("organiser.windows", "Windows", False),
+    ("organiser.team", "Team", False), ("organiser.participants", "Participants", True),
+    ("organiser.import_csv", "Import", True), ("scheduling.runs", "Scheduling", False),
+    ("scheduling.timetable", "Timetable", False), ("reports.impact", "Impact", False),
+)
+
+
+@bp.app_context_processor
+def _console_nav():
+    def organiser_nav_links(role):
+        return [(endpoint, label) for endpoint, label, co_ok in CONSOLE_NAV if role == "organiser" or co_ok]
+    return {"organiser_console_role": organiser_role, "organiser_nav_links": organiser_nav_links}
+
+
+def _set_password_link(user: User) -> str:
+    return current_app.config["BASE_URL"].rstrip("/") + url_for("accounts.reset_password", token=reset_token(user))
+
+
+def _invite_new_user(email: str, name: str) -> User:
+    # Nobody knows this password; the invitation's set-password link replaces it.
+    user = User(email=email, name=name or email.split("@", 1)[0])
+    user.set_password(secrets.token_urlsafe(32))
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def _slots_message(result) -> str:
+    message = f"The event now has {result.slots} meeting slots."
+    if result.meetings_unslotted:
+        message += f" {result.meetings_unslotted} meeting(s) lost their slot and need scheduling again."
+    return message
+
+
+# --- events -----------------------------------------------------------------------------------------
+
+@bp.get("/")
+def index():
+    links = db.session.execute(
+        db.select(Event, EventOrganiser.role).join(EventOrganiser, EventOrganiser.event_id == Event.id)
+        .where(EventOrganiser.user_id == current_user.id).order_by(Event.start_date.desc())).all()
+    return render_template("organiser/index.html", links=links)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new_event():
+    form = NewEventForm()
+    if request.method == "GET":
+        form.timezone.data = "Europe/Brussels"
+    if form.validate_on_submit():
+        slug = form.slug.data
+        if slug and db.session.scalar(db.select(Event.id).filter_by(slug=slug)):
+            form.slug.errors.append("This web address is taken; choose another.")
+        else:
+            if not slug:
+                base = slug = slugify(form.name.data)
+                number = 1
+                while db.session.scalar(db.select(Event.id).filter_by(slug=slug)):
+                    number += 1
+                    slug = f"{base}-{number}"
+            event = Event(slug=slug, name=form.name.data.strip(), timezone=form.timezone.data,
+                          start_date=form.start_date.data, end_date=form.end_date.data, created_by_id=current_user.id)
+            db.session.add(event)
+            db.session.add(EventOrganiser(event=event, user_id=current_user.id, role="organiser",
+                                          organisation=form.organisation.data.strip()))
+            db.session.commit()
+            flash(f"'{event.name}' is created. Next: add the meeting windows, then review the settings.", "success")
+            return redirect(url_for(".windows", slug=event.slug))
+    return render_template("organiser/new_event.html", form=form)
+
+
+@bp.get("/<slug>/")
+def dashboard(slug):
+    event = get_event(slug)
+    if organiser_role(event) == "co_organiser":
+        return redirect(url_for(".participants", slug=slug))  # their part of the console
+    require_organiser(event)
+    from brokerage.meetings.models import Meeting, MeetingRequest
+
+    participants = db.session.scalars(db.select(Participant).filter_by(event_id=event.id)).all()
+    by_status = Counter(p.status for p in participants)
+    by_region = Counter(p.region for p in participants if p.status == "approved")
+    requests = Counter(db.session.scalars(db.select(MeetingRequest.status).filter_by(event_id=event.id)))
+    meetings = db.session.scalars(db.select(Meeting).filter_by(event_id=event.id, cancelled=False)).all()
+    meeting_counts = {
+        "total": len(meetings),
+        "scheduled": sum(1 for m in meetings if m.slot_id),
+        "unscheduled": sum(1 for m in meetings if not m.slot_id),
+        "published": sum(1 for m in meetings if m.published_slot_id),
+        "changed": sum(1 for m in meetings if m.slot_id != m.published_slot_id),
+    }
+    return render_template("organiser/dashboard.html", event=event, statuses=PARTICIPANT_STATUSES, by_status=by_status,
+                           by_region=by_region, regions=REGIONS, requests=requests, meetings=meeting_counts,
+                           slot_count=len(event.slots))
+
+
+def _as_local_input(moment: datetime | None, tz_name: str) -> datetime | None:
+    return to_local(moment, tz_name).replace(tzinfo=None) if moment else None
+
+
+@bp.route("/<slug>/settings", methods=["GET", "POST"])
+def settings(slug):
+    event = get_event(slug)
+    require_organiser(event)
+    form = SettingsForm(obj=event)
+    if request.method == "GET":
+        # Deadlines are edited on the event's clock, as the organiser announces them.
+        form.registration_deadline.data = _as_local_input(event.registration_deadline, event.timezone)
+        form.booking_deadline.data = _as_local_input(event.booking_deadline, event.timezone)
+    if form.validate_on_submit():
+        outside = [w for w in event.windows if not form.start_date.data <= w.start.date() <= form.end_date.data]
+        if outside:
+            form.start_date.errors.append(
+                f"{len(outside)} meeting window(s) lie outside these dates (e.g. '{outside[0].label}' on "
+                f"{outside[0].start:%d %b %Y}); move or delete them first.")
+        else:
+            timing = (event.slot_minutes, event.pause_minutes)
+            for name in ("name", "description", "timezone", "start_date", "end_date", "slot_minutes", "pause_minutes",
+                         "room_capacity", "participant_approval", "request_mode", "max_pending_requests",
+                         "max_meetings", "video_mode", "video_link_template"):
+                setattr(event, name, getattr(form, name).data)
+            event.name = event.name.strip()
+            event.description = (event.description or "").strip()
+            for name in ("registration_deadline", "booking_deadline"):
+                local = getattr(form, name).data
+                setattr(event, name, local_to_utc(local.date(), local.time(), event.timezone) if local else None)
+            message = "Settings saved."
+            if timing != (event.slot_minutes, event.pause_minutes):
+                message += " " + _slots_message(rebuild_slots(event))
+            db.session.commit()
+            flash(message, "success")
+            return redirect(url_for(".settings", slug=slug))
+    return render_template("organiser/settings.html", event=event, form=form)
+
+
+# --- meeting windows ----------------------------------------------------------------------------------
+
+def _window_times(form: WindowForm) -> tuple[datetime, datetime]:
+    start = local_to_utc(form.day.data, form.start.data, "UTC")
+    end = local_to_utc(form.day.data + timedelta(days=1 if form.ends_next_day.data else 0), form.end.data, "UTC")
+    return start, end
+
+
+def _windows_page(event: Event, form: WindowForm, editing: MeetingWindow | None = None):
+    return render_template("organiser/windows.html", event=event, form=form, editing=editing, presets=PRESETS,
+                           tables={w.id: window_table(w) for w in event.windows}, days=event_days(event),
+                           slot_count=len(event.slots))
+
+
+@bp.route("/<slug>/windows", methods=["GET", "POST"])
+def windows(slug):
+    event = get_event(slug)
+    require_organiser(event)
+    form = WindowForm()
+    if request.method == "GET":
+        form.day.data = event.start_date
+    if form.validate_on_submit():
+        start, end = _window_times(form)
+        problem = window_problem(event, start, end)
+        if problem is None:
+            event.windows.append(MeetingWindow(label=form.label.data.strip(), start=start, end=end))
+            message = f"Window '{form.label.data.strip()}' added. " + _slots_message(rebuild_slots(event))
+            db.session.commit()
+            flash(message, "success")
+            return redirect(url_for(".windows", slug=slug))
+        form.start.errors.append(problem)
+    return _windows_page(event, form)
+
+
+def _event_window(event: Event, window_id: int) -> MeetingWindow:
+    return db.first_or_404(db.select(MeetingWindow).filter_by(id=window_id, event_id=event.id))
+
+
+@bp.route("/<slug>/windows/<int:window_id>", methods=["GET", "POST"])
+def edit_window(slug, window_id):
+    event = get_event(slug)
+    require_organiser(event)
+    window = _event_window(event, window_id)
+    form = WindowForm()
+    if request.method == "GET":
+        form.label.data, form.day.data = window.label, window.start.date()
+        form.start.data, form.end.data = window.start.time(), window.end.time()
+        form.ends_next_day.data = window.end.date() > window.start.date()
+    if form.validate_on_submit():
+        start, end = _window_times(form)
+        problem = window_problem(event, start, end, ignore=window)
+        if problem is None:
+            window.label, window.start, window.end = form.label.data.strip(), start, end
+            message = f"Window '{window.label}' saved. " + _slots_message(rebuild_slots(event))
+            db.session.commit()
+            flash(message, "success")
+            return redirect(url_for(".windows", slug=slug))
+        form.start.errors.append(problem)
+    return _windows_page(event, form, editing=window)
+
+
+@bp.post("/<slug>/windows/<int:window_id>/delete")
+def delete_window(slug, window_id):
+    event = get_event(slug)
+    require_organiser(event)
+    window = _event_window(event, window_id)
+    event.windows.remove(window)
+    message = f"Window '{window.label}' deleted. " + _slots_message(rebuild_slots(event))
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for(".windows", slug=slug))
+
+
+@bp.post("/<slug>/windows/presets")
+def window_presets(slug):
+    """Add standard windows on every event day, skipping days where one would clash."""
+    event = get_event(slug)
+    require_organiser(event)
+    key = request.form.get("preset", "")
+    if key != "all" and key not in PRESETS_BY_KEY:
+        abort(400, "Choose one of the standard windows.")
+    chosen = PRESETS if key == "all" else [PRESETS_BY_KEY[key]]
+    added, skipped = 0, []
+    for day in event_days(event):
+        for preset in chosen:
+            start, end = preset_times(preset, day)
+            problem = window_problem(event, start, end)
+            if problem:
+                skipped.append(f"{preset.label} on {day:%d %b}: {problem}")
+                continue
+            event.windows.append(MeetingWindow(label=preset.label, start=start, end=end))
+            db.session.flush()
+            added += 1
+    message = f"{added} window(s) added. " + _slots_message(rebuild_slots(event))
+    db.session.commit()
+    flash(message, "success" if added else "info")
+    for reason in skipped:
+        flash("Skipped " + reason, "info")
+    return redirect(url_for(".windows", slug=slug))
+
+
+# --- team -----------------------------------------------------------------------------------------------
+
+@bp.route("/<slug>/team", methods=["GET", "POST"])
+def team(slug):
+    event = get_event(slug)
+    require_organiser(event)
+    form = TeamMemberForm()
+    if form.validate_on_submit():
+        email = User.normalise_email(form.email.data)
+        user = db.session.scalar(db.select(User).filter_by(email=email))
+        if user and db.session.scalar(db.select(EventOrganiser.id).filter_by(event_id=event.id, user_id=user.id)):
+            form.email.errors.append(f"{email} is in this event's team already.")
+        else:
+            new_account = user is None
+            if new_account:
+                user = _invite_new_user(email, (form.name.data or "").strip())
+            db.session.add(EventOrganiser(event_id=event.id, user_id=user.id, role=form.role.data,
+                                          organisation=form.organisation.data.strip()))
+            db.session.commit()
+            mail.send_template(
+                user.email, f"You are in the organising team of {event.name}", "mail/invitation_organiser.txt",
+                user=user, event=event, role=form.role.data, inviter=current_user,
+                link=_set_password_link(user) if new_account else None,
+                console=current_app.config["BASE_URL"].rstrip("/") + url_for(".dashboard", slug=slug))
+            flash(f"{email} joined the team as {form.role.data.replace('_', '-')}"
+                  + (" and got an invitation to set a password." if new_account else "."), "success")
+            return redirect(url_for(".team", slug=slug))
+    members = db.session.scalars(db.select(EventOrganiser).filter_by(event_id=event.id).order_by(EventOrganiser.id)).all()
+    return render_template("organiser/team.html", event=event, form=form, members=members)
+
+
+@bp.post("/<slug>/team/<int:organiser_id>/remove")
+def remove_organiser(slug, organiser_id):
+    event = get_event(slug)
+    require_organiser(event)
+    member = db.first_or_404(db.select(EventOrganiser).filter_by(id=organiser_id, event_id=event.id))
+    organisers = db.session.scalar(db.select(db.func.count(EventOrganiser.id)).filter_by(event_id=event.id, role="organiser"))
+    if member.role == "organiser" and organisers <= 1:
+        flash("An event needs at least one organiser: add another before removing this one.", "error")
+    else:
+        db.session.delete(member)
+        db.session.commit()
+        flash(f"{member.user.email} is no longer in the team.", "success")
+    return redirect(url_for(".team", slug=slug))
+
+
+# --- participants ---------------------------------------------------------------------------------------
+
+def _support_offices(event: Event) -> list[str]:
+    return sorted({o.organisation for o in event.organisers if o.organisation})
+
+
+@bp.get("/<slug>/participants")
+def participants(slug):
+    event = get_event(slug)
+    role = require_organiser(event, co_organiser_ok=True)
+    status = request.args.get("status", "")
+    status = status if status in PARTICIPANT_STATUSES else ""
+    query = db.select(Participant).filter_by(event_id=event.id).order_by(Participant.created_at, Participant.id)
+    if status:
+        query = query.filter_by(status=status)
+    counts = Counter(db.session.scalars(db.select(Participant.status).filter_by(event_id=event.id)))
+    return render_template("organiser/participants.html", event=event, role=role, status=status, counts=counts,
+                           statuses=PARTICIPANT_STATUSES, participants=db.session.scalars(query).all())
+
+
+def _event_participant(event: Event, participant_id: int) -> Participant:
+    return db.first_or_404(db.select(Participant).filter_by(id=participant_id, event_id=event.id))
+
+
+@bp.route("/<slug>/participants/<int:participant_id>", methods=["GET", "POST"])
+def participant(slug, participant_id):
+    event = get_event(slug)
+    role = require_organiser(event, co_organiser_ok=True)
+    person = _event_participant(event, participant_id)
+    form = ParticipantAdminForm(obj=person)
+    if form.validate_on_submit():
+        person.support_office = (form.support_office.data or "").strip()
+        person.organiser_notes = (form.organiser_notes.data or "").strip()
+        db.session.commit()
+        flash("Support office and notes saved.", "success")
+        return redirect(url_for(".participant", slug=slug, participant_id=person.id))
+    return render_template("organiser/participant.html", event=event, role=role, person=person, form=form,
+                           offices=_support_offices(event))
+
+
+@bp.post("/<slug>/participants/<int:participant_id>/status")
+def set_status(slug, participant_id):
+    event = get_event(slug)
+    require_organiser(event, co_organiser_ok=True)
+    person = _event_participant(event, participant_id)
+    decision = request.form.get("status")
+    if decision not in ("approved", "rejected", "pending"):
+        abort(400, "Choose approve or reject.")
+    if decision != person.status:
+        person.status = decision
+        db.session.commit()
+        if decision != "pending":
+            mail.send_template(person.user.email, f"Your registration for {event.name}", "mail/invitation_decision.txt",
+                               person=person, event=event,
+                               link=current_app.config["BASE_URL"].rstrip("/") + url_for("events.detail", slug=slug))
+    flash(f"{person.organisation} is {decision}.", "success")
+    back = request.form.get("back", "")
+    return redirect(back if back.startswith("/organise/") else url_for(".participants", slug=slug))
+
+
+# --- CSV import and export -----------------------------------------------------------------------------
+
+@bp.route("/<slug>/import", methods=["GET", "POST"])
+def import_csv(slug):
+    event = get_event(slug)
+    require_organiser(event, co_organiser_ok=True)
+    form, confirm, rows, problem = ImportForm(), None, None, None
+    if form.validate_on_submit():
+        upload = request.files.get("csv_file")
+        try:
+            text = csv_io.decode_upload(upload.read(csv_io.MAX_BYTES + 1)) if upload and upload.filename else form.csv_text.data or ""
+            rows = csv_io.parse_participants(text, event)
+        except csv_io.CsvProblem as error:
+            problem, rows = str(error), None
+        else:
+            if not rows:
+                problem = "The CSV has a header line but no participants."
+            confirm = ImportConfirmForm(csv_text=text, formdata=None)
+            form.csv_text.data = text
+    elif form.errors and "csv_text" in form.errors:
+        problem = form.errors["csv_text"][0]
+    return render_template("organiser/import.html", event=event, form=form, confirm=confirm, rows=rows,
+                           problem=problem, columns=csv_io.REQUIRED_COLUMNS + csv_io.OPTIONAL_COLUMNS)
+
+
+@bp.post("/<slug>/import/confirm")
+def import_confirm(slug):
+    event = get_event(slug)
+    require_organiser(event, co_organiser_ok=True)
+    form = ImportConfirmForm()
+    if not form.validate_on_submit():
+        abort(400, "The import form was incomplete; upload the CSV again.")
+    try:
+        rows = csv_io.parse_participants(form.csv_text.data, event)  # checked again: the page may be old
+    except csv_io.CsvProblem as error:
+        abort(400, str(error))
+    invited = registered = 0
+    for row in (r for r in rows if r.ok):
+        v = row.values
+        user = db.session.scalar(db.select(User).filter_by(email=v["email"]))
+        new_account = user is None
+        if new_account:
+            user = _invite_new_user(v["email"], v["name"])
+        person = Participant(event_id=event.id, user_id=user.id, status="approved", organisation=v["organisation"],
+                             country=v["country"], organisation_type=v["organisation_type"], timezone=v["timezone"],
+                             sectors=v["sectors"], website=v["website"], languages=v["languages"],
+                             description=v["description"], support_office=v["support_office"])
+        db.session.add(person)
+        db.session.commit()  # one by one, so a mail is only sent for a registration that exists
+        mail.send_template(
+            user.email, f"You are registered for {event.name}", "mail/invitation_participant.txt",
+            user=user, person=person, event=event, link=_set_password_link(user) if new_account else None,
+            event_link=current_app.config["BASE_URL"].rstrip("/") + url_for("events.detail", slug=slug))
+        registered += 1
+        invited += new_account
+    skipped = sum(1 for r in rows if not r.ok)
+    flash(f"Imported {registered} participant(s), approved; {invited} new account(s) invited to set a password"
+          + (f"; {skipped} row(s) skipped with errors." if skipped else "."), "success" if registered else "info")
+    return redirect(url_for(".participants", slug=slug))
+
+
+@bp.get("/<slug>/export/<what>.csv")
+def export(slug, what):
+    event = get_event(slug)
+    require_organiser(event, co_organiser_ok=(what == "participants"))
+    if what not in csv_io.EXPORTS:
+        abort(404, "There is no such export: choose participants, requests or meetings.")
+    header, rows = csv_io.EXPORTS[what](event)
+    # A byte-order mark so spreadsheet programs read Japanese and Korean names correctly.
+    body = "\ufeff" + csv_io.write_csv(header, rows)
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{event.slug}-{what}.csv"'})

@@ -1,4 +1,70 @@
-from flask import Blueprint
+"""Participants rate their meetings after they happen and report the follow-up later."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import login_required
+
+from brokerage.access import get_event, require_participant
+from brokerage.events.models import Participant
+from brokerage.extensions import db
+from brokerage.meetings.models import FOLLOW_UPS, RATINGS, Meeting, MeetingOutcome, MeetingRequest
+from brokerage.outcomes.forms import OutcomeForm
+from brokerage.timeutil import fmt_datetime, now_utc
 
 bp = Blueprint("outcomes", __name__, url_prefix="/events")
 
+
+def my_meetings(participant: Participant) -> list[Meeting]:
+    """The participant's meetings as published to them (the working timetable is the organisers' business)."""
+    return list(db.session.scalars(
+        db.select(Meeting).join(Meeting.request)
+        .where(Meeting.event_id == participant.event_id, Meeting.cancelled.is_(False),
+               Meeting.published_slot_id.is_not(None),
+               db.or_(MeetingRequest.requester_id == participant.id, MeetingRequest.recipient_id == participant.id))))
+
+
+def _outcome(meeting: Meeting, participant: Participant) -> MeetingOutcome | None:
+    return next((o for o in meeting.outcomes if o.participant_id == participant.id), None)
+
+
+@bp.get("/<slug>/outcomes")
+@login_required
+def my_outcomes(slug: str):
+    event = get_event(slug)
+    me = require_participant(event)
+    meetings = sorted(my_meetings(me), key=lambda m: m.published_slot.start)
+    rows = [{"meeting": m, "partner": m.request.other(me), "outcome": _outcome(m, me),
+             "started": m.published_slot.start <= now_utc()} for m in meetings]
+    return render_template("outcomes/my_outcomes.html", event=event, me=me, rows=rows,
+                           ratings=dict(RATINGS), follow_ups=dict(FOLLOW_UPS))
+
+
+@bp.route("/<slug>/outcomes/<int:meeting_id>", methods=["GET", "POST"])
+@login_required
+def rate(slug: str, meeting_id: int):
+    event = get_event(slug)
+    me = require_participant(event)
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None or meeting.event_id != event.id or meeting.cancelled or meeting.published_slot is None:
+        abort(404, "There is no such meeting in your agenda.")
+    if me.id not in (meeting.request.requester_id, meeting.request.recipient_id):
+        abort(403, "You can only rate your own meetings.")
+    partner = meeting.request.other(me)
+    start = meeting.published_slot.start
+    if start > now_utc():
+        flash(f"You can rate this meeting once it has started: {fmt_datetime(start, me.timezone)} ({me.timezone}).", "error")
+        return redirect(url_for("outcomes.my_outcomes", slug=slug))
+    outcome = _outcome(meeting, me)
+    form = OutcomeForm(obj=outcome)
+    if form.validate_on_submit():
+        if outcome is None:
+            outcome = MeetingOutcome(meeting=meeting, participant_id=me.id)
+            db.session.add(outcome)
+        outcome.rating = form.rating.data
+        outcome.follow_up = form.follow_up.data or None
+        outcome.comment = form.comment.data.strip()
+        db.session.commit()
+        flash(f"Saved your outcome of the meeting with {partner.organisation}.", "success")
+        return redirect(url_for("outcomes.my_outcomes", slug=slug))
+    return render_template("outcomes/rate.html", event=event, me=me, meeting=meeting, partner=partner,
+                           form=form, is_edit=outcome is not None)

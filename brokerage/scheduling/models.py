@@ -29,3 +29,14 @@ class ScheduleRun(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ReminderLog(db.Model):
+    """A reminder already mailed, so the hourly `flask reminders` cron never sends the same one twice."""
+
+    __table_args__ = (sa.UniqueConstraint("participant_id", "kind", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(sa.ForeignKey("participant.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(sa.String(16))  # agenda | deadline
+    key: Mapped[str] = mapped_column(sa.String(40))  # agenda: the local day; deadline: the deadline's UTC time
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)

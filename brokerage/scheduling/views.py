@@ -1,4 +1,189 @@
-from flask import Blueprint
+"""Organisers' scheduling console: solver runs, timetable review, adjustments and publishing."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import DecimalField
+from wtforms.validators import InputRequired, NumberRange
+
+from brokerage.access import get_event, require_organiser
+from brokerage.events.models import Event
+from brokerage.extensions import db
+from brokerage.meetings.models import Meeting
+from brokerage.scheduling import charts, jobs, publish as publishing, timetable
+from brokerage.scheduling.models import ScheduleRun
+from brokerage.scheduling.solver_bridge import db_assignments
 
 bp = Blueprint("scheduling", __name__, url_prefix="/organise")
 
+MAX_TIME_LIMIT = 600
+
+
+class StartRunForm(FlaskForm):
+    time_limit = DecimalField("Time limit (seconds)", places=None, validators=[
+        InputRequired("Give the solver a time limit in seconds."),
+        NumberRange(min=1, max=MAX_TIME_LIMIT, message=f"Use between 1 and {MAX_TIME_LIMIT} seconds.")])
+
+
+def _organiser_event(slug: str) -> Event:
+    event = get_event(slug)
+    require_organiser(event)
+    return event
+
+
+def _run_of(event: Event, run_id: int) -> ScheduleRun:
+    run = db.session.get(ScheduleRun, run_id)
+    if run is None or run.event_id != event.id:
+        abort(404, "No such run for this event.")
+    return run
+
+
+def _meeting_of(event: Event, meeting_id: int) -> Meeting:
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None or meeting.event_id != event.id:
+        abort(404, "No such meeting in this event.")
+    return meeting
+
+
+@bp.route("/<slug>/runs", methods=["GET", "POST"])
+@login_required
+def runs(slug):
+    event = _organiser_event(slug)
+    jobs.reap_stale_runs(event.id)
+    form = StartRunForm(data={"time_limit": current_app.config.get("SOLVER_TIME_LIMIT", 30)}
+                        if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            run = jobs.start_run(event, current_user.id, float(form.time_limit.data))
+        except jobs.RunRefused as refusal:
+            flash(str(refusal), "error")
+        else:
+            flash(f"Run {run.id} started.", "success")
+            return redirect(url_for("scheduling.run", slug=slug, run_id=run.id))
+    history = db.session.scalars(db.select(ScheduleRun).filter_by(event_id=event.id)
+                                 .order_by(ScheduleRun.id.desc())).all()
+    status = 400 if form.errors else 200
+    return render_template("scheduling/runs.html", event=event, form=form, runs=history), status
+
+
+@bp.get("/<slug>/runs/<int:run_id>")
+@login_required
+def run(slug, run_id):
+    event = _organiser_event(slug)
+    jobs.reap_stale_runs(event.id)
+    schedule_run = _run_of(event, run_id)
+    placed, reasons = db_assignments(schedule_run.instance, schedule_run.solution) if schedule_run.solution else ({}, {})
+    meetings = {m.id: m for m in db.session.scalars(db.select(Meeting).where(Meeting.id.in_(reasons)))}
+    return render_template("scheduling/run.html", event=event, run=schedule_run, placed=placed,
+                           reasons=[(meetings.get(mid), reason) for mid, reason in reasons.items()],
+                           active=schedule_run.status in jobs.ACTIVE)
+
+
+@bp.post("/<slug>/runs/<int:run_id>/cancel")
+@login_required
+def cancel_run(slug, run_id):
+    event = _organiser_event(slug)
+    schedule_run = _run_of(event, run_id)
+    if schedule_run.status in jobs.ACTIVE:
+        jobs.request_cancel(schedule_run)
+        flash("Cancelling: the solver stops at its next progress check.", "success")
+    else:
+        flash(f"Run {run_id} has already {schedule_run.status}.", "error")
+    return redirect(url_for("scheduling.run", slug=slug, run_id=run_id))
+
+
+@bp.post("/<slug>/runs/<int:run_id>/apply")
+@login_required
+def apply_run(slug, run_id):
+    event = _organiser_event(slug)
+    schedule_run = _run_of(event, run_id)
+    try:
+        scheduled, unscheduled = timetable.apply_run(event, schedule_run)
+    except timetable.AdjustRefused as refusal:
+        flash(str(refusal), "error")
+        return redirect(url_for("scheduling.run", slug=slug, run_id=run_id))
+    flash(f"Run {run_id} applied to the working timetable: {scheduled} scheduled, {unscheduled} unscheduled. "
+          "Participants see it once you publish.", "success")
+    return redirect(url_for("scheduling.timetable", slug=slug))
+
+
+@bp.get("/<slug>/timetable", endpoint="timetable")
+@login_required
+def timetable_view(slug):
+    event = _organiser_event(slug)
+    review = timetable.review(event)
+    chart = charts.meetings_per_hour_svg(charts.hour_region_counts(review.scheduled))
+    return render_template("scheduling/timetable.html", event=event, review=review, chart=chart)
+
+
+@bp.post("/<slug>/timetable/publish")
+@login_required
+def publish(slug):
+    event = _organiser_event(slug)
+    was_published = event.timetable_published
+    result = publishing.publish(event)
+    what = "Changes published" if was_published else "Timetable published"
+    flash(f"{what}: {result.meetings_changed} meeting(s) changed, {len(result.mailed)} participant(s) mailed.",
+          "success")
+    if result.failed:
+        flash("These participants could not be mailed (the mail server refused): " + ", ".join(result.failed),
+              "error")
+    return redirect(url_for("scheduling.timetable", slug=slug))
+
+
+@bp.post("/<slug>/timetable/unpublish")
+@login_required
+def unpublish(slug):
+    event = _organiser_event(slug)
+    publishing.unpublish(event)
+    flash("Timetable unpublished: participants no longer see their agenda. Publishing again mails only "
+          "what changed meanwhile.", "success")
+    return redirect(url_for("scheduling.timetable", slug=slug))
+
+
+@bp.route("/<slug>/meetings/<int:meeting_id>/move", methods=["GET", "POST"])
+@login_required
+def move_meeting(slug, meeting_id):
+    event = _organiser_event(slug)
+    meeting = _meeting_of(event, meeting_id)
+    if request.method == "POST":
+        slot_id = request.form.get("slot_id", type=int)
+        try:
+            if slot_id is None:
+                raise timetable.AdjustRefused("Choose a slot to move the meeting to.")
+            timetable.move(event, meeting, slot_id)
+        except timetable.AdjustRefused as refusal:
+            flash(str(refusal), "error")
+        else:
+            flash("Meeting moved and locked: re-runs keep it there. Participants see it once you publish.",
+                  "success")
+            return redirect(url_for("scheduling.timetable", slug=slug))
+    options = timetable.move_options(event, meeting)
+    return render_template("scheduling/move.html", event=event, meeting=meeting, options=options,
+                           people=meeting.participants), 400 if request.method == "POST" else 200
+
+
+@bp.post("/<slug>/meetings/<int:meeting_id>/lock")
+@login_required
+def lock_meeting(slug, meeting_id):
+    event = _organiser_event(slug)
+    meeting = _meeting_of(event, meeting_id)
+    locked = request.form.get("locked") == "1"
+    try:
+        timetable.set_locked(meeting, locked)
+    except timetable.AdjustRefused as refusal:
+        flash(str(refusal), "error")
+    else:
+        flash("Meeting locked: re-runs keep it in its slot." if locked else "Meeting unlocked.", "success")
+    return redirect(url_for("scheduling.timetable", slug=slug, _anchor=f"meeting-{meeting.id}"))
+
+
+@bp.post("/<slug>/meetings/<int:meeting_id>/unschedule")
+@login_required
+def unschedule_meeting(slug, meeting_id):
+    event = _organiser_event(slug)
+    meeting = _meeting_of(event, meeting_id)
+    timetable.unschedule(meeting)
+    flash("Meeting taken out of the working timetable. Participants are told when you publish changes.", "success")
+    return redirect(url_for("scheduling.timetable", slug=slug))

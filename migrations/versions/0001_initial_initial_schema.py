@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-11-28 11:16:25.237671
+Create Date: 2026-11-28 11:19:24.835732
 
 """
 from alembic import op
@@ -146,6 +146,16 @@ def upgrade():
     sa.ForeignKeyConstraint(['participant_id'], ['participant.id'], name=op.f('fk_opportunity_participant_id_participant')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_opportunity'))
     )
+    op.create_table('reminder_log',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('participant_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('key', sa.String(length=40), nullable=False),
+    sa.Column('sent_at', brokerage.timeutil.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['participant_id'], ['participant.id'], name=op.f('fk_reminder_log_participant_id_participant'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reminder_log')),
+    sa.UniqueConstraint('participant_id', 'kind', 'key', name=op.f('uq_reminder_log_participant_id'))
+    )
     op.create_table('slot',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('event_id', sa.Integer(), nullable=False),
@@ -206,6 +216,7 @@ def downgrade():
     op.drop_table('meeting')
     op.drop_table('availability')
     op.drop_table('slot')
+    op.drop_table('reminder_log')
     op.drop_table('opportunity')
     op.drop_table('meeting_request')
     op.drop_table('schedule_run')

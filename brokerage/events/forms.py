@@ -1,0 +1,67 @@
+"""Registration profile and cooperation opportunity forms."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField, URLField
+from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.validators import URL, DataRequired, Length, Optional, ValidationError
+
+from brokerage import timeutil
+from brokerage.events.models import OPPORTUNITY_KINDS, ORGANISATION_TYPES, SECTORS
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def no_control_characters(form, field):
+    # PostgreSQL refuses NUL in text, and other control characters are never meant: say so rather than fail.
+    values = field.data if isinstance(field.data, list) else [field.data]
+    for value in values:
+        if isinstance(value, str) and any(ord(c) < 32 and c not in "\t\r\n" for c in value):
+            raise ValidationError("Remove the invisible control characters from this text.")
+
+
+class ProfileForm(FlaskForm):
+    organisation = StringField("Organisation name", filters=[strip], validators=[
+        DataRequired("Enter your organisation's name."), Length(max=200), no_control_characters])
+    country = SelectField("Country", invalid_choice_message="Choose your country from the list.",
+                          validators=[DataRequired("Choose your country.")])
+    organisation_type = SelectField("Organisation type", choices=[("", "Choose…")] + ORGANISATION_TYPES,
+                                    invalid_choice_message="Choose an organisation type from the list.",
+                                    validators=[DataRequired("Choose your organisation type.")])
+    sectors = SelectMultipleField("Sectors", choices=SECTORS,
+                                  widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
+                                  invalid_choice_message="Choose only sectors from the list.",
+                                  validators=[DataRequired("Choose at least one sector.")])
+    website = URLField("Website", filters=[strip], validators=[
+        Optional(), Length(max=300), URL(message="Enter a full web address, e.g. https://example.com."),
+        no_control_characters])
+    description = TextAreaField("What your organisation does", validators=[Length(max=5000), no_control_characters])
+    languages = StringField("Languages you can meet in", filters=[strip],
+                            validators=[Length(max=200), no_control_characters])
+    timezone = SelectField("Your time zone", invalid_choice_message="Choose your time zone from the list.",
+                           validators=[DataRequired("Choose your time zone.")])
+    video_link = URLField("Your own video meeting link (optional)", filters=[strip], validators=[
+        Optional(), Length(max=300), URL(message="Enter a full web address, e.g. https://meet.example.com/you."),
+        no_control_characters])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.country.choices = [("", "Choose…")] + timeutil.country_choices()
+        # The submitted country's zones come first; an unknown country just gives the plain list.
+        country = self.country.data if self.country.data in dict(self.country.choices) else None
+        self.timezone.choices = [("", "Choose…")] + timeutil.timezone_choices(country)
+
+
+class OpportunityForm(FlaskForm):
+    kind = SelectField("Type", choices=[("", "Choose…")] + OPPORTUNITY_KINDS,
+                       invalid_choice_message="Choose a type from the list.",
+                       validators=[DataRequired("Choose the type.")])
+    title = StringField("Title", filters=[strip], validators=[
+        DataRequired("Give the opportunity a title."),
+        Length(max=160, message="Keep the title to at most %(max)d characters (it has %(length)d)."),
+        no_control_characters])
+    description = TextAreaField("Description", validators=[Length(max=5000), no_control_characters])
+    keywords = StringField("Keywords (comma-separated)", filters=[strip],
+                           validators=[Length(max=300), no_control_characters])

@@ -1,0 +1,36 @@
+"""Which of an event's slots fall within both participants' working day (09:00-18:00 on their own clocks)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import time
+
+from brokerage import timeutil
+from brokerage.events.models import MeetingWindow, Slot
+
+WORK_START, WORK_END = time(9), time(18)
+
+
+def within_working_hours(slot: Slot, tz_name: str) -> bool:
+    start, end = timeutil.to_local(slot.start, tz_name), timeutil.to_local(slot.end, tz_name)
+    return start.date() == end.date() and WORK_START <= start.time() and end.time() <= WORK_END
+
+
+@dataclass
+class SharedBlock:
+    """The shared slots of one meeting window on one day (the viewer's day)."""
+
+    window: MeetingWindow
+    day: str
+    slots: list[Slot] = field(default_factory=list)
+
+
+def shared_working_slots(slots: list[Slot], viewer_zone: str, other_zone: str) -> list[SharedBlock]:
+    blocks: list[SharedBlock] = []
+    for slot in sorted(slots, key=lambda s: s.start):
+        if not (within_working_hours(slot, viewer_zone) and within_working_hours(slot, other_zone)):
+            continue
+        day = timeutil.fmt_day(slot.start, viewer_zone)
+        if not blocks or blocks[-1].window.id != slot.window_id or blocks[-1].day != day:
+            blocks.append(SharedBlock(window=slot.window, day=day))
+        blocks[-1].slots.append(slot)
+    return blocks

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from datetime import time
+
+from flask_wtf import FlaskForm
+from wtforms import SelectMultipleField, SubmitField, TextAreaField, TimeField
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+
+
+class MeetingRequestForm(FlaskForm):
+    message = TextAreaField(
+        "Message", validators=[DataRequired("Tell them briefly why you would like to meet."), Length(max=2000)],
+        description="What you offer or look for, and what you would like to discuss.")
+    submit = SubmitField("Send meeting request")
+
+
+class WorkingHoursForm(FlaskForm):
+    """One click: mark exactly the slots that fall inside these hours of my own clock."""
+
+    start = TimeField("From", default=time(9), validators=[InputRequired("Give the start of your working day.")])
+    end = TimeField("Until", default=time(18), validators=[InputRequired("Give the end of your working day.")])
+    use_hours = SubmitField("Use my working hours")
+
+    def validate_end(self, field):
+        if self.start.data and field.data and field.data <= self.start.data:
+            raise ValidationError("The end of your working day must be after its start.")
+
+
+class AvailabilityForm(FlaskForm):
+    # Choices are the event's slot ids, so a forged id from another event fails validation.
+    slot = SelectMultipleField("Slots", coerce=int, choices=[], validate_choice=True)
+    save = SubmitField("Save availability")

@@ -1,0 +1,229 @@
+"""Participants in and out as CSV: a forgiving importer that explains every row, and spreadsheet-safe exports."""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pytz
+from email_validator import EmailNotValidError, validate_email
+
+from brokerage.accounts.models import User
+from brokerage.events.models import ORGANISATION_TYPES, SECTORS, Event, Participant
+from brokerage.extensions import db
+from brokerage.timeutil import is_valid_timezone, to_local
+
+# The importer reads the columns the participants export writes, so an export re-imports elsewhere.
+REQUIRED_COLUMNS = ("email", "organisation", "country", "organisation_type")
+OPTIONAL_COLUMNS = ("name", "timezone", "sectors", "website", "languages", "description", "support_office")
+LENGTHS = {"email": 254, "name": 120, "organisation": 200, "website": 300, "languages": 200,
+           "description": 5000, "support_office": 200}
+MAX_ROWS = 2000
+MAX_BYTES = 1_000_000
+
+_TYPE_KEYS = {key: key for key, _ in ORGANISATION_TYPES} | {label.lower(): key for key, label in ORGANISATION_TYPES}
+_SECTOR_KEYS = {key: key for key, _ in SECTORS} | {label.lower(): key for key, label in SECTORS}
+
+
+class CsvProblem(ValueError):
+    """The text as a whole cannot be read (encoding, header); rows are never reached."""
+
+
+@dataclass
+class ImportRow:
+    line: int  # the spreadsheet row number, header = 1
+    values: dict[str, str]
+    errors: list[str] = field(default_factory=list)
+    existing_user: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def decode_upload(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise CsvProblem("The file is not UTF-8 text. In your spreadsheet, save it as 'CSV UTF-8'.") from None
+
+
+def _dialect(text: str):
+    try:
+        return csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
+    except csv.Error:
+        return csv.excel  # one column, or nothing to guess from
+
+
+def parse_participants(text: str, event: Event) -> list[ImportRow]:
+    """Every data row with the reasons it cannot be imported; raises CsvProblem if the text is unusable."""
+    if "\x00" in text:
+        raise CsvProblem("The text contains NUL characters; is this a spreadsheet file rather than CSV?")
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+        raise CsvProblem("The file is larger than 1 MB; split it into several imports.")
+    text = text.lstrip("\ufeff")
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), _dialect(text)))
+    except csv.Error as error:
+        raise CsvProblem(f"The CSV cannot be read: {error}.") from None
+    if not records or not any(cell.strip() for cell in records[0]):
+        raise CsvProblem("The CSV is empty: the first line must name the columns, e.g. " + ",".join(REQUIRED_COLUMNS) + ".")
+    header = [cell.strip().lower().replace(" ", "_") for cell in records[0]]
+    missing = [column for column in REQUIRED_COLUMNS if column not in header]
+    if missing:
+        raise CsvProblem(f"Missing column(s): {', '.join(missing)}. The first line must name the columns.")
+    if len(records) - 1 > MAX_ROWS:
+        raise CsvProblem(f"At most {MAX_ROWS} participants per import; split the file.")
+
+    registered = set(db.session.scalars(
+        db.select(User.email).join(Participant, Participant.user_id == User.id).where(Participant.event_id == event.id)))
+    rows, seen = [], {}
+    for number, record in enumerate(records[1:], start=2):
+        if not any(cell.strip() for cell in record):
+            continue  # blank lines, common at the end of spreadsheet exports
+        values = {column: (record[i].strip() if i < len(record) else "")
+                  for i, column in enumerate(header) if column in REQUIRED_COLUMNS + OPTIONAL_COLUMNS}
+        for column in REQUIRED_COLUMNS + OPTIONAL_COLUMNS:
+            values.setdefault(column, "")
+        row = ImportRow(line=number, values=values)
+        _check_row(row, seen, registered)
+        rows.append(row)
+    return rows
+
+
+def _check_row(row: ImportRow, seen: dict[str, int], registered: set[str]) -> None:
+    values, errors = row.values, row.errors
+    for column in REQUIRED_COLUMNS:
+        if not values[column]:
+            errors.append(f"{column} is missing.")
+    for column, limit in LENGTHS.items():
+        if len(values[column]) > limit:
+            errors.append(f"{column} is longer than {limit} characters.")
+    if values["email"]:
+        try:
+            values["email"] = User.normalise_email(validate_email(values["email"], check_deliverability=False).normalized)
+        except EmailNotValidError:
+            errors.append(f"'{values['email']}' is not a valid email address.")
+        else:
+            email = values["email"]
+            if email in seen:
+                errors.append(f"Duplicate: {email} is on row {seen[email]} already.")
+            elif email in registered:
+                errors.append(f"{email} is registered for this event already.")
+            seen.setdefault(email, row.line)
+            row.existing_user = db.session.scalar(db.select(User.id).filter_by(email=email)) is not None
+    country = values["country"].upper()
+    if country:
+        if country in pytz.country_names:
+            values["country"] = country
+        else:
+            errors.append(f"Unknown country code '{values['country']}': use two letters, e.g. DE, JP, KR, US.")
+    if values["organisation_type"]:
+        kind = _TYPE_KEYS.get(values["organisation_type"].lower())
+        if kind:
+            values["organisation_type"] = kind
+        else:
+            errors.append(f"Unknown organisation type '{values['organisation_type']}': use "
+                          + ", ".join(key for key, _ in ORGANISATION_TYPES) + ".")
+    if values["timezone"]:
+        if not is_valid_timezone(values["timezone"]):
+            errors.append(f"Unknown time zone '{values['timezone']}': use a name like Europe/Berlin or Asia/Tokyo.")
+    elif country in pytz.country_names:
+        zones = pytz.country_timezones.get(country, [])
+        if len(zones) == 1 and is_valid_timezone(zones[0]):
+            values["timezone"] = zones[0]  # the country has one clock
+        else:
+            errors.append(f"Give a time zone: {country} has {len(zones) or 'no'} time zone(s) to choose from.")
+    if values["sectors"]:
+        keys, unknown = [], []
+        for name in (part.strip() for part in values["sectors"].replace(";", ",").split(",")):
+            if name:
+                (keys.append(_SECTOR_KEYS[name.lower()]) if name.lower() in _SECTOR_KEYS else unknown.append(name))
+        if unknown:
+            errors.append(f"Unknown sector(s): {', '.join(unknown)}.")
+        values["sectors"] = ",".join(dict.fromkeys(keys))
+    if values["website"] and not values["website"].lower().startswith(("http://", "https://")):
+        values["website"] = "https://" + values["website"]
+    if not values["name"] and values["email"]:
+        values["name"] = values["email"].split("@", 1)[0][:120]
+
+
+# --- export ---------------------------------------------------------------------------------------
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value) -> str:
+    """Text a spreadsheet shows as text: a leading quote stops =HYPERLINK(...) and friends running."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def utc_iso(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else ""
+
+
+def local_iso(moment: datetime | None, tz_name: str) -> str:
+    return to_local(moment, tz_name).isoformat(timespec="seconds") if moment else ""
+
+
+def write_csv(header: list[str], rows: list[list]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows([safe_cell(cell) for cell in row] for row in rows)
+    return out.getvalue()
+
+
+def export_participants(event: Event) -> tuple[list[str], list[list]]:
+    zone = event.timezone
+    header = ["id", "status", *REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, "region", "organiser_notes",
+              "registered_utc", f"registered_event_time ({zone})"]
+    participants = db.session.scalars(db.select(Participant).filter_by(event_id=event.id).order_by(Participant.id))
+    return header, [
+        [p.id, p.status, p.user.email, p.organisation, p.country, p.organisation_type, p.user.name, p.timezone,
+         p.sectors.replace(",", ";"), p.website, p.languages, p.description, p.support_office, p.region,
+         p.organiser_notes, utc_iso(p.created_at), local_iso(p.created_at, zone)]
+        for p in participants]
+
+
+def export_requests(event: Event) -> tuple[list[str], list[list]]:
+    from brokerage.meetings.models import MeetingRequest
+
+    zone = event.timezone
+    header = ["id", "status", "requester_id", "requester_organisation", "requester_email", "recipient_id",
+              "recipient_organisation", "recipient_email", "message", "weight", "created_utc",
+              f"created_event_time ({zone})", "responded_utc", f"responded_event_time ({zone})"]
+    requests = db.session.scalars(db.select(MeetingRequest).filter_by(event_id=event.id).order_by(MeetingRequest.id))
+    return header, [
+        [r.id, r.status, r.requester_id, r.requester.organisation, r.requester.user.email, r.recipient_id,
+         r.recipient.organisation, r.recipient.user.email, r.message, r.weight, utc_iso(r.created_at),
+         local_iso(r.created_at, zone), utc_iso(r.responded_at), local_iso(r.responded_at, zone)]
+        for r in requests]
+
+
+def export_meetings(event: Event) -> tuple[list[str], list[list]]:
+    from brokerage.meetings.models import Meeting
+    from brokerage.meetings.services import video_link
+
+    zone = event.timezone
+    header = ["id", "request_id", "participant_a", "participant_a_email", "participant_b", "participant_b_email",
+              "state", "start_utc", "end_utc", f"start_event_time ({zone})", f"end_event_time ({zone})",
+              "published_start_utc", f"published_start_event_time ({zone})", "locked", "video_link",
+              "unscheduled_reason"]
+    rows = []
+    for m in db.session.scalars(db.select(Meeting).filter_by(event_id=event.id).order_by(Meeting.id)):
+        a, b = m.participants
+        slot, published = m.slot, m.published_slot
+        state = "cancelled" if m.cancelled else "scheduled" if slot else "unscheduled"
+        rows.append([
+            m.id, m.request_id, a.organisation, a.user.email, b.organisation, b.user.email, state,
+            utc_iso(slot and slot.start), utc_iso(slot and slot.end), local_iso(slot and slot.start, zone),
+            local_iso(slot and slot.end, zone), utc_iso(published and published.start),
+            local_iso(published and published.start, zone), "yes" if m.locked else "no", video_link(m),
+            m.unscheduled_reason])
+    return header, rows
+
+
+EXPORTS = {"participants": export_participants, "requests": export_requests, "meetings": export_meetings}

@@ -1,0 +1,71 @@
+"""Meeting windows: the rules they follow, the standard three, and how they look around the world."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from brokerage.events.models import Event, MeetingWindow
+from brokerage.timeutil import local_to_utc, to_local, zone_label
+
+# The clocks of the regions the events connect, west to east as a reader scans the table.
+REGION_ZONES = ("America/Los_Angeles", "America/New_York", "Europe/Brussels", "Asia/Seoul", "Asia/Tokyo")
+
+
+@dataclass(frozen=True)
+class Preset:
+    key: str
+    label: str
+    anchor_zone: str  # the clock the window is set by, so it follows that region's summer time
+    start: time
+    end: time
+    why: str
+
+
+PRESETS = (
+    Preset("asia-europe", "Asia-Europe", "Europe/Brussels", time(8), time(11),
+           "European morning, Japanese and Korean late afternoon"),
+    Preset("europe-americas", "Europe-Americas", "America/New_York", time(9), time(12),
+           "US East Coast morning, European afternoon"),
+    Preset("americas-asia", "Americas-Asia", "America/Los_Angeles", time(15), time(18),
+           "US West Coast afternoon, Japanese and Korean next morning (crosses midnight UTC)"),
+)
+PRESETS_BY_KEY = {preset.key: preset for preset in PRESETS}
+
+
+def event_days(event: Event) -> list[date]:
+    return [event.start_date + timedelta(days=n) for n in range((event.end_date - event.start_date).days + 1)]
+
+
+def preset_times(preset: Preset, day: date) -> tuple[datetime, datetime]:
+    return local_to_utc(day, preset.start, preset.anchor_zone), local_to_utc(day, preset.end, preset.anchor_zone)
+
+
+def window_problem(event: Event, start: datetime, end: datetime, ignore: MeetingWindow | None = None) -> str | None:
+    """Why this window cannot be saved, or None. Times are UTC."""
+    if end <= start:
+        return "The window must end after it starts (tick 'ends on the next day' for a window past midnight UTC)."
+    if end - start > timedelta(hours=24):
+        return "A window lasts at most 24 hours."
+    if not event.start_date <= start.date() <= event.end_date:
+        return (f"The window must start on an event day, {event.start_date:%d %b %Y} to {event.end_date:%d %b %Y} (UTC); "
+                "change the event dates in the settings first.")
+    if end - start < timedelta(minutes=event.slot_minutes):
+        return f"The window is shorter than one {event.slot_minutes}-minute meeting."
+    for other in event.windows:
+        if other is not ignore and other.id != getattr(ignore, "id", None) and other.start < end and start < other.end:
+            return f"It overlaps '{other.label}' ({other.start:%d %b %H:%M}–{other.end:%H:%M} UTC)."
+    return None
+
+
+def local_view(moment: datetime, tz_name: str, reference: date) -> dict:
+    """A moment on a zone's clock, with the day shift against the UTC day it belongs to."""
+    local = to_local(moment, tz_name)
+    return {"time": local.strftime("%H:%M"), "day": local.strftime("%a %d %b"),
+            "shift": (local.date() - reference).days, "zone": zone_label(tz_name, moment)}
+
+
+def window_table(window: MeetingWindow, zones=REGION_ZONES) -> list[dict]:
+    reference = window.start.date()
+    return [{"zone": tz_name, "label": zone_label(tz_name, window.start),
+             "start": local_view(window.start, tz_name, reference), "end": local_view(window.end, tz_name, reference)}
+            for tz_name in zones]

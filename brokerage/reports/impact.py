@@ -1,0 +1,157 @@
+"""The impact report: who took part, which meetings happened between which regions and countries, and what came of them."""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import selectinload
+
+from brokerage.events.models import ORGANISATION_TYPES, Event, Participant
+from brokerage.extensions import db
+from brokerage.meetings.models import FOLLOW_UPS, RATINGS, Meeting, MeetingRequest
+from brokerage.regions import REGION_NAMES, REGIONS, region_of
+from brokerage.timeutil import country_choices
+
+# Each stage counts meetings (one per request) that got at least that far; later stages are subsets of earlier ones.
+STAGES = [
+    ("requested", "Requested"), ("accepted", "Accepted"), ("scheduled", "Scheduled"), ("held", "Held"),
+    ("cooperation", "Cooperation possible"), ("negotiation", "Negotiation started"), ("agreement", "Agreement reached"),
+]
+OVERSEAS = ("US", "JP", "KR")
+_REGION_ORDER = [code for code, _ in REGIONS]
+
+
+@dataclass
+class Row:
+    key: str
+    label: str
+    counts: Counter = field(default_factory=Counter)
+
+
+@dataclass
+class ImpactReport:
+    by_region: list[Row]
+    by_country: list[Row]
+    by_type: list[Row]
+    totals: Counter
+    by_pair: list[Row]
+    eu_smes_overseas: list[Row]
+    ratings: list[Row]
+    follow_ups: list[Row]
+    comments: list[dict]
+
+
+def stages_of(request: MeetingRequest) -> list[str]:
+    """How far a request got: requested → accepted → scheduled (published) → held → its best reported result."""
+    reached = ["requested"]
+    meeting: Meeting | None = request.meeting
+    if request.status != "accepted":
+        return reached
+    reached.append("accepted")
+    if meeting is None or meeting.cancelled or meeting.published_slot_id is None:
+        return reached
+    reached.append("scheduled")
+    ratings = {o.rating for o in meeting.outcomes}
+    follow_ups = {o.follow_up for o in meeting.outcomes}
+    # Held once either side says it took place: one side forgetting to rate must not erase a meeting.
+    if not ratings - {"not_held"}:
+        return reached
+    reached.append("held")
+    if "cooperation_possible" in ratings:
+        reached.append("cooperation")
+    if follow_ups & {"negotiation", "agreement"}:
+        reached.append("negotiation")
+    if "agreement" in follow_ups:
+        reached.append("agreement")
+    return reached
+
+
+def build_report(event: Event) -> ImpactReport:
+    countries = dict(country_choices())
+    participants = db.session.scalars(
+        db.select(Participant).filter_by(event_id=event.id, status="approved")).all()
+    requests = db.session.scalars(
+        db.select(MeetingRequest).filter_by(event_id=event.id).options(
+            selectinload(MeetingRequest.requester), selectinload(MeetingRequest.recipient),
+            selectinload(MeetingRequest.meeting).selectinload(Meeting.outcomes))).all()
+
+    by_region = {code: Row(code, name) for code, name in REGIONS}
+    by_type = {code: Row(code, name) for code, name in ORGANISATION_TYPES}
+    by_country: dict[str, Row] = {}
+
+    def country_row(code: str) -> Row:
+        return by_country.setdefault(code, Row(code, countries.get(code, code)))
+
+    for p in participants:
+        for row in (by_region[p.region], by_type.setdefault(p.organisation_type, Row(p.organisation_type, p.organisation_type)),
+                    country_row(p.country)):
+            row.counts["participants"] += 1
+            row.counts["smes"] += p.organisation_type == "sme"
+
+    totals = Counter(participants=len(participants), smes=sum(p.organisation_type == "sme" for p in participants))
+    by_pair: dict[str, Row] = {}
+    overseas: dict[tuple[str, str], Row] = {}
+    smes_met: defaultdict[tuple[str, str], set[int]] = defaultdict(set)
+    for request in requests:
+        sides = (request.requester, request.recipient)
+        reached = stages_of(request)
+        pair = "-".join(sorted((s.region for s in sides), key=_REGION_ORDER.index))
+        first, second = pair.split("-")
+        rows = [by_pair.setdefault(pair, Row(pair, f"{REGION_NAMES[first]} – {REGION_NAMES[second]}"))]
+        rows += [country_row(code) for code in {s.country for s in sides}]
+        for sme, partner in (sides, sides[::-1]):
+            if sme.region == "EU" and sme.organisation_type == "sme" and partner.region in OVERSEAS:
+                key = (sme.country, partner.region)
+                rows.append(overseas.setdefault(key, Row(
+                    f"{sme.country}-{partner.region}", f"{countries.get(sme.country, sme.country)} SMEs with {REGION_NAMES[partner.region]}")))
+                if "held" in reached:
+                    smes_met[key].add(sme.id)
+        for row in rows:
+            row.counts.update(reached)
+        totals.update(reached)
+    for key, row in overseas.items():
+        row.counts["smes"] = len(smes_met[key])
+
+    outcomes = [o for r in requests if r.meeting for o in r.meeting.outcomes]
+    rating_counts = Counter(o.rating for o in outcomes)
+    follow_up_counts = Counter(o.follow_up for o in outcomes if o.follow_up)
+    by_id = {p.id: p for r in requests for p in (r.requester, r.recipient)}
+    labels, follow_labels = dict(RATINGS), dict(FOLLOW_UPS)
+    comments = [{"from": by_id[o.participant_id].organisation,
+                 "with": o.meeting.request.other(by_id[o.participant_id]).organisation,
+                 "rating": labels.get(o.rating, o.rating), "follow_up": follow_labels.get(o.follow_up or "", ""),
+                 "comment": o.comment} for o in outcomes if o.comment]
+
+    return ImpactReport(
+        by_region=[row for row in by_region.values() if row.counts["participants"]],
+        by_country=sorted(by_country.values(), key=lambda r: (_REGION_ORDER.index(region_of(r.key)), -r.counts["participants"], r.label)),
+        by_type=[row for row in by_type.values() if row.counts["participants"]],
+        totals=totals,
+        by_pair=sorted(by_pair.values(), key=lambda r: [_REGION_ORDER.index(c) for c in r.key.split("-")]),
+        eu_smes_overseas=[row for _, row in sorted(
+            overseas.items(), key=lambda kv: (countries.get(kv[0][0], kv[0][0]), OVERSEAS.index(kv[0][1])))],
+        ratings=[Row(k, v, Counter(count=rating_counts[k])) for k, v in RATINGS],
+        follow_ups=[Row(k, v, Counter(count=follow_up_counts[k])) for k, v in FOLLOW_UPS],
+        comments=comments,
+    )
+
+
+CSV_COLUMNS = ["section", "key", "label", "participants", "smes"] + [key for key, _ in STAGES] + ["count"]
+
+
+def csv_rows(report: ImpactReport):
+    """One flat table: each breakdown row tagged with its section; columns that do not apply stay empty."""
+    yield CSV_COLUMNS
+    sections = [("total", [Row("all", "All", report.totals)]), ("participants_by_region", report.by_region),
+                ("participants_by_type", report.by_type), ("region_pair", report.by_pair),
+                ("country", report.by_country), ("eu_smes_with_overseas", report.eu_smes_overseas),
+                ("ratings", report.ratings), ("follow_ups", report.follow_ups)]
+    meeting_sections = {"total", "region_pair", "country", "eu_smes_with_overseas"}
+    people_sections = {"total", "participants_by_region", "participants_by_type", "country"}
+    for section, rows in sections:
+        for row in rows:
+            c = row.counts
+            people = [c["participants"], c["smes"]] if section in people_sections else \
+                ["", c["smes"]] if section == "eu_smes_with_overseas" else ["", ""]
+            stages = [c[key] for key, _ in STAGES] if section in meeting_sections else [""] * len(STAGES)
+            yield [section, row.key, row.label, *people, *stages, c["count"] if section in ("ratings", "follow_ups") else ""]

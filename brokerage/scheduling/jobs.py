@@ -1,0 +1,202 @@
+"""Solver runs as background jobs: a thread by default, an RQ worker when REDIS_URL is set.
+
+A run writes only its own ScheduleRun row. While it solves, the job's main thread beats a heartbeat
+into `progress` every second and polls `cancel_requested`; a run whose heartbeat stops is marked failed.
+"""
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta
+
+from flask import current_app, has_app_context
+
+from brokerage.events.models import Event
+from brokerage.extensions import db
+from brokerage.scheduling import solver_bridge
+from brokerage.scheduling.models import ScheduleRun
+from brokerage.timeutil import now_utc
+
+ACTIVE = ("queued", "running")
+BEAT_SECONDS = 1.0
+WORKER_LOST = "the scheduling job stopped unexpectedly (worker killed)"
+
+
+class RunRefused(Exception):
+    """Why a run cannot start, in words for the organiser."""
+
+
+def start_run(event: Event, user_id: int, time_limit: float) -> ScheduleRun:
+    run = create_run(event, user_id, time_limit)
+    _dispatch(run)
+    return run
+
+
+def create_run(event: Event, user_id: int, time_limit: float) -> ScheduleRun:
+    """A queued run with a snapshot of the event's data; raises RunRefused when there is nothing to do."""
+    reap_stale_runs(event.id)
+    if db.session.scalar(db.select(ScheduleRun.id).filter(ScheduleRun.event_id == event.id,
+                                                           ScheduleRun.status.in_(ACTIVE))):
+        raise RunRefused("A run is already in progress for this event; wait for it or cancel it first.")
+    if not event.slots:
+        raise RunRefused("This event has no meeting slots yet; add meeting windows first.")
+    instance = solver_bridge.build_instance(event)
+    if not instance["meetings"]:
+        raise RunRefused("There are no accepted meetings between approved participants to schedule yet.")
+    try:
+        solver_bridge.check_instance(instance)
+    except solver_bridge.InputError as error:
+        raise RunRefused(f"The event's data cannot be scheduled: {error}") from None
+    instance["working_timetable"] = solver_bridge.hint_from_database(instance)
+    run = ScheduleRun(event_id=event.id, created_by_id=user_id, time_limit=time_limit, instance=instance,
+                      progress={"phase": "queued"})
+    db.session.add(run)
+    db.session.commit()
+    return run
+
+
+def _dispatch(run: ScheduleRun) -> None:
+    config = current_app.config
+    if config.get("REDIS_URL"):
+        from redis import Redis
+        from redis.exceptions import RedisError
+        from rq import Queue
+        try:
+            queue = Queue(config.get("SCHEDULING_QUEUE", "scheduling"), connection=Redis.from_url(config["REDIS_URL"]))
+            job = queue.enqueue(execute_run, run.id, job_timeout=int(run.time_limit) + 600)
+        except RedisError as error:
+            _finish(run, "failed", error=f"The job queue could not be reached ({error}); try again later.")
+            return
+        run.job_id = job.id
+        db.session.commit()
+        return
+    app = current_app._get_current_object()
+
+    def body():
+        with app.app_context():
+            _execute(run.id)
+    thread = threading.Thread(target=body, name=f"schedule-run-{run.id}", daemon=True)
+    run.job_id = thread.name
+    db.session.commit()
+    thread.start()
+
+
+def execute_run(run_id: int) -> None:
+    """The job: RQ imports and calls this; outside a Flask app (an `rq worker`) it builds one from the environment."""
+    if has_app_context():
+        _execute(run_id)
+        return
+    from brokerage import create_app
+    with create_app().app_context():
+        _execute(run_id)
+
+
+def _execute(run_id: int) -> None:
+    run = db.session.get(ScheduleRun, run_id)
+    if run is None or run.status != "queued":
+        return
+    if run.cancel_requested:
+        _finish(run, "cancelled")
+        return
+    run.status, run.started_at = "running", now_utc()
+    run.progress = {"phase": "starting", "heartbeat": now_utc().isoformat()}
+    db.session.commit()
+    latest: dict = {}
+    outcome: dict = {}
+    stop = threading.Event()
+    instance = {k: v for k, v in run.instance.items() if k != "working_timetable"}
+
+    def solve():
+        try:
+            outcome["solution"], outcome["problems"] = solver_bridge.run_solver(
+                instance, time_limit=run_time_limit, workers=current_workers,
+                hint=run.instance.get("working_timetable"), on_progress=latest.update, stop=stop)
+        except Exception as error:  # reported on the run page; the web app never sees it as a 500
+            outcome["error"] = error
+
+    run_time_limit, current_workers = run.time_limit, current_app.config.get("SOLVER_WORKERS", 2)
+    try:
+        solver_thread = threading.Thread(target=solve, name=f"solver-{run_id}", daemon=True)
+        solver_thread.start()
+        while solver_thread.is_alive():
+            solver_thread.join(BEAT_SECONDS)
+            db.session.refresh(run)
+            if run.cancel_requested:
+                stop.set()
+            run.progress = {**latest, "phase": latest.get("phase", "solving"), "heartbeat": now_utc().isoformat()}
+            db.session.commit()
+        _record_outcome(run, outcome, cancelled=stop.is_set())
+    except Exception as error:
+        db.session.rollback()
+        current_app.logger.exception("schedule run %s failed", run_id)
+        run = db.session.get(ScheduleRun, run_id)
+        _finish(run, "failed", error=f"The scheduling job failed: {error}")
+
+
+def _record_outcome(run: ScheduleRun, outcome: dict, cancelled: bool) -> None:
+    if "error" in outcome:
+        current_app.logger.error("solver error in run %s: %r", run.id, outcome["error"])
+        _finish(run, "failed", error=f"The solver stopped with an error: {outcome['error']}")
+        return
+    solution = outcome["solution"]
+    run.solution = solution
+    if cancelled:
+        _finish(run, "cancelled", error="Cancelled by an organiser.")
+    elif outcome["problems"]:
+        _finish(run, "failed", error="The solver's timetable broke a rule: " + "; ".join(outcome["problems"][:3]))
+    elif solution["status"] == "INFEASIBLE":
+        reasons = "; ".join(u["reason"] for u in solution["unscheduled"][:3])
+        _finish(run, "failed", error=f"No valid timetable exists with the locked meetings: {reasons}")
+    elif solution["status"] == "UNKNOWN":
+        _finish(run, "failed", error="No valid timetable was found within the time limit; try a longer time limit.")
+    else:
+        _finish(run, "succeeded")
+
+
+def _finish(run: ScheduleRun, status: str, error: str = "") -> None:
+    run.status, run.error, run.finished_at = status, error, now_utc()
+    run.progress = {**(run.progress or {}), "phase": status}
+    db.session.commit()
+
+
+def request_cancel(run: ScheduleRun) -> None:
+    run.cancel_requested = True
+    if run.status == "queued" and not current_app.config.get("REDIS_URL"):
+        run.status = "cancelled"  # a thread that has not started will see it and do nothing
+        run.finished_at = now_utc()
+    db.session.commit()
+
+
+def reap_stale_runs(event_id: int, now: datetime | None = None) -> int:
+    """Mark failed the runs whose job is gone: no heartbeat for a while, or RQ lost the job."""
+    now = now or now_utc()
+    timeout = timedelta(seconds=current_app.config.get("SCHEDULE_HEARTBEAT_TIMEOUT", 30))
+    reaped = 0
+    for run in db.session.scalars(db.select(ScheduleRun).filter(ScheduleRun.event_id == event_id,
+                                                                 ScheduleRun.status.in_(ACTIVE))):
+        if run.status == "running":
+            beat = (run.progress or {}).get("heartbeat")
+            last = datetime.fromisoformat(beat) if beat else run.started_at or run.created_at
+            if now - last > timeout:
+                _finish(run, "failed", error=WORKER_LOST)
+                reaped += 1
+        elif _rq_job_lost(run):
+            _finish(run, "failed", error=WORKER_LOST)
+            reaped += 1
+    return reaped
+
+
+def _rq_job_lost(run: ScheduleRun) -> bool:
+    url = current_app.config.get("REDIS_URL")
+    if not url or not run.job_id:
+        return False
+    from redis import Redis
+    from redis.exceptions import RedisError
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
+    try:
+        job = Job.fetch(run.job_id, connection=Redis.from_url(url))
+        return job.get_status() in ("failed", "stopped", "canceled")
+    except NoSuchJobError:
+        return True
+    except RedisError:
+        return False  # cannot tell; the page says it is queued

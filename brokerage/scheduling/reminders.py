@@ -1,0 +1,153 @@
+"""`flask reminders`, for an hourly cron job. Each reminder goes out once (ReminderLog):
+
+- agenda: a participant's published meetings of one local day (in their time zone), sent the first time the
+  command runs within AGENDA_AHEAD (36 h) before that day's first meeting starts, i.e. the day before;
+- deadline: within DEADLINE_AHEAD (48 h) before the booking deadline, to participants who still have
+  incoming requests to answer or have not marked any availability.
+"""
+from __future__ import annotations
+
+import smtplib
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import click
+from flask import current_app, render_template
+from flask.cli import with_appcontext
+
+from brokerage.events.models import Availability, Event, Participant, Slot
+from brokerage.extensions import db
+from brokerage.mail import Mail, send
+from brokerage.meetings.models import Meeting, MeetingRequest
+from brokerage.scheduling.models import ReminderLog
+from brokerage.scheduling.publish import external_url
+from brokerage.timeutil import UTC, now_utc, to_local
+
+AGENDA_AHEAD = timedelta(hours=36)
+DEADLINE_AHEAD = timedelta(hours=48)
+
+
+@dataclass
+class Reminder:
+    participant: Participant
+    kind: str  # agenda | deadline
+    key: str
+    subject: str
+    text: str
+    meetings: list[Meeting] = field(default_factory=list)
+
+
+def due_reminders(now: datetime) -> list[Reminder]:
+    return _agenda_reminders(now) + _deadline_reminders(now)
+
+
+def _already_sent(participant_id: int, kind: str, key: str) -> bool:
+    return db.session.scalar(db.select(ReminderLog.id).filter_by(participant_id=participant_id, kind=kind,
+                                                                 key=key)) is not None
+
+
+def _agenda_reminders(now: datetime) -> list[Reminder]:
+    rows = db.session.execute(
+        db.select(Meeting, Slot).join(Slot, Meeting.published_slot_id == Slot.id)
+        .join(Event, Meeting.event_id == Event.id).join(MeetingRequest, Meeting.request_id == MeetingRequest.id)
+        .where(Event.timetable_published.is_(True), Meeting.cancelled.is_(False),
+               MeetingRequest.status == "accepted", Slot.start > now)
+        .order_by(Slot.start)).all()
+    days: dict[tuple[int, str], list[Meeting]] = {}
+    people: dict[int, Participant] = {}
+    for meeting, slot in rows:
+        for person in meeting.participants:
+            if person.status != "approved":
+                continue
+            people[person.id] = person
+            days.setdefault((person.id, to_local(slot.start, person.timezone).date().isoformat()), []).append(meeting)
+    out = []
+    for (person_id, day), meetings in days.items():
+        first = meetings[0].published_slot.start
+        if first - now > AGENDA_AHEAD or _already_sent(person_id, "agenda", day):
+            continue
+        person = people[person_id]
+        event = person.event
+        text = render_template("mail/reminder_agenda.txt", participant=person, event=event, meetings=meetings,
+                               agenda_url=external_url("meetings.agenda", slug=event.slug))
+        out.append(Reminder(person, "agenda", day, f"{event.name}: your meetings on {_day_label(first, person)}",
+                            text, meetings))
+    return out
+
+
+def _deadline_reminders(now: datetime) -> list[Reminder]:
+    events = db.session.scalars(db.select(Event).where(Event.booking_deadline > now,
+                                                       Event.booking_deadline <= now + DEADLINE_AHEAD)).all()
+    out = []
+    for event in events:
+        key = event.booking_deadline.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
+        for person in db.session.scalars(db.select(Participant).filter_by(event_id=event.id, status="approved")
+                                         .order_by(Participant.id)):
+            pending = db.session.scalars(db.select(MeetingRequest).filter_by(recipient_id=person.id,
+                                                                             status="pending")).all()
+            has_availability = db.session.scalar(db.select(Availability.slot_id)
+                                                 .filter_by(participant_id=person.id).limit(1)) is not None
+            if (not pending and has_availability) or _already_sent(person.id, "deadline", key):
+                continue
+            text = render_template("mail/reminder_deadline.txt", participant=person, event=event, pending=pending,
+                                   has_availability=has_availability,
+                                   requests_url=external_url("meetings.requests", slug=event.slug),
+                                   availability_url=external_url("meetings.availability", slug=event.slug))
+            out.append(Reminder(person, "deadline", key, f"{event.name}: booking closes "
+                                f"{to_local(event.booking_deadline, person.timezone):%a %d %b %H:%M} your time", text))
+    return out
+
+
+def _day_label(moment: datetime, person: Participant) -> str:
+    return to_local(moment, person.timezone).strftime("%a %d %b")
+
+
+def send_reminders(now: datetime, dry_run: bool = False) -> tuple[list[Reminder], list[str]]:
+    """Send what is due and record each one as it goes, so a failure halfway never mails anyone twice."""
+    due, failed = due_reminders(now), []
+    if dry_run:
+        return due, failed
+    for reminder in due:
+        try:
+            send(Mail(to=reminder.participant.user.email, subject=reminder.subject, text=reminder.text))
+        except (OSError, smtplib.SMTPException) as error:
+            current_app.logger.warning("reminder to %s failed: %s", reminder.participant.user.email, error)
+            failed.append(reminder.participant.user.email)
+            continue
+        db.session.add(ReminderLog(participant_id=reminder.participant.id, kind=reminder.kind, key=reminder.key,
+                                   sent_at=now_utc()))
+        db.session.commit()
+    return due, failed
+
+
+def parse_now(text: str | None) -> datetime:
+    if text is None:
+        return now_utc()
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"--now: {text!r} is not an ISO 8601 time such as 2027-03-15T08:00Z") from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+@click.command("reminders")
+@click.option("--now", "now_text", metavar="ISO-UTC", help="Act as if it were this time (UTC), e.g. 2027-03-15T08:00Z.")
+@click.option("--dry-run", is_flag=True, help="List the reminders that are due without sending or recording them.")
+@with_appcontext
+def reminders_command(now_text: str | None, dry_run: bool) -> None:
+    """Mail the reminders that are due: agendas the day before, booking-deadline nudges."""
+    try:
+        now = parse_now(now_text)
+    except ValueError as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(2)
+    due, failed = send_reminders(now, dry_run)
+    for reminder in due:
+        mark = "FAILED" if reminder.participant.user.email in failed else ("would send" if dry_run else "sent")
+        click.echo(f"{mark}: {reminder.kind} reminder to {reminder.participant.user.email} "
+                   f"({reminder.participant.event.slug}, {reminder.key})")
+    click.echo(f"{len(due) - len(failed)} reminder(s) {'due' if dry_run else 'sent'} at {now:%Y-%m-%dT%H:%MZ}"
+               + (f"; {len(failed)} failed" if failed else "") + ".")
+    if failed:
+        sys.exit(1)

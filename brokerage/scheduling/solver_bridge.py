@@ -1,0 +1,131 @@
+"""The web app's one door to the solver: the database as a brokerage-instance/1 dict, and a solution back.
+
+Ids in the instance are readable (organisation names, UTC slot times) because the solver's
+unscheduled reasons quote them to the organiser; each item also carries its database id ("db_id").
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import time
+
+import solver
+from solver import InputError  # noqa: F401  (callers catch it from here)
+
+from brokerage.events.models import Availability, Event, Participant, Slot
+from brokerage.extensions import db
+from brokerage.meetings.models import Meeting, MeetingRequest
+from brokerage.timeutil import UTC, to_local
+
+WORKDAY = (time(9), time(17))
+
+
+def slot_key(slot: Slot) -> str:
+    return slot.start.astimezone(UTC).strftime("%a %d %b %H:%M UTC")
+
+
+def participant_key(participant: Participant) -> str:
+    return f"{participant.organisation} (#{participant.id})"
+
+
+def meeting_key(meeting: Meeting) -> str:
+    return f"m{meeting.id}"
+
+
+def schedulable_meetings(event: Event) -> list[Meeting]:
+    """Accepted, not cancelled meetings between two approved participants: what a run timetables."""
+    meetings = db.session.scalars(
+        db.select(Meeting).join(MeetingRequest, Meeting.request_id == MeetingRequest.id)
+        .where(Meeting.event_id == event.id, Meeting.cancelled.is_(False), MeetingRequest.status == "accepted")
+        .order_by(Meeting.id)).all()
+    return [m for m in meetings if all(p.status == "approved" for p in m.participants)]
+
+
+def _in_working_hours(slot: Slot, tz_name: str) -> bool:
+    start, end = to_local(slot.start, tz_name), to_local(slot.end, tz_name)
+    return start.date() == end.date() and WORKDAY[0] <= start.time() and end.time() <= WORKDAY[1]
+
+
+def build_instance(event: Event) -> dict:
+    slots = list(event.slots)
+    slot_ids = {slot.id: slot_key(slot) for slot in slots}
+    people = db.session.scalars(db.select(Participant).filter_by(event_id=event.id, status="approved")
+                                .order_by(Participant.id)).all()
+    available: dict[int, set[int]] = {p.id: set() for p in people}
+    for row in db.session.scalars(db.select(Availability).where(Availability.participant_id.in_(available))):
+        if row.slot_id in slot_ids:
+            available[row.participant_id].add(row.slot_id)
+    by_slot_order = {slot.id: i for i, slot in enumerate(slots)}
+
+    def slot_list(ids) -> list[str]:
+        return [slot_ids[i] for i in sorted(ids, key=by_slot_order.__getitem__)]
+
+    slot_by_id = {slot.id: slot for slot in slots}
+    participants = [{
+        "id": participant_key(p), "db_id": p.id, "timezone": p.timezone,
+        # No availability marked means no slot: the solver's reasons then say so.
+        "available": slot_list(available[p.id]),
+        "preferred": slot_list(i for i in available[p.id] if _in_working_hours(slot_by_id[i], p.timezone)),
+        "max_meetings": event.max_meetings,
+    } for p in people]
+    meetings = []
+    for meeting in schedulable_meetings(event):
+        requester, recipient = meeting.participants
+        locked = meeting.locked and meeting.slot_id in slot_ids
+        meetings.append({
+            "id": meeting_key(meeting), "db_id": meeting.id,
+            "participants": [participant_key(requester), participant_key(recipient)],
+            "weight": max(1, meeting.request.weight or 1), "required": False, "allowed_slots": None,
+            "fixed_slot": slot_ids[meeting.slot_id] if locked else None, "after": [],
+            # Published meetings stay put unless moving them lets more (or weightier) meetings happen.
+            "previous_slot": slot_ids.get(meeting.published_slot_id) if event.timetable_published else None,
+        })
+    return {
+        "format": "brokerage-instance/1",
+        "name": event.name,
+        "slots": [{"id": slot_ids[s.id], "db_id": s.id, "start": _rfc3339(s.start), "end": _rfc3339(s.end),
+                   "session": f"window-{s.window_id}", "capacity": event.room_capacity} for s in slots],
+        "participants": participants,
+        "meetings": meetings,
+    }
+
+
+def _rfc3339(moment) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def hint_from_database(instance: dict) -> dict[str, str]:
+    """The working timetable as a starting point, so a re-run begins from what the organiser has."""
+    slot_keys = {s["db_id"]: s["id"] for s in instance["slots"]}
+    ids = [m["db_id"] for m in instance["meetings"]]
+    slots = dict(db.session.execute(db.select(Meeting.id, Meeting.slot_id).where(Meeting.id.in_(ids))).all())
+    return {m["id"]: slot_keys[slots[m["db_id"]]] for m in instance["meetings"] if slots.get(m["db_id"]) in slot_keys}
+
+
+def db_assignments(instance: dict, solution: dict) -> tuple[dict[int, int], dict[int, str]]:
+    """A stored solution as {meeting db id: slot db id} and {meeting db id: reason}."""
+    slots = {s["id"]: s["db_id"] for s in instance["slots"]}
+    meetings = {m["id"]: m["db_id"] for m in instance["meetings"]}
+    placed = {meetings[a["meeting"]]: slots[a["slot"]] for a in solution.get("assignments", [])}
+    reasons = {meetings[u["meeting"]]: u["reason"] for u in solution.get("unscheduled", [])}
+    return placed, reasons
+
+
+def comparable(instance: dict) -> dict:
+    """The parts of an instance that decide whether a run still fits the database."""
+    return {key: instance.get(key) for key in ("slots", "participants", "meetings")}
+
+
+def check_instance(instance: dict) -> None:
+    """Raises InputError with one line naming the item at fault."""
+    solver.instance_from_dict(instance, source="event")
+
+
+def run_solver(instance: dict, *, time_limit: float, workers: int, hint: dict[str, str] | None,
+               on_progress: Callable[[dict], None], stop: threading.Event) -> tuple[dict, list[str]]:
+    """Solve; returns the solution as brokerage-solution/1 data and any validation problems."""
+    problem = solver.instance_from_dict(instance, source="event")
+    solution = solver.solve(problem, time_limit=time_limit, workers=workers, on_progress=on_progress,
+                            stop=stop, hint=hint or None)
+    problems = solver.validate(problem, solution) if solution.status in ("OPTIMAL", "FEASIBLE") else []
+    return solver.solution_to_dict(solution), problems

@@ -1,0 +1,141 @@
+"""The organisers' working timetable (Meeting.slot): applying runs, manual adjustments and review figures.
+
+Nothing here touches Meeting.published_slot: participants see changes only when organisers publish.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from brokerage.events.models import Availability, Event, Participant, Slot
+from brokerage.extensions import db
+from brokerage.meetings.models import Meeting
+from brokerage.regions import REGIONS, region_pair
+from brokerage.scheduling import solver_bridge
+from brokerage.scheduling.models import ScheduleRun
+from brokerage.timeutil import now_utc
+
+
+class AdjustRefused(Exception):
+    """Why a change to the timetable was not made, in words for the organiser."""
+
+
+def apply_run(event: Event, run: ScheduleRun) -> tuple[int, int]:
+    """Copy a succeeded run's timetable into Meeting.slot; returns (scheduled, unscheduled)."""
+    if run.status != "succeeded" or not run.solution:
+        raise AdjustRefused("Only a run that succeeded can be applied.")
+    current = solver_bridge.build_instance(event)
+    if solver_bridge.comparable(current) != solver_bridge.comparable(run.instance):
+        raise AdjustRefused("Meetings, availability or locks changed since this run started; "
+                            "start a new run and apply that one.")
+    placed, reasons = solver_bridge.db_assignments(run.instance, run.solution)
+    scheduled = {m.id: m for m in solver_bridge.schedulable_meetings(event)}
+    for meeting_id, meeting in scheduled.items():
+        meeting.slot_id = placed.get(meeting_id)
+        meeting.unscheduled_reason = "" if meeting_id in placed else reasons.get(meeting_id, "not scheduled")
+    # Meetings the run could not consider (a participant not approved) must not hold a slot either.
+    for meeting in db.session.scalars(db.select(Meeting).filter_by(event_id=event.id, cancelled=False)):
+        if meeting.id not in scheduled and meeting.slot_id is not None and not meeting.locked:
+            meeting.slot_id = None
+            meeting.unscheduled_reason = "not scheduled: the request is not accepted or a participant is not approved"
+    run.applied_at = now_utc()
+    db.session.commit()
+    return len(placed), len(reasons)
+
+
+def working_meetings(event: Event) -> list[Meeting]:
+    return db.session.scalars(db.select(Meeting).filter_by(event_id=event.id, cancelled=False)
+                              .order_by(Meeting.id)).all()
+
+
+def move_options(event: Event, meeting: Meeting) -> list[Slot]:
+    """Slots both participants marked available, where neither has another meeting and a room is free."""
+    a, b = meeting.participants
+    common = set(db.session.scalars(db.select(Availability.slot_id).filter_by(participant_id=a.id))) & set(
+        db.session.scalars(db.select(Availability.slot_id).filter_by(participant_id=b.id)))
+    others = [m for m in solver_bridge.schedulable_meetings(event) if m.id != meeting.id and m.slot_id]
+    busy = {m.slot_id for m in others if {a.id, b.id} & {p.id for p in m.participants}}
+    load = Counter(m.slot_id for m in others)
+    full = {slot_id for slot_id, n in load.items()
+            if event.room_capacity is not None and n >= event.room_capacity}
+    if meeting.slot_id is None and event.max_meetings is not None:
+        counts = Counter(p.id for m in others for p in m.participants)
+        if any(counts[p.id] >= event.max_meetings for p in (a, b)):
+            return []
+    return [s for s in event.slots if s.id in common and s.id not in busy and s.id not in full
+            and s.id != meeting.slot_id]
+
+
+def move(event: Event, meeting: Meeting, slot_id: int) -> Slot:
+    if meeting not in solver_bridge.schedulable_meetings(event):
+        raise AdjustRefused("Only accepted meetings between approved participants can be placed.")
+    options = {s.id: s for s in move_options(event, meeting)}
+    if slot_id not in options:
+        a, b = meeting.participants
+        raise AdjustRefused(f"That slot does not work for this meeting: {a.organisation} and {b.organisation} "
+                            "must both be available, free of other meetings, within their meeting limit, "
+                            "and a room must be free.")
+    meeting.slot_id = slot_id
+    meeting.unscheduled_reason = ""
+    meeting.locked = True  # a hand-placed meeting stays where the organiser put it when the solver re-runs
+    db.session.commit()
+    return options[slot_id]
+
+
+def unschedule(meeting: Meeting) -> None:
+    meeting.slot_id = None
+    meeting.locked = False
+    meeting.unscheduled_reason = "taken out of the timetable by an organiser"
+    db.session.commit()
+
+
+def set_locked(meeting: Meeting, locked: bool) -> None:
+    if locked and meeting.slot_id is None:
+        raise AdjustRefused("Only a scheduled meeting can be locked.")
+    meeting.locked = locked
+    db.session.commit()
+
+
+@dataclass
+class Review:
+    scheduled: list[Meeting]
+    unscheduled: list[Meeting]
+    per_participant: list[tuple[Participant, int, int]]  # participant, scheduled, accepted
+    stats: dict[str, float]
+    regions: list[str]
+    pair_counts: dict[str, int]
+    pending_changes: int
+
+
+def review(event: Event) -> Review:
+    meetings = solver_bridge.schedulable_meetings(event)
+    scheduled = sorted((m for m in meetings if m.slot_id), key=lambda m: (m.slot.start, m.id))
+    unscheduled = [m for m in meetings if not m.slot_id]
+    booked, accepted = Counter(), Counter()
+    for m in meetings:
+        for p in m.participants:
+            accepted[p.id] += 1
+            booked[p.id] += bool(m.slot_id)
+    people = db.session.scalars(db.select(Participant).filter_by(event_id=event.id, status="approved")
+                                .order_by(Participant.organisation)).all()
+    rows = [(p, booked[p.id], accepted[p.id]) for p in people]
+    counts = [n for _, n, _ in rows] or [0]
+    stats = {"min": min(counts), "avg": round(sum(counts) / len(counts), 1), "max": max(counts)}
+    pairs = Counter(region_pair(*(p.country for p in m.participants)) for m in scheduled)
+    return Review(scheduled, unscheduled, rows, stats, [code for code, _ in REGIONS], dict(pairs),
+                  len(pending_changes(event)))
+
+
+def pending_changes(event: Event) -> list[Meeting]:
+    """Meetings whose working slot differs from what participants were last told."""
+    return [m for m in db.session.scalars(db.select(Meeting).filter_by(event_id=event.id).order_by(Meeting.id))
+            if effective_slot_id(m) != m.published_slot_id]
+
+
+def effective_slot_id(meeting: Meeting) -> int | None:
+    """The slot participants should see: none for cancelled or no-longer-accepted meetings."""
+    if meeting.cancelled or meeting.request.status != "accepted":
+        return None
+    if not all(p.status == "approved" for p in meeting.participants):
+        return None
+    return meeting.slot_id

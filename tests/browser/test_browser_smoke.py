@@ -1,0 +1,44 @@
+"""Smoke: the harness works end to end (home page, sign up, log out, log in) with CSRF on."""
+import pytest
+from playwright.sync_api import expect
+
+from e2e_helpers import PASSWORD, label, log_in, log_out, sign_up
+
+pytestmark = pytest.mark.browser
+
+
+def test_home_signup_logout_login(new_page, live_server):
+    page = new_page("Asia/Tokyo")
+    response = page.goto("/")
+    assert response.status == 200
+    expect(page.get_by_role("heading", name="Virtual brokerage events")).to_be_visible()
+    # The browser clock is the user's: Tokyo is UTC+9 all year.
+    assert page.evaluate("new Date().getTimezoneOffset()") == -540
+
+    sign_up(page, "kenji@osaka.example", "Kenji Tanaka")
+    expect(page.get_by_text("Welcome! Your account is ready.")).to_be_visible()
+    log_out(page)
+    expect(page.get_by_text("You are logged out.")).to_be_visible()
+
+    # A wrong password is refused with the form's message, then the right one works.
+    page.goto("/accounts/login")
+    page.get_by_label(label("Email")).fill("kenji@osaka.example")
+    page.get_by_label(label("Password")).fill("not the password")
+    page.locator("main").get_by_role("button", name="Log in").click()
+    expect(page.get_by_text("Email or password is not right.")).to_be_visible()
+    log_in(page, "kenji@osaka.example")
+    expect(page.get_by_text("kenji@osaka.example")).to_be_visible()
+    assert not new_page.page_errors
+
+
+def test_form_without_csrf_token_is_refused(new_page, live_server):
+    """CSRF is really on in the live app: a forged post (token removed) gets the friendly 400."""
+    page = new_page()
+    page.goto("/accounts/signup")
+    page.locator("input[name=csrf_token]").evaluate("el => el.remove()")
+    page.get_by_label(label("Your name")).fill("Forger")
+    page.get_by_label(label("Email")).fill("forger@example.com")
+    page.get_by_label(label("Password")).fill(PASSWORD)
+    page.get_by_label(label("Repeat password")).fill(PASSWORD)
+    page.locator("main").get_by_role("button", name="Sign up").click()
+    expect(page.get_by_text("The form expired or was not sent from this site")).to_be_visible()

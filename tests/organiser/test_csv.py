@@ -1,0 +1,177 @@
+"""Participants imported from CSV with a preview, and participants, requests and meetings exported as CSV."""
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+from datetime import datetime, timezone
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from brokerage.extensions import db
+
+UTC = timezone.utc
+SLUG = "eu-asia-us-2027"
+
+CSV_TEXT = """email;name;organisation;country;organisation_type;timezone;sectors;support_office
+kenji@osaka-robotics.example;Kenji Sato;Osaka Robotics;jp;SME;;"robotics; AI & data";JETRO Osaka
+minji@seoul-bio.example;Minji Park;Seoul Bio;KR;research;Asia/Seoul;biotech;
+sam@boston-med.example;Sam Lee;Boston Med;US;large;;medtech;
+not-an-email;X;X Corp;DE;sme;;;
+anna@berlin.example;Anna;Berlin Tech;ZZ;sme;;;
+piet@delft.example;Piet;Delft Labs;NL;startup;;;
+kenji@osaka-robotics.example;Kenji again;Osaka Robotics;JP;sme;;;
+olga@een-brussels.example;Olga;EEN Brussels;BE;cluster;Mars/Olympus;;
+already@registered.example;Al;Already Ltd;FR;sme;;;
+;;No Email GmbH;AT;sme;;;
+"""
+
+
+def _preview(console, text):
+    return console.post("import", {"csv_text": text})
+
+
+def test_preview_explains_every_row_and_confirm_imports_the_good_ones(app, console, client, add_participant, outbox):
+    add_participant("already@registered.example", organisation="Already Ltd", country="FR", timezone="Europe/Paris")
+    page = _preview(console, CSV_TEXT).get_data(as_text=True)
+    assert '<span id="rows-ok">2</span>' in page and '<span id="rows-with-errors">8</span>' in page
+
+    def row(line):
+        return page.split(f'data-row="{line}"')[1].split("</tr>")[0]
+
+    assert 'data-row="2" class="row-ok"' in page and 'data-row="3" class="row-ok"' in page
+    assert "Give a time zone: US has" in row(4)
+    assert "is not a valid email address" in row(5)
+    assert "Unknown country code &#39;ZZ&#39;" in row(6)
+    assert "Unknown organisation type &#39;startup&#39;" in row(7)
+    assert "Duplicate: kenji@osaka-robotics.example is on row 2 already." in row(8)
+    assert "Unknown time zone &#39;Mars/Olympus&#39;" in row(9) and "(has an account)" in row(9)
+    assert "already@registered.example is registered for this event already." in row(10)
+    assert "email is missing." in row(11)
+    assert "Import 2 participant(s)" in page
+    from brokerage.events.models import Participant
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Participant.id))) == 1  # a preview changes nothing
+
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+    hidden = re.search(r'<input id="csv_text" name="csv_text" type="hidden" value="([^"]*)"', page)
+    assert hidden, "the confirm form carries the CSV text"
+    response = client.post(console.url("import/confirm"), data={"csrf_token": token.group(1),
+                                                                "csv_text": html.unescape(hidden.group(1))},
+                           follow_redirects=True)
+    assert ("Imported 2 participant(s), approved; 2 new account(s) invited to set a password; "
+            "8 row(s) skipped with errors.") in response.get_data(as_text=True)
+    with app.app_context():
+        people = {p.user.email: p for p in db.session.scalars(db.select(Participant))}
+        kenji = people["kenji@osaka-robotics.example"]
+        assert (kenji.status, kenji.country, kenji.organisation_type, kenji.timezone, kenji.sectors,
+                kenji.support_office, kenji.user.name) == ("approved", "JP", "sme", "Asia/Tokyo", "robotics,ai",
+                                                           "JETRO Osaka", "Kenji Sato")
+        assert people["minji@seoul-bio.example"].timezone == "Asia/Seoul"
+    mails = {m["To"]: m.get_content() for m in outbox()}
+    assert "/accounts/reset/" in mails["kenji@osaka-robotics.example"]
+    assert "Asia/Tokyo" in mails["kenji@osaka-robotics.example"]
+
+    # Confirming the same text again imports nobody twice.
+    response = client.post(console.url("import/confirm"), data={"csrf_token": token.group(1),
+                                                                "csv_text": html.unescape(hidden.group(1))},
+                           follow_redirects=True)
+    assert "Imported 0 participant(s)" in response.get_data(as_text=True)
+
+
+def test_existing_users_are_registered_without_a_password_link(app, console, client, outbox, auth):
+    auth.logout()
+    auth.signup("kenji@osaka-robotics.example", name="Kenji")
+    auth.logout()
+    auth.login("olga@een-brussels.example")
+    text = "Email,Organisation,Country,Organisation Type,Website\nkenji@osaka-robotics.example,Osaka Robotics,JP,sme,osaka-robotics.example\n"
+    page = _preview(console, text).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    client.post(console.url("import/confirm"), data={"csrf_token": token, "csv_text": text})
+    mail = outbox()[-1]
+    assert mail["To"] == "kenji@osaka-robotics.example" and "/accounts/reset/" not in mail.get_content()
+    from brokerage.events.models import Participant
+    with app.app_context():
+        person = db.session.scalar(db.select(Participant))
+        assert (person.status, person.website, person.timezone) == ("approved", "https://osaka-robotics.example", "Asia/Tokyo")
+
+
+def test_file_upload_and_problems_with_the_whole_file(console, client, post):
+    good = "email,organisation,country,organisation_type\nminji@seoul-bio.example,Seoul Bio,KR,research\n"
+    response = post(client, console.url("import"), {"csv_file": (io.BytesIO(("\ufeff" + good).encode()), "people.csv")},
+                    content_type="multipart/form-data")
+    assert '<span id="rows-ok">1</span>' in response.get_data(as_text=True)
+    for text, message in [("", "The CSV is empty"), ("name,country\nX,JP\n", "Missing column(s): email, organisation, organisation_type"),
+                          ("email,organisation,country,organisation_type\n", "header line but no participants"),
+                          ("a\x00b", "NUL characters")]:
+        assert message in _preview(console, text).get_data(as_text=True), message
+    latin1 = post(client, console.url("import"), {"csv_file": (io.BytesIO("email\nJosé".encode("latin-1")), "x.csv")},
+                  content_type="multipart/form-data")
+    assert "save it as &#39;CSV UTF-8&#39;" in latin1.get_data(as_text=True)
+    # A tampered confirmation is re-checked, never trusted.
+    page = _preview(console, good).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    assert client.post(console.url("import/confirm"), data={"csrf_token": token, "csv_text": "nonsense"}).status_code == 400
+    assert client.post(console.url("import/confirm"), data={"csv_text": good}).status_code == 400  # no CSRF token
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300)
+       | st.lists(st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12), max_size=6),
+                  max_size=5).map(lambda rows: "email,organisation,country,organisation_type,timezone\n"
+                                  + "\n".join(",".join(r) for r in rows)))
+def test_arbitrary_csv_text_never_fails(console, client, text):
+    page = _preview(console, text)
+    assert page.status_code == 200
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    assert client.post(console.url("import/confirm"), data={"csrf_token": token, "csv_text": text}).status_code in (302, 400)
+
+
+def _rows(response):
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+
+
+def test_exports_name_their_time_zones_and_defuse_formulas(app, console, client, add_participant):
+    kenji = add_participant("kenji@osaka-robotics.example", organisation="=HYPERLINK(\"http://evil\")", status="approved",
+                            organiser_notes="+call him")
+    minji = add_participant("minji@seoul-bio.example", organisation="Seoul Bio", country="KR", timezone="Asia/Seoul",
+                            status="approved")
+    console.post("windows", {"label": "Asia-Europe", "day": "2027-03-16", "start": "07:00", "end": "10:00"})
+    from brokerage.events.models import Slot
+    from brokerage.meetings.models import Meeting, MeetingRequest
+    with app.app_context():
+        slot = db.session.scalars(db.select(Slot).order_by(Slot.start)).first()
+        request = MeetingRequest(event_id=slot.event_id, requester_id=kenji, recipient_id=minji, status="accepted",
+                                 message="@SUM(A1)", created_at=datetime(2027, 3, 1, 9, 30, tzinfo=UTC))
+        db.session.add(request)
+        db.session.add(Meeting(event_id=slot.event_id, request=request, slot=slot))
+        db.session.commit()
+
+    response = client.get(console.url("export/participants.csv"))
+    assert response.headers["Content-Disposition"] == f'attachment; filename="{SLUG}-participants.csv"'
+    people = _rows(response)
+    assert people[0]["organisation"] == "'=HYPERLINK(\"http://evil\")" and people[0]["organiser_notes"] == "'+call him"
+    assert people[1]["timezone"] == "Asia/Seoul" and people[1]["region"] == "KR"
+
+    requests = _rows(client.get(console.url("export/requests.csv")))
+    assert requests[0]["message"] == "'@SUM(A1)" and requests[0]["created_utc"] == "2027-03-01T09:30:00Z"
+    assert requests[0]["created_event_time (Europe/Brussels)"] == "2027-03-01T10:30:00+01:00"
+
+    meetings = _rows(client.get(console.url("export/meetings.csv")))
+    assert meetings[0]["state"] == "scheduled" and meetings[0]["start_utc"] == "2027-03-16T07:00:00Z"
+    assert meetings[0]["start_event_time (Europe/Brussels)"] == "2027-03-16T08:00:00+01:00"
+    assert meetings[0]["participant_b"] == "Seoul Bio" and meetings[0]["video_link"].startswith("https://meet.jit.si/")
+    assert client.get(console.url("export/passwords.csv")).status_code == 404
+
+
+def test_an_exported_participant_list_imports_into_another_event(app, console, client, add_participant, create_event):
+    add_participant("kenji@osaka-robotics.example", organisation="Osaka Robotics", status="approved")
+    exported = client.get(console.url("export/participants.csv")).get_data(as_text=True)
+    create_event(slug="autumn-2027", start_date="2027-10-05", end_date="2027-10-06")
+    page = client.post("/organise/autumn-2027/import", data={
+        "csrf_token": re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                                client.get("/organise/autumn-2027/import").get_data(as_text=True)).group(1),
+        "csv_text": exported}).get_data(as_text=True)
+    assert '<span id="rows-ok">1</span>' in page and "Osaka Robotics" in page

@@ -1,0 +1,204 @@
+"""Event set-up through the organiser console: creation, settings, deadlines in the event's zone, windows and slots."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from brokerage.extensions import db
+
+UTC = timezone.utc
+
+SETTINGS = {
+    "name": "EU-Japan-Korea-US tech brokerage", "description": "Meet partners across 17 hours.",
+    "timezone": "Europe/Brussels", "start_date": "2027-03-16", "end_date": "2027-03-17",
+    "slot_minutes": "20", "pause_minutes": "5", "room_capacity": "", "registration_deadline": "",
+    "booking_deadline": "", "participant_approval": "y", "request_mode": "approval", "max_pending_requests": "",
+    "max_meetings": "", "video_mode": "template", "video_link_template": "https://meet.jit.si/{event}-{meeting}",
+}
+
+
+def _event(app, slug="eu-asia-us-2027"):
+    from brokerage.events.models import Event
+    with app.app_context():
+        event = db.session.scalar(db.select(Event).filter_by(slug=slug))
+        return event, [(w.label, w.start, w.end) for w in event.windows], [(s.start, s.end) for s in event.slots]
+
+
+def _window(console, label, day, start, end, next_day=False, path="windows"):
+    data = {"label": label, "day": day, "start": start, "end": end}
+    if next_day:
+        data["ends_next_day"] = "y"
+    return console.post(path, data, form_path="windows")
+
+
+def test_any_user_creates_an_event_and_becomes_its_organiser(app, client, auth, create_event):
+    auth.signup("newcomer@cluster.example", name="Nina Newcomer")
+    response = create_event(slug="", name="Korea–EU Mobility Days")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/organise/korea-eu-mobility-days/windows")
+    from brokerage.events.models import Event, EventOrganiser
+    with app.app_context():
+        event = db.session.scalar(db.select(Event).filter_by(slug="korea-eu-mobility-days"))
+        link = db.session.scalar(db.select(EventOrganiser).filter_by(event_id=event.id))
+        assert (link.role, link.organisation, link.user.email) == ("organiser", "EEN Brussels", "newcomer@cluster.example")
+    # A second event with the same name gets its own address.
+    assert create_event(slug="", name="Korea–EU Mobility Days").headers["Location"].endswith(
+        "/organise/korea-eu-mobility-days-2/windows")
+    page = client.get("/organise/").get_data(as_text=True)
+    assert 'href="/organise/korea-eu-mobility-days/"' in page and 'href="/organise/korea-eu-mobility-days-2/"' in page
+
+
+def test_new_event_errors_are_shown_and_input_kept(client, auth, make_event, create_event):
+    make_event(slug="taken-slug")
+    auth.signup("olga@een-brussels.example")
+    page = create_event(name="Spring brokerage", start_date="2027-03-17", end_date="2027-03-16").get_data(as_text=True)
+    assert "The last day cannot be before the first day." in page and 'value="Spring brokerage"' in page
+    page = create_event(slug="taken-slug").get_data(as_text=True)
+    assert "This web address is taken" in page
+    page = create_event(slug="Not A Slug!").get_data(as_text=True)
+    assert "Use lower-case letters" in page and 'value="Not A Slug!"' in page
+
+
+def test_full_set_up_flow(app, console, client):
+    # Standard windows on both event days, then the dashboard shows them.
+    response = console.post("windows/presets", {"preset": "all"}, form_path="windows", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "6 window(s) added." in page
+    event, windows, slots = _event(app)
+    assert [label for label, _, _ in windows] == ["Asia-Europe", "Europe-Americas", "Americas-Asia"] * 2
+    # The week when the US has changed clocks and Europe has not: presets follow each region's clock.
+    assert windows[0][1:] == (datetime(2027, 3, 16, 7, tzinfo=UTC), datetime(2027, 3, 16, 10, tzinfo=UTC))
+    assert windows[1][1:] == (datetime(2027, 3, 16, 13, tzinfo=UTC), datetime(2027, 3, 16, 16, tzinfo=UTC))
+    assert windows[2][1:] == (datetime(2027, 3, 16, 22, tzinfo=UTC), datetime(2027, 3, 17, 1, tzinfo=UTC))
+    assert len(slots) == 6 * 7 and f"The event now has {len(slots)} meeting slots." in page
+
+    response = console.post("settings", {**SETTINGS, "slot_minutes": "30", "pause_minutes": "10", "room_capacity": "40",
+                                         "request_mode": "automatic", "max_meetings": "8", "max_pending_requests": "15"},
+                            follow_redirects=True)
+    assert "Settings saved. The event now has 24 meeting slots." in response.get_data(as_text=True)
+    event, _, slots = _event(app)
+    assert (event.slot_minutes, event.pause_minutes, event.room_capacity, event.request_mode, event.max_meetings,
+            event.max_pending_requests) == (30, 10, 40, "automatic", 8, 15)
+    assert len(slots) == 24
+
+    dashboard = client.get(console.url()).get_data(as_text=True)
+    assert "24 meeting slots of 30 minutes" in dashboard and "40 concurrent video rooms" in dashboard
+    assert "Americas-Asia" in dashboard and "event time Europe/Brussels" in dashboard
+    for endpoint_path in ("settings", "windows", "team", "participants", "import", "runs", "timetable", "impact"):
+        assert f"/organise/{console.slug}/{endpoint_path}" in dashboard
+
+
+def test_deadlines_are_entered_in_event_time_and_stored_in_utc(app, console, client):
+    response = console.post("settings", {**SETTINGS, "registration_deadline": "2027-03-10T17:00",
+                                         "booking_deadline": "2027-03-15T12:00"}, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    event, _, _ = _event(app)
+    assert event.registration_deadline == datetime(2027, 3, 10, 16, 0, tzinfo=UTC)  # 17:00 CET
+    assert event.booking_deadline == datetime(2027, 3, 15, 11, 0, tzinfo=UTC)
+    # Shown back on the event's clock, naming it.
+    assert 'value="2027-03-10T17:00"' in page
+    assert "Wed 10 Mar 2027, 17:00 event time, Europe/Brussels (UTC+01:00) = 10 Mar 2027, 16:00 UTC" in page
+    # The same wall-clock input means another instant when the event runs on Tokyo time.
+    console.post("settings", {**SETTINGS, "timezone": "Asia/Tokyo", "registration_deadline": "2027-03-10T17:00"})
+    event, _, _ = _event(app)
+    assert event.registration_deadline == datetime(2027, 3, 10, 8, 0, tzinfo=UTC) and event.booking_deadline is None
+
+
+def test_settings_errors_keep_input(app, console):
+    page = console.post("settings", {**SETTINGS, "name": "Renamed", "pause_minutes": "-5", "room_capacity": "lots",
+                                     "video_link_template": "https://meet.jit.si/{event}-{room}",
+                                     "registration_deadline": "2027-04-01T10:00"}).get_data(as_text=True)
+    assert "Give 0 to 60 minutes." in page
+    assert "Unknown placeholder {room}" in page
+    assert "on or before the last event day" in page
+    assert 'value="Renamed"' in page and 'value="https://meet.jit.si/{event}-{room}"' in page
+    assert _event(app)[0].name == "EU-Japan-Korea-US tech brokerage"  # nothing saved
+    for template, message in [("https://meet.jit.si/{event}", "Include {meeting}"),
+                              ("meet.jit.si/{meeting}", "Start the link with https://"),
+                              ("https://meet.jit.si/{meeting", "Unbalanced"),
+                              ("https://meet.jit.si/{meeting!r}", "Unknown placeholder")]:
+        assert message in console.post("settings", {**SETTINGS, "video_link_template": template}).get_data(as_text=True)
+    # 'participant' mode does not need a template.
+    console.post("settings", {**SETTINGS, "video_mode": "participant", "video_link_template": ""})
+    assert _event(app)[0].video_mode == "participant"
+
+
+def test_dates_cannot_leave_windows_behind(app, console):
+    _window(console, "Asia-Europe", "2027-03-17", "07:00", "10:00")
+    page = console.post("settings", {**SETTINGS, "end_date": "2027-03-16"}).get_data(as_text=True)
+    assert "1 meeting window(s) lie outside these dates" in page
+    assert _event(app)[0].end_date.isoformat() == "2027-03-17"
+
+
+def test_window_crossing_midnight_utc_is_shown_on_every_clock(app, console, client):
+    response = _window(console, "Americas-Asia", "2027-03-16", "23:00", "02:00", next_day=True)
+    assert response.status_code == 302
+    _, windows, slots = _event(app)
+    assert windows == [("Americas-Asia", datetime(2027, 3, 16, 23, tzinfo=UTC), datetime(2027, 3, 17, 2, tzinfo=UTC))]
+    assert len(slots) == 7 and slots[-1] == (datetime(2027, 3, 17, 1, 30, tzinfo=UTC), datetime(2027, 3, 17, 1, 50, tzinfo=UTC))
+    page = client.get(console.url("windows")).get_data(as_text=True)
+    assert "+1 day" in page
+    tokyo = page.split('data-zone="Asia/Tokyo"')[1].split("</tr>")[0]
+    assert "Asia/Tokyo (UTC+09:00)" in tokyo and "Wed 17 Mar 08:00" in tokyo and "+1 day" in tokyo
+    los_angeles = page.split('data-zone="America/Los_Angeles"')[1].split("</tr>")[0]
+    assert "UTC-07:00" in los_angeles and "Tue 16 Mar 16:00" in los_angeles and "Tue 16 Mar 19:00" in los_angeles
+
+
+def test_bad_windows_are_refused_with_the_input_kept(app, console):
+    assert _window(console, "Asia-Europe", "2027-03-16", "07:00", "10:00").status_code == 302
+    for data, message in [
+        (("Overlap", "2027-03-16", "09:30", "11:00"), "It overlaps &#39;Asia-Europe&#39;"),
+        (("Backwards", "2027-03-16", "15:00", "14:00"), "The window must end after it starts"),
+        (("Too early", "2027-03-15", "15:00", "17:00"), "The window must start on an event day"),
+        (("Too short", "2027-03-16", "15:00", "15:10"), "shorter than one 20-minute meeting"),
+    ]:
+        page = _window(console, *data).get_data(as_text=True)
+        assert message in page, message
+        assert f'value="{data[0]}"' in page and f'value="{data[2]}"' in page
+    page = _window(console, "", "", "", "").get_data(as_text=True)
+    assert "Choose the day." in page and "Give the start time." in page
+    assert len(_event(app)[1]) == 1
+
+
+def test_edit_and_delete_windows(app, console, client):
+    _window(console, "Asia-Europe", "2027-03-16", "07:00", "10:00")
+    _window(console, "Europe-Americas", "2027-03-16", "14:00", "17:00")
+    from brokerage.events.models import MeetingWindow
+    with app.app_context():
+        first, second = db.session.scalars(db.select(MeetingWindow).order_by(MeetingWindow.start)).all()
+        first_id, second_id = first.id, second.id
+    # Editing a window may not make it overlap the other one; growing it adds slots.
+    page = _window(console, "Asia-Europe", "2027-03-16", "07:00", "15:00", path=f"windows/{first_id}").get_data(as_text=True)
+    assert "It overlaps" in page
+    response = _window(console, "Asia-Europe (long)", "2027-03-16", "06:00", "10:00", path=f"windows/{first_id}")
+    assert response.status_code == 302
+    _, windows, slots = _event(app)
+    assert windows[0] == ("Asia-Europe (long)", datetime(2027, 3, 16, 6, tzinfo=UTC), datetime(2027, 3, 16, 10, tzinfo=UTC))
+    assert len(slots) == 9 + 7
+    response = console.post(f"windows/{second_id}/delete", {}, form_path="windows", follow_redirects=True)
+    assert "The event now has 9 meeting slots." in response.get_data(as_text=True)
+    assert client.get(console.url(f"windows/{second_id}")).status_code == 404
+
+
+def test_changing_slot_length_keeps_availability_on_slots_that_still_start_then(app, console, add_participant):
+    _window(console, "Asia-Europe", "2027-03-16", "07:00", "10:00")
+    from brokerage.events.models import Availability, Slot
+    participant_id = add_participant("kenji@osaka-robotics.example", status="approved")
+    with app.app_context():
+        first, second = db.session.scalars(db.select(Slot).order_by(Slot.start)).all()[:2]
+        db.session.add_all([Availability(participant_id=participant_id, slot_id=first.id),
+                            Availability(participant_id=participant_id, slot_id=second.id)])
+        db.session.commit()
+        kept_id = first.id
+    response = console.post("settings", {**SETTINGS, "slot_minutes": "30", "pause_minutes": "0"}, follow_redirects=True)
+    assert "The event now has 6 meeting slots." in response.get_data(as_text=True)
+    with app.app_context():
+        slots = db.session.scalars(db.select(Slot).order_by(Slot.start)).all()
+        assert [s.start.strftime("%H:%M") for s in slots] == ["07:00", "07:30", "08:00", "08:30", "09:00", "09:30"]
+        assert slots[0].id == kept_id and slots[0].end == datetime(2027, 3, 16, 7, 30, tzinfo=UTC)
+        # 07:25 (the old second slot) is gone, and its availability with it.
+        assert db.session.scalars(db.select(Availability.slot_id)).all() == [kept_id]
+
+
+def test_only_logged_in_users_reach_the_console(client, post):
+    response = client.get("/organise/new")
+    assert response.status_code == 302 and "/accounts/login" in response.headers["Location"]
+    assert post(client, "/organise/new", {}, form_url="/accounts/login").status_code == 302

@@ -1,0 +1,130 @@
+from brokerage.extensions import db
+from tests.conftest import csrf_token, post_form
+
+
+def _outcome(app, meeting_id, participant_id):
+    from brokerage.meetings.models import MeetingOutcome
+    with app.app_context():
+        o = db.session.scalar(db.select(MeetingOutcome).filter_by(meeting_id=meeting_id, participant_id=participant_id))
+        return o and (o.rating, o.follow_up, o.comment)
+
+
+def test_rate_then_report_follow_up_then_edit(app, client, auth, build):
+    event = build.past_event()
+    paris = build.participant(event, "claire@paris.example", organisation="Lumen Optics SAS")
+    tokyo = build.participant(event, "kenji@tokyo.example", "JP", "Asia/Tokyo", organisation="Kansai Photonics")
+    meeting = build.request(event, paris, tokyo)
+    auth.login("claire@paris.example")
+    page = client.get("/events/past-2026/outcomes").get_data(as_text=True)
+    assert "Kansai Photonics" in page and "not rated" in page
+    assert "Europe/Paris (UTC+01:00)" in page  # the screen names whose clock it shows
+    assert "Tue 10 Mar 2026, 15:00" in page  # 14:00 UTC in Paris
+
+    url = f"/events/past-2026/outcomes/{meeting}"
+    response = post_form(client, url, {"rating": "cooperation_possible", "follow_up": "", "comment": "Promising sensor fit"})
+    assert response.status_code == 302
+    assert _outcome(app, meeting, paris) == ("cooperation_possible", None, "Promising sensor fit")
+    assert "Cooperation possible" in client.get("/events/past-2026/outcomes").get_data(as_text=True)
+
+    # Weeks later: the follow-up, on the same form, which shows what was saved.
+    form = client.get(url).get_data(as_text=True)
+    assert "Promising sensor fit" in form and 'selected value="cooperation_possible"' in form
+    post_form(client, url, {"rating": "cooperation_possible", "follow_up": "agreement", "comment": "NDA signed"})
+    assert _outcome(app, meeting, paris) == ("cooperation_possible", "agreement", "NDA signed")
+    page = client.get("/events/past-2026/outcomes").get_data(as_text=True)
+    assert "Cooperation agreement reached" in page
+    # Still one outcome per participant and meeting; the other side's is their own.
+    from brokerage.meetings.models import MeetingOutcome
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(MeetingOutcome)) == 1
+    assert _outcome(app, meeting, tokyo) is None
+
+
+def test_bad_values_are_refused_with_a_message_and_keep_the_input(app, client, auth, build):
+    event = build.past_event()
+    paris = build.participant(event, "claire@paris.example")
+    seoul = build.participant(event, "minji@seoul.example", "KR", "Asia/Seoul")
+    meeting = build.request(event, seoul, paris)
+    auth.login("claire@paris.example")
+    url = f"/events/past-2026/outcomes/{meeting}"
+
+    response = post_form(client, url, {"rating": "excellent", "follow_up": "", "comment": "kept text"})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Choose one of the listed ratings." in page and "kept text" in page
+
+    response = post_form(client, url, {"rating": "", "follow_up": "merger", "comment": ""})
+    page = response.get_data(as_text=True)
+    assert "Choose how the meeting went." in page and "Choose one of the listed follow-ups." in page
+
+    response = post_form(client, url, {"rating": "not_held", "follow_up": "negotiation", "comment": ""})
+    assert "did not take place has no follow-up" in response.get_data(as_text=True)
+
+    response = post_form(client, url, {"rating": "informative", "comment": "x" * 2001})
+    assert response.status_code == 200 and "2000" in response.get_data(as_text=True)
+    assert _outcome(app, meeting, paris) is None
+
+    # Without the CSRF token nothing is saved either.
+    assert client.post(url, data={"rating": "informative"}).status_code in (200, 400)
+    assert _outcome(app, meeting, paris) is None
+
+
+def test_only_own_meetings_can_be_rated(app, client, auth, build):
+    event = build.past_event()
+    paris = build.participant(event, "claire@paris.example")
+    berlin = build.participant(event, "jonas@berlin.example", "DE", "Europe/Berlin")
+    boston = build.participant(event, "amy@boston.example", "US", "America/New_York")
+    theirs = build.request(event, berlin, boston)
+    mine = build.request(event, paris, boston, slot=1)
+    auth.login("claire@paris.example")
+    assert client.get(f"/events/past-2026/outcomes/{theirs}").status_code == 403
+    token = csrf_token(client, f"/events/past-2026/outcomes/{mine}")
+    assert client.post(f"/events/past-2026/outcomes/{theirs}", data={"csrf_token": token, "rating": "informative"}).status_code == 403
+    assert _outcome(app, theirs, berlin) is None and _outcome(app, theirs, paris) is None
+    assert client.get("/events/past-2026/outcomes/99999").status_code == 404
+    # A meeting of another event is not found through this one.
+    other = build.past_event(slug="other-2026")
+    p2, p3 = build.participant(other, "claire@paris.example"), build.participant(other, "amy@boston.example", "US", "America/New_York")
+    elsewhere = build.request(other, p2, p3)
+    assert client.get(f"/events/past-2026/outcomes/{elsewhere}").status_code == 404
+    page = client.get("/events/past-2026/outcomes").get_data(as_text=True)
+    assert "Jonas" not in page  # others' meetings are not listed
+
+
+def test_unpublished_and_cancelled_meetings_are_not_rated(app, client, auth, build):
+    event = build.past_event()
+    paris = build.participant(event, "claire@paris.example")
+    boston = build.participant(event, "amy@boston.example", "US", "America/New_York", organisation="Harbor Robotics")
+    unpublished = build.request(event, paris, boston, published=False)
+    cancelled = build.request(event, paris, boston, slot=1, cancelled=True)
+    auth.login("claire@paris.example")
+    assert client.get(f"/events/past-2026/outcomes/{unpublished}").status_code == 404
+    assert client.get(f"/events/past-2026/outcomes/{cancelled}").status_code == 404
+    assert "Harbor Robotics" not in client.get("/events/past-2026/outcomes").get_data(as_text=True)
+
+
+def test_not_before_the_meeting_started(app, client, auth, build, make_event):
+    event = make_event()  # 2027-03-16: still ahead
+    paris = build.participant(event, "claire@paris.example")
+    tokyo = build.participant(event, "kenji@tokyo.example", "JP", "Asia/Tokyo")
+    meeting = build.request(event, paris, tokyo)
+    auth.login("claire@paris.example")
+    page = client.get("/events/march-2027/outcomes").get_data(as_text=True)
+    assert "after it starts" in page and f'id="rate-{meeting}"' not in page
+    response = client.get(f"/events/march-2027/outcomes/{meeting}", follow_redirects=True)
+    assert "You can rate this meeting once it has started: Tue 16 Mar 2027, 08:00 (Europe/Paris)" in response.get_data(as_text=True)
+    token = csrf_token(client, "/events/march-2027/outcomes")
+    response = client.post(f"/events/march-2027/outcomes/{meeting}", data={"csrf_token": token, "rating": "informative"})
+    assert response.status_code == 302
+    assert _outcome(app, meeting, paris) is None
+
+
+def test_strangers_and_unapproved_participants_cannot_rate(app, client, auth, build):
+    event = build.past_event()
+    paris = build.participant(event, "claire@paris.example", status="pending")
+    tokyo = build.participant(event, "kenji@tokyo.example", "JP", "Asia/Tokyo")
+    meeting = build.request(event, paris, tokyo)
+    assert client.get("/events/past-2026/outcomes").status_code == 302  # to the login page
+    auth.login("claire@paris.example")
+    assert client.get("/events/past-2026/outcomes").status_code == 403
+    assert client.get(f"/events/past-2026/outcomes/{meeting}").status_code == 403

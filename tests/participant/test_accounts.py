@@ -1,0 +1,137 @@
+"""Sign up, log in and out, and reset a forgotten password by a mailed link."""
+from __future__ import annotations
+
+import re
+
+from conftest import Auth, csrf_token, post_form
+
+from brokerage.accounts.models import User
+from brokerage.extensions import db
+
+
+def _user(app, email: str) -> User | None:
+    with app.app_context():
+        return db.session.scalar(db.select(User).filter_by(email=email))
+
+
+def test_signup_stores_a_hashed_password_and_logs_in(app, client, auth):
+    response = auth.signup("Anna@Nordlicht.example ", password="correct horse", name="Anna Berg")
+    assert response.status_code == 302
+    user = _user(app, "anna@nordlicht.example")
+    assert user.name == "Anna Berg" and user.password_hash != "correct horse" and user.check_password("correct horse")
+    assert b"anna@nordlicht.example" in client.get("/").data  # logged in: the header names the account
+
+
+def test_signup_errors_keep_what_was_typed(app, client):
+    token = csrf_token(client, "/accounts/signup")
+    response = client.post("/accounts/signup", data={"csrf_token": token, "name": "Anna Berg",
+                                                     "email": "anna@nordlicht.example", "password": "short",
+                                                     "confirm": "other"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Use at least 8 characters." in html and "The passwords differ." in html
+    assert 'value="Anna Berg"' in html and 'value="anna@nordlicht.example"' in html
+    assert 'value="short"' not in html  # passwords are never echoed back
+    html = post_form(client, "/accounts/signup", {"name": "", "email": "not-an-email", "password": "correct horse",
+                                                  "confirm": "correct horse"}).get_data(as_text=True)
+    assert "Enter your name." in html and "Invalid email address." in html
+    assert _user(app, "anna@nordlicht.example") is None
+
+
+def test_signup_with_an_existing_email_is_refused(app, auth):
+    auth.signup("anna@nordlicht.example")
+    auth.logout()
+    response = auth.signup("ANNA@nordlicht.example")
+    assert response.status_code == 200 and b"An account with this email exists already" in response.data
+
+
+def test_login_and_logout(app, client, auth):
+    auth.signup("anna@nordlicht.example")
+    auth.logout()
+    assert b"Log in" in client.get("/").data
+    response = auth.login("anna@nordlicht.example", "wrong password")
+    assert response.status_code == 200 and b"Email or password is not right." in response.data
+    assert b'value="anna@nordlicht.example"' in response.data
+    assert auth.login("anna@nordlicht.example").status_code == 302
+    assert b"anna@nordlicht.example" in client.get("/").data
+    assert client.get("/accounts/logout").status_code == 405  # state changes are POST only
+    assert auth.logout().status_code == 302
+    assert b"anna@nordlicht.example" not in client.get("/").data
+
+
+def test_login_returns_to_the_page_asked_for_but_never_off_site(app, client, auth, make_event):
+    make_event()
+    auth.signup("anna@nordlicht.example")
+    auth.logout()
+    response = client.get("/events/march-2027/register")
+    assert response.status_code == 302
+    login_url = response.location
+    token = csrf_token(client, login_url)
+    response = client.post(login_url, data={"csrf_token": token, "email": "anna@nordlicht.example",
+                                            "password": "correct horse"})
+    assert response.location == "/events/march-2027/register"
+    auth.logout()
+    for target in ("https://evil.example/", "//evil.example/", "/\\evil.example", "/\t/evil.example"):
+        token = csrf_token(client, "/accounts/login")
+        response = client.post("/accounts/login", query_string={"next": target},
+                               data={"csrf_token": token, "email": "anna@nordlicht.example",
+                                     "password": "correct horse"})
+        assert response.location == "/", target
+        auth.logout()
+
+
+def test_post_without_csrf_token_is_refused_kindly(client):
+    response = client.post("/accounts/login", data={"email": "a@b.example", "password": "x"})
+    assert response.status_code == 400 and b"form expired" in response.data
+
+
+def _reset_link(outbox) -> str:
+    [message] = outbox()
+    assert message["To"] == "anna@nordlicht.example" and message["Subject"] == "Reset your password"
+    body = message.get_content()
+    return re.search(r"http://localhost(/accounts/reset/\S+)", body).group(1)
+
+
+def test_password_reset_by_mailed_link(app, client, auth, outbox):
+    auth.signup("anna@nordlicht.example")
+    auth.logout()
+    response = post_form(client, "/accounts/reset", {"email": "anna@nordlicht.example"}, follow_redirects=True)
+    assert b"a reset link is on its way" in response.data
+    link = _reset_link(outbox)
+
+    response = post_form(client, link, {"password": "new password 1", "confirm": "other"})
+    assert b"The passwords differ." in response.data
+    response = post_form(client, link, {"password": "new password 1", "confirm": "new password 1"})
+    assert response.status_code == 302
+    auth.logout()
+    assert auth.login("anna@nordlicht.example", "correct horse").status_code == 200  # the old one is gone
+    assert auth.login("anna@nordlicht.example", "new password 1").status_code == 302
+    auth.logout()
+
+    # The link works once only.
+    response = client.get(link, follow_redirects=True)
+    assert b"That reset link is not valid (it may have been used already)" in response.data
+    response = client.post(link, data={"csrf_token": csrf_token(client, "/accounts/reset"),
+                                       "password": "hijacked!!", "confirm": "hijacked!!"}, follow_redirects=True)
+    assert b"not valid" in response.data
+    assert _user(app, "anna@nordlicht.example").check_password("new password 1")
+
+
+def test_tampered_reset_link_is_refused(app, client, auth, outbox):
+    auth.signup("anna@nordlicht.example")
+    auth.logout()
+    post_form(client, "/accounts/reset", {"email": "anna@nordlicht.example"})
+    link = _reset_link(outbox)
+    tampered = link[:-3] + ("AAA" if not link.endswith("AAA") else "BBB")
+    for bad in (tampered, "/accounts/reset/garbage", "/accounts/reset/" + "x" * 500):
+        response = client.get(bad, follow_redirects=True)
+        assert response.status_code == 200 and b"That reset link is not valid" in response.data, bad
+    assert _user(app, "anna@nordlicht.example").check_password("correct horse")
+
+
+def test_reset_request_does_not_reveal_who_has_an_account(client, outbox):
+    response = post_form(client, "/accounts/reset", {"email": "nobody@example.com"}, follow_redirects=True)
+    assert b"If an account exists for that email" in response.data
+    assert outbox() == []
+    response = post_form(client, "/accounts/reset", {"email": "not an email"})
+    assert response.status_code == 200 and b"Invalid email address." in response.data

@@ -1,0 +1,168 @@
+"""Calendar downloads and the private feed: valid RFC 5545 in the reader's zone, stable UIDs, revocable feed links."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+import icalendar
+import pytest
+
+from brokerage.extensions import db
+from brokerage.meetings.models import Meeting
+from meetings_support import add_participant, agreed_meeting, logged_in, post_action, publish
+
+UTC = timezone.utc
+SLUG = "march-2027"
+AGENDA = f"/events/{SLUG}/agenda"
+
+
+def at(hour, minute=0):
+    return datetime(2027, 3, 16, hour, minute, tzinfo=UTC)
+
+
+@pytest.fixture
+def world(app, make_event):
+    event_id = make_event()
+    ids = {
+        "event": event_id,
+        "anne": add_participant(app, event_id, "anne@paris.example", "Société Générale d'Optique", "Europe/Paris", "FR"),
+        "pat": add_participant(app, event_id, "pat@boston.example", "Boston Bio 株式会社", "America/New_York", "US"),
+        "kenji": add_participant(app, event_id, "kenji@tokyo.example", "Tokyo Robotics", "Asia/Tokyo", "JP"),
+    }
+    ids["pat_anne"] = agreed_meeting(app, event_id, ids["pat"], ids["anne"], at(14))
+    ids["kenji_pat"] = agreed_meeting(app, event_id, ids["kenji"], ids["pat"], at(7, 25))
+    publish(app, event_id)
+    return ids
+
+
+def check_rfc5545(body: bytes) -> icalendar.Calendar:
+    assert body.endswith(b"\r\n")
+    lines = body.split(b"\r\n")[:-1]
+    assert all(b"\n" not in line and b"\r" not in line for line in lines), "bare LF/CR: lines must end with CRLF"
+    assert max(len(line) for line in lines) <= 75, "lines must be folded at 75 octets"
+    assert lines[0] == b"BEGIN:VCALENDAR" and lines[-1] == b"END:VCALENDAR"
+    calendar = icalendar.Calendar.from_ical(body)
+    assert calendar["VERSION"] == "2.0" and calendar["PRODID"]
+    return calendar
+
+
+def events_of(calendar):
+    return [c for c in calendar.walk("VEVENT")]
+
+
+def vtimezone_offset(calendar, tzid: str, moment: datetime):
+    """The offset the calendar's own VTIMEZONE gives (not the reader's zoneinfo), so a wrong VTIMEZONE shows up."""
+    component = next(c for c in calendar.walk("VTIMEZONE") if str(c["TZID"]) == tzid)
+    return moment.astimezone(component.to_tz()).utcoffset()
+
+
+@pytest.mark.parametrize("email, tzid, wall, offset_hours", [
+    ("pat@boston.example", "America/New_York", "20270316T100000", -4),  # US already on summer time
+    ("anne@paris.example", "Europe/Paris", "20270316T150000", 1),       # Europe not yet
+])
+def test_meeting_ics_in_the_readers_zone_on_the_dst_gap_week(app, world, email, tzid, wall, offset_hours):
+    response = logged_in(app, email).get(f"/events/{SLUG}/meetings/{world['pat_anne']}.ics")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    assert ".ics" in response.headers["Content-Disposition"]
+    body = response.data
+    assert f"DTSTART;TZID={tzid}:{wall}".encode() in body
+    calendar = check_rfc5545(body)
+    (event,) = events_of(calendar)
+    with app.app_context():
+        meeting = db.session.get(Meeting, world["pat_anne"])
+        assert str(event["UID"]) == meeting.uid and int(event["SEQUENCE"]) == meeting.sequence
+    start, end = event.decoded("DTSTART"), event.decoded("DTEND")
+    assert start.astimezone(UTC) == at(14) and end.astimezone(UTC) == at(14, 20)
+    assert vtimezone_offset(calendar, tzid, at(14)).total_seconds() == offset_hours * 3600
+    assert str(event["STATUS"]) == "CONFIRMED"
+    assert f"https://meet.jit.si/{SLUG}-{world['pat_anne']}" in str(event["LOCATION"])
+    attendees = sorted(str(a) for a in event.get("ATTENDEE"))
+    assert attendees == ["mailto:anne@paris.example", "mailto:pat@boston.example"]
+    assert str(event["ORGANIZER"]) == "mailto:noreply@brokerage.localhost"
+    description = str(event["DESCRIPTION"])
+    assert "EU-Japan-Korea-US tech brokerage" in description
+    assert "Europe/Paris (UTC+01:00)" in description and "America/New_York (UTC-04:00)" in description
+
+
+def test_summary_names_the_partner(app, world):
+    body = logged_in(app, "anne@paris.example").get(f"/events/{SLUG}/meetings/{world['pat_anne']}.ics").data
+    (event,) = events_of(check_rfc5545(body))
+    assert str(event["SUMMARY"]) == "B2B meeting: Boston Bio 株式会社"
+
+
+def test_agenda_ics_holds_all_my_published_meetings(app, world):
+    response = logged_in(app, "pat@boston.example").get(f"/events/{SLUG}/agenda.ics")
+    assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    calendar = check_rfc5545(response.data)
+    starts = sorted(e.decoded("DTSTART").astimezone(UTC) for e in events_of(calendar))
+    assert starts == [at(7, 25), at(14)]
+    assert [str(c["TZID"]) for c in calendar.walk("VTIMEZONE")] == ["America/New_York"]
+
+
+def test_someone_elses_meeting_ics_is_refused(app, world, make_event):
+    anne = logged_in(app, "anne@paris.example")
+    assert anne.get(f"/events/{SLUG}/meetings/{world['kenji_pat']}.ics").status_code == 403
+    assert anne.get(f"/events/{SLUG}/meetings/99999.ics").status_code == 404
+    make_event(slug="other-event")
+    assert anne.get(f"/events/other-event/meetings/{world['pat_anne']}.ics").status_code == 403  # not registered there
+    publish(app, world["event"], False)
+    assert anne.get(f"/events/{SLUG}/meetings/{world['pat_anne']}.ics").status_code == 404
+
+
+def feed_path(html: str) -> str:
+    match = re.search(r'id="feed-url" value="http://localhost(/feed/[^"]+\.ics)"', html)
+    assert match, "feed address not shown"
+    return match.group(1)
+
+
+def test_feed_follows_the_published_timetable_and_reset_revokes_it(app, world):
+    from brokerage.events.models import Slot
+    pat = logged_in(app, "pat@boston.example")
+    html = pat.get(AGENDA).get_data(as_text=True)
+    path = feed_path(html)
+    assert f'value="webcal://localhost{path}"' in html
+
+    anonymous = app.test_client()
+    response = anonymous.get(path)
+    assert response.status_code == 200 and response.headers["Content-Type"] == "text/calendar; charset=utf-8"
+    assert len(events_of(check_rfc5545(response.data))) == 2
+
+    # The organisers move one meeting and cancel the other: the feed follows with the same UID and a higher SEQUENCE.
+    with app.app_context():
+        moved = db.session.get(Meeting, world["pat_anne"])
+        moved.slot = moved.published_slot = db.session.scalar(db.select(Slot).filter_by(start=at(16, 30)))
+        moved.sequence += 1
+        uid = moved.uid
+        db.session.get(Meeting, world["kenji_pat"]).cancelled = True
+        db.session.commit()
+    (event,) = events_of(check_rfc5545(anonymous.get(path).data))
+    assert str(event["UID"]) == uid and int(event["SEQUENCE"]) == 1
+    assert event.decoded("DTSTART").astimezone(UTC) == at(16, 30)
+    assert b"DTSTART;TZID=America/New_York:20270316T123000" in anonymous.get(path).data
+
+    assert pat.get(f"/events/{SLUG}/agenda/feed-reset").status_code == 405
+    assert pat.post(f"/events/{SLUG}/agenda/feed-reset").status_code == 400  # no CSRF token
+    assert anonymous.get(path).status_code == 200
+    response = post_action(pat, f"/events/{SLUG}/agenda/feed-reset", AGENDA)
+    assert response.status_code == 302
+    new_path = feed_path(pat.get(AGENDA).get_data(as_text=True))
+    assert new_path != path
+    assert anonymous.get(path).status_code == 404
+    assert anonymous.get(new_path).status_code == 200
+
+
+def test_feed_is_empty_but_valid_before_publication(app, world):
+    publish(app, world["event"], False)
+    pat = logged_in(app, "pat@boston.example")
+    body = app.test_client().get(feed_path(pat.get(AGENDA).get_data(as_text=True))).data
+    calendar = check_rfc5545(body)
+    assert events_of(calendar) == []
+    assert check_rfc5545(pat.get(f"/events/{SLUG}/agenda.ics").data).walk("VEVENT") == []
+
+
+def test_unknown_feed_token_is_not_found(client):
+    assert client.get("/feed/not-a-token.ics").status_code == 404
+    assert client.get("/feed/.ics").status_code == 404

@@ -1,0 +1,90 @@
+"""Mail leaves through the one mail module: a real SMTP server when configured, the .eml outbox otherwise."""
+from __future__ import annotations
+
+import socket
+from email import message_from_bytes, policy
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from brokerage.extensions import db
+from brokerage.meetings.models import MeetingRequest
+from meetings_support import add_participant, logged_in, token_from
+
+SLUG = "march-2027"
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps what it was sent."""
+
+    def __init__(self):
+        self.envelopes = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, inbox
+    controller.stop()
+
+
+@pytest.fixture
+def pair(app, make_event):
+    event_id = make_event()
+    add_participant(app, event_id, "anne@paris.example", "Paris Photonics")
+    recipient = add_participant(app, event_id, "kenji@tokyo.example", "Tokyo Robotics", "Asia/Tokyo", "JP")
+    return logged_in(app, "anne@paris.example"), recipient
+
+
+def send_request(client, recipient):
+    return client.post(f"/events/{SLUG}/requests/new/{recipient}",
+                       data={"csrf_token": token_from(client, f"/events/{SLUG}/requests"),
+                             "message": "Shall we talk about lidar optics?"})
+
+
+def test_request_mail_goes_through_a_real_smtp_server(app, pair, smtp_server, outbox):
+    controller, inbox = smtp_server
+    app.config.update(MAIL_SERVER=controller.hostname, MAIL_PORT=controller.port)
+    client, recipient = pair
+    assert send_request(client, recipient).status_code == 302
+    (envelope,) = inbox.envelopes
+    assert envelope.rcpt_tos == ["kenji@tokyo.example"]
+    assert envelope.mail_from == "noreply@brokerage.localhost"
+    message = message_from_bytes(envelope.original_content, policy=policy.default)
+    assert message["To"] == "kenji@tokyo.example"
+    # Python folds a long Subject before its first word; unfolded, it starts with that space.
+    assert message["Subject"].strip() == "EU-Japan-Korea-US tech brokerage: meeting request from Paris Photonics"
+    body = message.get_content()
+    assert "Paris Photonics" in body and "Shall we talk about lidar optics?" in body
+    assert f"http://localhost/events/{SLUG}/requests" in body
+    assert outbox() == []  # SMTP configured: nothing written to the outbox
+
+
+def test_without_mail_server_the_mail_lands_in_the_outbox(app, pair, outbox):
+    client, recipient = pair
+    assert send_request(client, recipient).status_code == 302
+    (message,) = outbox()
+    assert message["To"] == "kenji@tokyo.example"
+    assert "Shall we talk about lidar optics?" in message.get_content()
+
+
+def test_unreachable_mail_server_loses_nothing(app, pair, outbox):
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())  # nobody listens there
+    client, recipient = pair
+    response = send_request(client, recipient)
+    assert response.status_code == 302
+    assert "we could not e-mail Tokyo Robotics" in client.get(response.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(db.select(MeetingRequest.status)) == "pending"

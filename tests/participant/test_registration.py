@@ -1,0 +1,212 @@
+"""Registering for an event with an organisation profile, editing it, and the event page."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from conftest import csrf_token, post_form
+from participant_support import PROFILE, add_participant, logged_in, register, signed_up
+
+from brokerage import timeutil
+from brokerage.events.models import Event, Participant
+from brokerage.extensions import db
+
+
+def _participant(app, email: str) -> Participant | None:
+    from brokerage.accounts.models import User
+    with app.app_context():
+        user = db.session.scalar(db.select(User).filter_by(email=email))
+        participant = db.session.scalar(db.select(Participant).filter_by(user_id=user.id))
+        if participant is not None:
+            db.session.expunge(participant)
+        return participant
+
+
+def _zone_options(html: str) -> list[str]:
+    select = re.search(r'<select[^>]*id="timezone"[^>]*>(.*?)</select>', html, re.S).group(1)
+    return [value for value in re.findall(r'<option[^>]*value="([^"]*)"', select) if value]
+
+
+def test_event_page_shows_windows_in_utc_event_time_and_the_four_regions(client, make_event):
+    make_event(description="Meet partners from four regions.")
+    html = client.get("/events/march-2027").get_data(as_text=True)
+    assert "EU-Japan-Korea-US tech brokerage" in html and "Meet partners from four regions." in html
+    assert "Europe/Brussels (UTC+01:00)" in html
+    # The Asia-Europe window, 07:00-10:00 UTC, on the week the US is on summer time and Europe not.
+    assert "07:00–10:00" in html and "08:00–11:00" in html  # UTC, then Brussels and Paris
+    assert "America/New_York (UTC-04:00)" in html and "03:00–06:00" in html
+    assert "Asia/Tokyo (UTC+09:00)" in html and "Asia/Seoul (UTC+09:00)" in html and "16:00–19:00" in html
+    assert "20 minutes" in html
+    assert 'id="register-button"' in html
+
+
+def test_event_page_uses_the_participants_own_zone(app, make_event):
+    event_id = make_event()
+    add_participant(app, event_id, "tokyo@example.jp", "Sakura Sensors", tz="Asia/Tokyo", country="JP")
+    client = logged_in(app, "tokyo@example.jp")
+    html = client.get("/events/march-2027").get_data(as_text=True)
+    assert "Your time" in html and "Asia/Tokyo (UTC+09:00)" in html
+    assert "America/New_York" not in html  # only the participant's own zone beside UTC and event time
+    assert 'id="register-button"' not in html
+    for endpoint in ("events-profile", "events-opportunities", "marketplace-search"):
+        assert f'id="home-{endpoint}"' in html
+
+
+def test_unknown_event_is_a_friendly_404(client):
+    response = client.get("/events/no-such-event")
+    assert response.status_code == 404 and b"Not found" in response.data
+
+
+def test_registration_needs_an_account(client, make_event):
+    make_event()
+    response = client.get("/events/march-2027/register")
+    assert response.status_code == 302 and "/accounts/login" in response.location
+
+
+def test_registration_waits_for_approval_when_the_organisers_approve(app, make_event):
+    make_event()
+    client = signed_up(app, "anna@nordlicht.example")
+    response = register(client, "march-2027")
+    assert response.status_code == 302
+    page = client.get(response.location).get_data(as_text=True)
+    assert "organisers will review your registration" in page
+    assert "waiting for the organisers' approval" in page
+    participant = _participant(app, "anna@nordlicht.example")
+    assert participant.status == "pending"
+    assert (participant.organisation, participant.country, participant.timezone) == (
+        "Nordlicht Robotics GmbH", "DE", "Europe/Berlin")
+    assert participant.sector_list == ["robotics", "ai"] and participant.languages == "German, English"
+    # Pending: no marketplace yet, with a clear reason.
+    response = client.get("/events/march-2027/marketplace")
+    assert response.status_code == 403 and b"waiting for the organisers" in response.data
+
+
+def test_registration_is_approved_at_once_without_approval(app, make_event):
+    make_event(participant_approval=False)
+    client = signed_up(app, "anna@nordlicht.example")
+    page = register(client, "march-2027", follow_redirects=True).get_data(as_text=True)
+    assert "You are registered." in page and "approved" in page
+    assert _participant(app, "anna@nordlicht.example").status == "approved"
+    assert client.get("/events/march-2027/marketplace").status_code == 200
+
+
+def test_registering_twice_leads_to_the_profile(app, make_event):
+    make_event()
+    client = signed_up(app, "anna@nordlicht.example")
+    register(client, "march-2027")
+    response = client.get("/events/march-2027/register")
+    assert response.status_code == 302 and response.location.endswith("/events/march-2027/profile")
+
+
+def test_missing_organisation_name_is_reported_and_the_rest_kept(app, make_event):
+    make_event()
+    client = signed_up(app, "anna@nordlicht.example")
+    response = register(client, "march-2027", organisation="  ", description="Grippers & <sensors>")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Enter your organisation&#39;s name." in html
+    assert 'value="https://nordlicht.example"' in html and "Grippers &amp; &lt;sensors&gt;" in html
+    assert re.search(r'<option selected value="Europe/Berlin">|<option value="Europe/Berlin" selected>', html)
+    assert re.search(r'checked[^>]*value="robotics"|value="robotics"[^>]*checked', html)
+    assert _participant(app, "anna@nordlicht.example") is None
+
+
+def test_hostile_values_get_messages_not_errors(app, make_event):
+    make_event()
+    client = signed_up(app, "anna@nordlicht.example")
+    response = register(client, "march-2027", country="XX", organisation_type="bank", timezone="Mars/Olympus",
+                        sectors=["ai", "<script>"], website="javascript:alert(1)", organisation="Nul\x00Ltd")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    for message in ("Choose your country from the list.", "Choose an organisation type from the list.",
+                    "Choose your time zone from the list.", "Choose only sectors from the list.",
+                    "Enter a full web address", "Remove the invisible control characters"):
+        assert message in html, message
+    assert _participant(app, "anna@nordlicht.example") is None
+
+
+def test_missing_sector_country_and_zone_are_reported(app, make_event):
+    make_event()
+    client = signed_up(app, "anna@nordlicht.example")
+    data = {k: v for k, v in PROFILE.items() if k not in ("sectors", "country", "timezone")}
+    html = post_form(client, "/events/march-2027/register", data).get_data(as_text=True)
+    for message in ("Choose at least one sector.", "Choose your country.", "Choose your time zone."):
+        assert message in html
+
+
+def test_time_zone_list_offers_the_countrys_zones_first(app, make_event):
+    make_event()
+    client = signed_up(app, "kenji@example.jp")
+    # Without JavaScript: the "list my country's zones first" button re-shows the form for the chosen country.
+    response = register(client, "march-2027", country="JP", timezone="", refresh_zones="1", organisation="Sakura")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "field-error" not in html
+    assert _zone_options(html)[0] == "Asia/Tokyo"
+    assert 'value="Sakura"' in html
+    us = _zone_options(register(client, "march-2027", country="US", refresh_zones="1").get_data(as_text=True))
+    assert us[0] == "America/New_York" and "Asia/Tokyo" in us
+    assert _participant(app, "kenji@example.jp") is None
+    # The country-to-zones table for the inline script that reorders the list as the country changes.
+    assert '"JP": ["Asia/Tokyo"]' in client.get("/events/march-2027/register").get_data(as_text=True)
+
+
+def test_registration_closes_after_the_deadline(app, make_event):
+    make_event(registration_deadline=timeutil.now_utc() - timedelta(hours=1))
+    client = signed_up(app, "late@example.com")
+    assert b"Registration closed on" in client.get("/events/march-2027").data
+    response = client.get("/events/march-2027/register")
+    assert response.status_code == 403 and b"Registration closed on" in response.data
+    token = csrf_token(client, "/accounts/login")
+    response = client.post("/events/march-2027/register", data={"csrf_token": token, **PROFILE})
+    assert response.status_code == 403
+    assert _participant(app, "late@example.com") is None
+
+
+def test_registration_before_the_deadline_is_accepted(app, make_event):
+    make_event(registration_deadline=timeutil.now_utc() + timedelta(days=1))
+    client = signed_up(app, "early@example.com")
+    assert register(client, "march-2027").status_code == 302
+
+
+def test_profile_can_be_edited_later(app, make_event):
+    make_event()
+    client = signed_up(app, "anna@nordlicht.example")
+    register(client, "march-2027")
+    html = client.get("/events/march-2027/profile").get_data(as_text=True)
+    assert 'value="Nordlicht Robotics GmbH"' in html and 'id="participant-status">pending' in html
+    response = post_form(client, "/events/march-2027/profile",
+                         {**PROFILE, "organisation": "Nordlicht Automation", "sectors": ["manufacturing"],
+                          "country": "AT", "timezone": "Europe/Vienna"})
+    assert response.status_code == 302
+    participant = _participant(app, "anna@nordlicht.example")
+    assert (participant.organisation, participant.sectors, participant.timezone) == (
+        "Nordlicht Automation", "manufacturing", "Europe/Vienna")
+    assert participant.status == "pending"  # editing does not approve oneself
+
+
+def test_profile_bad_website_keeps_what_was_typed(app, make_event):
+    make_event()
+    client = signed_up(app, "anna@nordlicht.example")
+    register(client, "march-2027")
+    response = post_form(client, "/events/march-2027/profile", {**PROFILE, "website": "nordlicht dot example",
+                                                                "organisation": "Renamed GmbH"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Enter a full web address" in html
+    assert 'value="nordlicht dot example"' in html and 'value="Renamed GmbH"' in html
+    assert _participant(app, "anna@nordlicht.example").organisation == "Nordlicht Robotics GmbH"
+
+
+def test_profile_is_only_for_registered_users(app, make_event):
+    make_event()
+    client = signed_up(app, "stranger@example.com")
+    response = client.get("/events/march-2027/profile")
+    assert response.status_code == 403 and b"not registered" in response.data
+
+
+def test_rejected_participant_sees_the_status_and_no_marketplace(app, make_event):
+    event_id = make_event()
+    add_participant(app, event_id, "no@example.com", "Refused Ltd", status="rejected")
+    client = logged_in(app, "no@example.com")
+    assert b"did not accept your registration" in client.get("/events/march-2027").data
+    response = client.get("/events/march-2027/marketplace")
+    assert response.status_code == 403 and b"not accepted" in response.data

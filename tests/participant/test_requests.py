@@ -1,0 +1,271 @@
+"""Meeting requests: send, accept, decline, cancel, with the organisers' limits and the booking deadline."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from brokerage.extensions import db
+from brokerage.meetings.models import Meeting, MeetingRequest
+from brokerage.timeutil import now_utc
+from meetings_support import add_participant, logged_in, post_action, token_from
+
+SLUG = "march-2027"
+REQUESTS = f"/events/{SLUG}/requests"
+
+
+def new_url(participant_id):
+    return f"/events/{SLUG}/requests/new/{participant_id}"
+
+
+@pytest.fixture
+def people(app, make_event):
+    """Paris SME (A), Tokyo developer (B), Seoul developer (C) in one event."""
+    event_id = make_event()
+    return {
+        "event": event_id,
+        "a": add_participant(app, event_id, "anne@paris.example", "Paris Photonics", "Europe/Paris", "FR"),
+        "b": add_participant(app, event_id, "kenji@tokyo.example", "Tokyo Robotics", "Asia/Tokyo", "JP"),
+        "c": add_participant(app, event_id, "minji@seoul.example", "Seoul Semis", "Asia/Seoul", "KR"),
+    }
+
+
+def send(client, recipient_id, message="We make lidar optics and look for robot makers."):
+    return client.post(new_url(recipient_id), data={"csrf_token": token_from(client, REQUESTS), "message": message})
+
+
+def all_requests(app):
+    with app.app_context():
+        return [(r.requester_id, r.recipient_id, r.status, r.meeting is not None and r.meeting.cancelled)
+                for r in db.session.scalars(db.select(MeetingRequest).order_by(MeetingRequest.id))]
+
+
+def only_request(app) -> int:
+    with app.app_context():
+        return db.session.scalar(db.select(MeetingRequest.id))
+
+
+def set_event(app, event_id, **fields):
+    from brokerage.events.models import Event
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        for name, value in fields.items():
+            setattr(event, name, value)
+        db.session.commit()
+
+
+def test_request_accept_flow_with_mails(app, people, outbox):
+    anne, kenji = logged_in(app, "anne@paris.example"), logged_in(app, "kenji@tokyo.example")
+    form = anne.get(new_url(people["b"]))
+    assert form.status_code == 200 and "Request a meeting with Tokyo Robotics" in form.get_data(as_text=True)
+
+    response = send(anne, people["b"])
+    assert response.status_code == 302 and response.headers["Location"].endswith(REQUESTS)
+    assert all_requests(app) == [(people["a"], people["b"], "pending", False)]
+    received = outbox()[-1]
+    assert received["To"] == "kenji@tokyo.example"
+    assert "Paris Photonics" in received["Subject"] and "EU-Japan-Korea-US tech brokerage" in received["Subject"]
+    body = received.get_content()
+    assert "look for robot makers" in body and f"http://localhost{REQUESTS}" in body
+
+    page = kenji.get(REQUESTS).get_data(as_text=True)
+    assert "Requests to you" in page and "Paris Photonics" in page and "look for robot makers" in page
+    assert "Tokyo Robotics" in anne.get(REQUESTS).get_data(as_text=True).split("Your requests waiting")[1]
+
+    request_id = only_request(app)
+    response = post_action(kenji, f"{REQUESTS}/{request_id}/accept", REQUESTS)
+    assert response.status_code == 302
+    with app.app_context():
+        meeting_request = db.session.get(MeetingRequest, request_id)
+        assert meeting_request.status == "accepted" and meeting_request.responded_at is not None
+        assert meeting_request.meeting.slot_id is None and not meeting_request.meeting.cancelled
+    accepted = outbox()[-1]
+    assert accepted["To"] == "anne@paris.example" and "Tokyo Robotics accepted" in accepted["Subject"]
+    assert "EU-Japan-Korea-US tech brokerage" in accepted.get_content()
+    assert f"http://localhost/events/{SLUG}/availability" in accepted.get_content()
+    agreed = anne.get(REQUESTS).get_data(as_text=True)
+    assert "Agreed meetings" in agreed and 'id="cancel-%d"' % request_id in agreed
+
+
+def test_decline_mails_the_requester(app, people, outbox):
+    anne, kenji = logged_in(app, "anne@paris.example"), logged_in(app, "kenji@tokyo.example")
+    send(anne, people["b"])
+    response = post_action(kenji, f"{REQUESTS}/{only_request(app)}/decline", REQUESTS)
+    assert response.status_code == 302
+    assert all_requests(app) == [(people["a"], people["b"], "declined", False)]
+    declined = outbox()[-1]
+    assert declined["To"] == "anne@paris.example"
+    assert "Tokyo Robotics declined" in declined["Subject"]
+    assert "EU-Japan-Korea-US tech brokerage" in declined.get_content()
+    assert f"http://localhost/events/{SLUG}/marketplace" in declined.get_content()
+    # A declined request can be answered no more, and a new request is allowed again.
+    post_action(kenji, f"{REQUESTS}/{only_request(app)}/accept", REQUESTS)
+    assert all_requests(app)[0][2] == "declined"
+    assert send(anne, people["b"]).status_code == 302
+
+
+def test_requester_withdraws_pending_and_cancels_agreed(app, people, outbox):
+    anne, kenji = logged_in(app, "anne@paris.example"), logged_in(app, "kenji@tokyo.example")
+    send(anne, people["b"])
+    first = only_request(app)
+    assert post_action(anne, f"{REQUESTS}/{first}/cancel", REQUESTS).status_code == 302
+    assert all_requests(app) == [(people["a"], people["b"], "cancelled", False)]
+
+    send(anne, people["b"])
+    with app.app_context():
+        second = db.session.scalar(db.select(MeetingRequest.id).filter_by(status="pending"))
+    post_action(kenji, f"{REQUESTS}/{second}/accept", REQUESTS)
+    post_action(anne, f"{REQUESTS}/{second}/cancel", REQUESTS)
+    with app.app_context():
+        meeting = db.session.scalar(db.select(Meeting).filter_by(request_id=second))
+        assert meeting.cancelled and meeting.sequence == 1
+        assert meeting.request.status == "cancelled"
+    cancelled = outbox()[-1]
+    assert cancelled["To"] == "kenji@tokyo.example" and "cancelled" in cancelled["Subject"]
+    assert "Tokyo Robotics" not in anne.get(REQUESTS).get_data(as_text=True).split("Agreed meetings")[1].split("Declined")[0]
+
+
+def test_automatic_mode_agrees_at_once(app, people, outbox):
+    set_event(app, people["event"], request_mode="automatic")
+    anne = logged_in(app, "anne@paris.example")
+    assert "accepted at once" in anne.get(new_url(people["b"])).get_data(as_text=True)
+    send(anne, people["b"])
+    with app.app_context():
+        meeting_request = db.session.scalar(db.select(MeetingRequest))
+        assert meeting_request.status == "accepted" and meeting_request.meeting is not None
+    assert "booked a meeting" in outbox()[-1].get_content()
+
+
+def test_no_request_to_oneself_and_no_duplicates(app, people):
+    anne, kenji = logged_in(app, "anne@paris.example"), logged_in(app, "kenji@tokyo.example")
+    response = send(anne, people["a"])
+    assert response.status_code == 400 and "cannot request a meeting with yourself" in response.get_data(as_text=True)
+    send(anne, people["b"])
+    for client, other in ((anne, people["b"]), (kenji, people["a"])):
+        response = send(client, other)
+        assert response.status_code == 400
+        assert "already have a pending or agreed meeting request" in response.get_data(as_text=True)
+    assert len(all_requests(app)) == 1
+
+
+def test_pending_request_limit_names_the_limit(app, people):
+    set_event(app, people["event"], max_pending_requests=1)
+    anne = logged_in(app, "anne@paris.example")
+    send(anne, people["b"])
+    response = send(anne, people["c"])
+    assert response.status_code == 400
+    assert "at most 1 pending requests" in response.get_data(as_text=True)
+    assert len(all_requests(app)) == 1
+
+
+def test_meeting_limit_refuses_request_and_accept(app, people):
+    set_event(app, people["event"], max_meetings=1)
+    anne, kenji, minji = (logged_in(app, e) for e in ("anne@paris.example", "kenji@tokyo.example", "minji@seoul.example"))
+    send(minji, people["a"])  # pending before Anne reaches her limit
+    send(anne, people["b"])
+    with app.app_context():
+        to_kenji = db.session.scalar(db.select(MeetingRequest.id).filter_by(recipient_id=people["b"]))
+        from_minji = db.session.scalar(db.select(MeetingRequest.id).filter_by(requester_id=people["c"]))
+    post_action(kenji, f"{REQUESTS}/{to_kenji}/accept", REQUESTS)
+
+    # Anne is full: accepting Minji's request would exceed the limit.
+    response = post_action(anne, f"{REQUESTS}/{from_minji}/accept", REQUESTS)
+    page = anne.get(response.headers["Location"]).get_data(as_text=True)
+    assert "limit: 1" in page and "You already have 1 agreed meetings" in page
+    with app.app_context():
+        assert db.session.get(MeetingRequest, from_minji).status == "pending"
+
+    # Minji may not ask Kenji's side either: Kenji is full too.
+    post_action(minji, f"{REQUESTS}/{from_minji}/cancel", REQUESTS)
+    response = send(minji, people["b"])
+    assert response.status_code == 400 and "Tokyo Robotics already has 1 agreed meetings" in response.get_data(as_text=True)
+
+
+def test_booking_deadline_closes_requests_and_accepts(app, people):
+    anne, kenji = logged_in(app, "anne@paris.example"), logged_in(app, "kenji@tokyo.example")
+    send(anne, people["b"])
+    set_event(app, people["event"], booking_deadline=now_utc() - timedelta(hours=1))
+    response = send(anne, people["c"])
+    assert response.status_code == 400 and "Booking closed on" in response.get_data(as_text=True)
+    post_action(kenji, f"{REQUESTS}/{only_request(app)}/accept", REQUESTS)
+    assert all_requests(app) == [(people["a"], people["b"], "pending", False)]
+    assert "Booking closed on" in kenji.get(REQUESTS).get_data(as_text=True)
+
+
+def test_only_approved_participants_on_both_sides(app, people, make_event):
+    pending = add_participant(app, people["event"], "pat@boston.example", "Boston Bio", "America/New_York", "US",
+                              status="pending")
+    anne = logged_in(app, "anne@paris.example")
+    assert anne.get(new_url(pending)).status_code == 404
+    assert send(anne, pending).status_code == 404
+    pat = logged_in(app, "pat@boston.example")
+    assert pat.get(new_url(people["a"])).status_code == 403
+    other_event = make_event(slug="other-event")
+    stranger = add_participant(app, other_event, "sam@elsewhere.example", "Elsewhere Ltd")
+    assert anne.get(new_url(stranger)).status_code == 404
+    assert anne.get(new_url(99999)).status_code == 404
+    assert all_requests(app) == []
+
+
+def test_empty_message_is_explained_and_nothing_sent(app, people, outbox):
+    anne = logged_in(app, "anne@paris.example")
+    response = send(anne, people["b"], message="   ")
+    assert response.status_code == 400
+    assert "Tell them briefly why you would like to meet." in response.get_data(as_text=True)
+    long_text = "x" * 2001
+    response = send(anne, people["b"], message=long_text)
+    assert response.status_code == 400 and long_text in response.get_data(as_text=True)
+    assert all_requests(app) == [] and outbox() == []
+
+
+def test_others_cannot_touch_a_request(app, people, make_event):
+    anne, kenji, minji = (logged_in(app, e) for e in ("anne@paris.example", "kenji@tokyo.example", "minji@seoul.example"))
+    send(anne, people["b"])
+    request_id = only_request(app)
+    for action in ("accept", "decline", "cancel"):
+        assert post_action(minji, f"{REQUESTS}/{request_id}/{action}", REQUESTS).status_code == 403
+    assert post_action(anne, f"{REQUESTS}/{request_id}/accept", REQUESTS).status_code == 403  # own request
+    assert post_action(kenji, f"{REQUESTS}/{request_id}/cancel", REQUESTS).status_code == 403  # declines instead
+    assert post_action(kenji, f"{REQUESTS}/99999/accept", REQUESTS).status_code == 404
+    make_event(slug="other-event")
+    assert post_action(kenji, f"/events/other-event/requests/{request_id}/accept", REQUESTS).status_code == 403
+    assert kenji.get(f"{REQUESTS}/{request_id}/accept").status_code == 405  # state changes are POST only
+    assert kenji.post(f"{REQUESTS}/{request_id}/accept").status_code == 400  # no CSRF token
+    assert all_requests(app) == [(people["a"], people["b"], "pending", False)]
+    assert "Paris Photonics" not in minji.get(REQUESTS).get_data(as_text=True)
+
+
+def test_request_from_other_event_id_is_not_found(app, people, make_event):
+    other = make_event(slug="other-event")
+    add_participant(app, other, "anne2@paris.example", "Paris Photonics 2")
+    x = add_participant(app, other, "x@paris.example", "X GmbH")
+    anne2 = logged_in(app, "anne2@paris.example")
+    send_url = f"/events/other-event/requests/new/{x}"
+    anne2.post(send_url, data={"csrf_token": token_from(anne2, "/events/other-event/requests"), "message": "hi"})
+    with app.app_context():
+        foreign = db.session.scalar(db.select(MeetingRequest.id))
+    kenji = logged_in(app, "kenji@tokyo.example")
+    assert post_action(kenji, f"{REQUESTS}/{foreign}/accept", REQUESTS).status_code == 404
+
+
+@pytest.fixture
+def anne(app, people):
+    return logged_in(app, "anne@paris.example")
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(message=st.text(max_size=2100))
+def test_any_message_is_stored_or_explained(app, people, anne, message):
+    response = send(anne, people["b"], message=message)
+    with app.app_context():
+        stored = db.session.scalars(db.select(MeetingRequest)).all()
+        if response.status_code == 302:
+            assert [r.message for r in stored] == [message.strip()]
+            # The form kept the message as typed; clean up so the next example starts afresh.
+            for r in stored:
+                db.session.delete(r)
+            db.session.commit()
+        else:
+            assert response.status_code == 400 and stored == []
+            assert "field-error" in response.get_data(as_text=True)

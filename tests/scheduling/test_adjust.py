@@ -1,0 +1,100 @@
+"""Manual adjustments: moves only to slots that work for both, locks, unscheduling; published slots untouched."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from brokerage.extensions import db
+from tests.conftest import post_form
+
+ORGANISER = "organiser@een.example"
+
+
+@pytest.fixture
+def placed(app, make_event, people, meeting):
+    event_id = make_event(room_capacity=2)
+    p = people(event_id, [
+        ("eu@example.eu", "Lyon Robotics", "FR", "Europe/Paris", "all"),
+        ("us@example.com", "Boston Bio", "US", "America/New_York", range(7, 14)),
+        ("de@example.de", "Berlin Optics", "DE", "Europe/Berlin", "all"),
+        ("it@example.it", "Turin Motors", "IT", "Europe/Rome", "all"),
+        ("nl@example.nl", "Delft Water", "NL", "Europe/Amsterdam", "all"),
+    ])
+    eu, us, de, it, nl = p.values()
+    ids = {
+        "eu-us": meeting(event_id, eu, us, slot=8, published=8),
+        "eu-de": meeting(event_id, eu, de, slot=9),
+        "it-nl": meeting(event_id, it, nl, slot=10),
+        "de-it": meeting(event_id, de, it, slot=10),
+    }
+    with app.app_context():
+        from brokerage.events.models import Event
+        slots = [s.id for s in db.session.get(Event, event_id).slots]
+    return event_id, ids, slots
+
+
+def state(app, meeting_id):
+    from brokerage.meetings.models import Meeting
+    with app.app_context():
+        m = db.session.get(Meeting, meeting_id)
+        return m.slot_id, m.published_slot_id, m.locked, m.unscheduled_reason
+
+
+def test_move_form_offers_only_slots_that_work_for_both(app, client, auth, placed):
+    event_id, ids, slots = placed
+    auth.login(ORGANISER)
+    page = client.get(f"/organise/march-2027/meetings/{ids['eu-us']}/move").get_data(as_text=True)
+    offered = {int(v) for v in re.findall(r'name="slot_id" value="(\d+)"', page)}
+    # Boston is available in the afternoon (7-13); Lyon meets Berlin at 9; 10 is full (capacity 2); 8 is current.
+    assert offered == {slots[i] for i in (7, 11, 12, 13)}
+    # Each choice names UTC and both local times: 14:00 UTC is 15:00 in Lyon and 10:00 in Boston (EDT).
+    assert "14:00 UTC" in page and "15:00 (Europe/Paris (UTC+01:00))" in page
+    assert "10:00 (America/New_York (UTC-04:00))" in page
+
+
+@pytest.mark.parametrize("target, why", [(0, "not available"), (9, "busy"), (10, "full")])
+def test_moves_that_do_not_work_are_refused_and_change_nothing(app, client, auth, placed, target, why):
+    event_id, ids, slots = placed
+    before = state(app, ids["eu-us"])
+    auth.login(ORGANISER)
+    url = f"/organise/march-2027/meetings/{ids['eu-us']}/move"
+    response = post_form(client, url, {"slot_id": slots[target]})
+    assert response.status_code == 400
+    assert "That slot does not work for this meeting" in response.get_data(as_text=True)
+    assert state(app, ids["eu-us"]) == before
+
+
+def test_move_locks_and_leaves_published_slot(app, client, auth, placed):
+    event_id, ids, slots = placed
+    auth.login(ORGANISER)
+    url = f"/organise/march-2027/meetings/{ids['eu-us']}/move"
+    response = post_form(client, url, {"slot_id": slots[12]}, follow_redirects=True)
+    assert "Meeting moved and locked" in response.get_data(as_text=True)
+    assert state(app, ids["eu-us"]) == (slots[12], slots[8], True, "")
+
+
+def test_lock_unlock_and_unschedule(app, client, auth, placed):
+    event_id, ids, slots = placed
+    auth.login(ORGANISER)
+    timetable = "/organise/march-2027/timetable"
+    lock = f"/organise/march-2027/meetings/{ids['eu-de']}/lock"
+    post_form(client, lock, {"locked": "1"}, form_url=timetable)
+    assert state(app, ids["eu-de"])[2] is True
+    post_form(client, lock, {"locked": "0"}, form_url=timetable)
+    assert state(app, ids["eu-de"])[2] is False
+    post_form(client, f"/organise/march-2027/meetings/{ids['eu-us']}/unschedule", {}, form_url=timetable)
+    slot, published, locked, reason = state(app, ids["eu-us"])
+    assert slot is None and published == slots[8] and "organiser" in reason
+    response = post_form(client, f"/organise/march-2027/meetings/{ids['eu-us']}/lock", {"locked": "1"},
+                         form_url=timetable, follow_redirects=True)
+    assert "Only a scheduled meeting can be locked" in response.get_data(as_text=True)
+    assert state(app, ids["eu-us"])[2] is False
+
+
+def test_empty_move_post_gets_a_message(app, client, auth, placed):
+    _, ids, _ = placed
+    auth.login(ORGANISER)
+    url = f"/organise/march-2027/meetings/{ids['eu-us']}/move"
+    response = post_form(client, url, {"slot_id": "soon"})
+    assert response.status_code == 400 and "Choose a slot" in response.get_data(as_text=True)

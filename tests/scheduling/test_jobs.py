@@ -1,0 +1,156 @@
+"""Scheduling jobs outside the web process: a real RQ worker, and a worker killed midway."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from brokerage.extensions import db
+from tests.scheduling.conftest import wait_for_run
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def busy_event(app, make_event, people, meeting):
+    """24 participants in four regions, 120 meetings, half of them already published."""
+    from brokerage.events.models import Event
+    event_id = make_event()
+    specs = [(f"p{i}@x.eu", f"Org {i}", ["FR", "JP", "US", "KR"][i % 4],
+              ["Europe/Paris", "Asia/Tokyo", "America/New_York", "Asia/Seoul"][i % 4],
+              [s for s in range(14) if (s + i) % 3]) for i in range(24)]
+    p = list(people(event_id, specs).values())
+    for i in range(24):
+        for j in (1, 2, 3, 5, 7):
+            meeting(event_id, p[i], p[(i + j) % 24])
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        event.timetable_published = True
+        db.session.commit()
+    return event_id
+
+
+def published_state(app, event_id) -> bytes:
+    from brokerage.meetings.models import Meeting
+    with app.app_context():
+        rows = db.session.execute(db.select(Meeting.id, Meeting.slot_id, Meeting.published_slot_id, Meeting.sequence,
+                                            Meeting.uid).filter_by(event_id=event_id).order_by(Meeting.id)).all()
+    return json.dumps([list(r) for r in rows]).encode()
+
+
+def test_killed_job_leaves_published_timetable_and_run_shows_failed(app, client, auth, busy_event, make_event):
+    from brokerage.events.models import Event
+    from brokerage.scheduling import jobs
+    from brokerage.scheduling.models import ScheduleRun
+    with app.app_context():
+        # Give half the meetings a published slot the solver may want to move.
+        from brokerage.scheduling import timetable
+        run = jobs.start_run(db.session.get(Event, busy_event), 1, 5)
+        run_id = run.id
+    assert wait_for_run(app, run_id) == "succeeded"
+    with app.app_context():
+        event = db.session.get(Event, busy_event)
+        timetable.apply_run(event, db.session.get(ScheduleRun, run_id))
+        for m in timetable.working_meetings(event)[::2]:
+            m.published_slot_id = m.slot_id
+        db.session.commit()
+        run_id = jobs.create_run(event, 1, 120).id
+    before = published_state(app, busy_event)
+
+    script = ("import sys, json; from brokerage import create_app; from brokerage.scheduling.jobs import execute_run; "
+              "app = create_app(json.loads(sys.argv[1])); ctx = app.app_context(); ctx.push(); execute_run(int(sys.argv[2]))")
+    config = {k: app.config[k] for k in ("SQLALCHEMY_DATABASE_URI", "MAIL_OUTBOX", "SECRET_KEY")}
+    worker = subprocess.Popen([sys.executable, "-c", script, json.dumps(config), str(run_id)], cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with app.app_context():
+                progress = db.session.get(ScheduleRun, run_id).progress or {}
+            if progress.get("phase") not in (None, "queued", "starting"):
+                break  # the solver reported progress: it is midway
+            assert worker.poll() is None, "the job ended before it could be killed"
+            time.sleep(0.1)
+        else:
+            raise AssertionError("the job never reported progress")
+        os.kill(worker.pid, signal.SIGKILL)
+    finally:
+        worker.wait(10)
+    with app.app_context():
+        assert db.session.get(ScheduleRun, run_id).status == "running"  # nobody told it yet
+
+    app.config["SCHEDULE_HEARTBEAT_TIMEOUT"] = 1
+    time.sleep(1.5)
+    auth.login("organiser@een.example")
+    page = client.get(f"/organise/march-2027/runs/{run_id}").get_data(as_text=True)
+    assert "worker killed" in page and 'id="run-status"' in page
+    with app.app_context():
+        run = db.session.get(ScheduleRun, run_id)
+        assert run.status == "failed" and run.error == jobs.WORKER_LOST
+    assert published_state(app, busy_event) == before
+
+
+def redis_or_skip(url="redis://127.0.0.1:6379/0"):
+    from redis import Redis
+    from redis.exceptions import RedisError
+    connection = Redis.from_url(url)
+    try:
+        connection.ping()
+    except RedisError:
+        pytest.skip("Redis is not reachable at 127.0.0.1:6379")
+    return connection
+
+
+@pytest.mark.redis
+def test_run_on_a_real_rq_worker(app, client, auth, make_event, people, meeting):
+    from rq import Queue, SimpleWorker
+    from brokerage.scheduling.models import ScheduleRun
+    connection = redis_or_skip()
+    queue_name = f"test-scheduling-{uuid.uuid4().hex}"
+    app.config.update(REDIS_URL="redis://127.0.0.1:6379/0", SCHEDULING_QUEUE=queue_name)
+    event_id = make_event()
+    p = people(event_id, [("a@x.eu", "A", "FR", "Europe/Paris", "all"), ("b@x.jp", "B", "JP", "Asia/Tokyo", "all")])
+    meeting(event_id, p["a@x.eu"], p["b@x.jp"])
+    auth.login("organiser@een.example")
+    try:
+        from tests.conftest import post_form
+        response = post_form(client, "/organise/march-2027/runs", {"time_limit": "3"})
+        run_id = int(response.headers["Location"].rsplit("/", 1)[1])
+        with app.app_context():
+            run = db.session.get(ScheduleRun, run_id)
+            assert run.status == "queued" and run.job_id
+        queue = Queue(queue_name, connection=connection)
+        assert queue.count == 1
+        with app.app_context():
+            SimpleWorker([queue], connection=connection).work(burst=True)
+        with app.app_context():
+            run = db.session.get(ScheduleRun, run_id)
+            assert run.status == "succeeded", run.error
+            assert len(run.solution["assignments"]) == 1
+    finally:
+        Queue(queue_name, connection=connection).delete(delete_jobs=True)
+
+
+@pytest.mark.redis
+def test_lost_rq_job_is_reported_failed(app, make_event, people, meeting):
+    from rq import Queue
+    from brokerage.events.models import Event
+    from brokerage.scheduling import jobs
+    from brokerage.scheduling.models import ScheduleRun
+    connection = redis_or_skip()
+    queue_name = f"test-scheduling-{uuid.uuid4().hex}"
+    app.config.update(REDIS_URL="redis://127.0.0.1:6379/0", SCHEDULING_QUEUE=queue_name)
+    event_id = make_event()
+    p = people(event_id, [("a@x.eu", "A", "FR", "Europe/Paris", "all"), ("b@x.jp", "B", "JP", "Asia/Tokyo", "all")])
+    meeting(event_id, p["a@x.eu"], p["b@x.jp"])
+    with app.app_context():
+        run_id = jobs.start_run(db.session.get(Event, event_id), 1, 3).id
+        Queue(queue_name, connection=connection).delete(delete_jobs=True)  # the job vanishes from Redis
+        assert jobs.reap_stale_runs(event_id) == 1
+        assert db.session.get(ScheduleRun, run_id).status == "failed"

@@ -1,0 +1,151 @@
+"""Publishing: one mail per affected participant, with iTIP calendar data that imports at the right time."""
+from __future__ import annotations
+
+from datetime import timezone
+
+import icalendar
+import pytest
+
+from brokerage.extensions import db
+from tests.conftest import post_form
+
+ORGANISER = "organiser@een.example"
+TIMETABLE = "/organise/march-2027/timetable"
+
+
+@pytest.fixture
+def placed(app, make_event, people, meeting):
+    """Five participants; four meetings already in the working timetable (slot indices 0, 2, 8, 4)."""
+    event_id = make_event()
+    p = people(event_id, [
+        ("eu@example.eu", "Lyon Robotics", "FR", "Europe/Paris", "all"),
+        ("jp@example.jp", "Osaka Sensors", "JP", "Asia/Tokyo", range(0, 7)),
+        ("us@example.com", "Boston Bio", "US", "America/New_York", range(7, 14)),
+        ("kr@example.kr", "Seoul Chips", "KR", "Asia/Seoul", range(0, 5)),
+        ("de@example.de", "Berlin Optics", "DE", "Europe/Berlin", "all"),
+    ])
+    ids = {
+        "eu-jp": meeting(event_id, p["eu@example.eu"], p["jp@example.jp"], slot=0),
+        "jp-kr": meeting(event_id, p["jp@example.jp"], p["kr@example.kr"], slot=2),
+        "eu-us": meeting(event_id, p["eu@example.eu"], p["us@example.com"], slot=8),
+        "de-kr": meeting(event_id, p["de@example.de"], p["kr@example.kr"], slot=4),
+    }
+    return event_id, p, ids
+
+
+def calendars(message) -> dict[str, icalendar.Calendar]:
+    """The mail's text/calendar parts by METHOD (the application/ics copy of the invite is skipped)."""
+    found = {}
+    for part in message.walk():
+        if part.get_content_type() == "text/calendar":
+            calendar = icalendar.Calendar.from_ical(part.get_payload(decode=True))
+            found[str(calendar["method"])] = calendar
+    return found
+
+
+def by_recipient(outbox):
+    return {m["To"]: m for m in outbox()}
+
+
+def check_event(vevent, meeting, slot, tz_name, sequence, emails):
+    assert str(vevent["uid"]) == meeting.uid
+    assert int(vevent["sequence"]) == sequence
+    assert str(vevent["organizer"]).startswith("mailto:")
+    assert {str(a).removeprefix("mailto:") for a in vevent.get("attendee")} == set(emails)
+    assert vevent["dtstart"].params["tzid"] == tz_name
+    assert vevent.decoded("dtstart").astimezone(timezone.utc) == slot.start
+    assert vevent.decoded("dtend").astimezone(timezone.utc) == slot.end
+
+
+def test_publish_mails_each_participant_once_with_request_invites(app, client, auth, outbox, placed):
+    from brokerage.events.models import Event
+    from brokerage.meetings.models import Meeting
+    event_id, p, ids = placed
+    auth.login(ORGANISER)
+    response = post_form(client, f"{TIMETABLE}/publish", {}, form_url=TIMETABLE, follow_redirects=True)
+    assert "Timetable published" in response.get_data(as_text=True)
+    mails = by_recipient(outbox)
+    assert set(mails) == {"eu@example.eu", "jp@example.jp", "us@example.com", "kr@example.kr", "de@example.de"}
+    with app.app_context():
+        assert db.session.get(Event, event_id).timetable_published
+        jp_mail = calendars(mails["jp@example.jp"])
+        assert set(jp_mail) == {"REQUEST"}
+        events = {str(v["uid"]): v for v in jp_mail["REQUEST"].walk("VEVENT")}
+        assert len(events) == 2
+        assert any(tz["tzid"] == "Asia/Tokyo" for tz in jp_mail["REQUEST"].walk("VTIMEZONE"))
+        for name in ("eu-jp", "jp-kr"):
+            m = db.session.get(Meeting, ids[name])
+            emails = [x.user.email for x in m.participants]
+            check_event(events[m.uid], m, m.slot, "Asia/Tokyo", 0, emails)
+            assert m.published_slot_id == m.slot_id
+        text = mails["jp@example.jp"].get_body(("plain",)).get_content()
+        assert "Asia/Tokyo" in text and "Lyon Robotics" in text and "16:00" in text  # 07:00 UTC in Tokyo
+
+    # Nothing changed: publishing again mails nobody.
+    post_form(client, f"{TIMETABLE}/publish", {}, form_url=TIMETABLE)
+    assert len(outbox()) == 5
+
+
+def test_publish_changes_mails_only_those_affected(app, client, auth, outbox, placed):
+    from brokerage.meetings.models import Meeting
+    event_id, p, ids = placed
+    auth.login(ORGANISER)
+    post_form(client, f"{TIMETABLE}/publish", {}, form_url=TIMETABLE)
+    first_batch = len(outbox())
+    with app.app_context():
+        slot_ids = [s.id for s in db.session.get(Meeting, ids["eu-jp"]).request.requester.event.slots]
+    for name, target in (("eu-jp", 1), ("eu-us", 9)):
+        url = f"/organise/march-2027/meetings/{ids[name]}/move"
+        assert post_form(client, url, {"slot_id": slot_ids[target]}).status_code == 302
+    url = f"/organise/march-2027/meetings/{ids['jp-kr']}/unschedule"
+    post_form(client, url, {}, form_url=TIMETABLE)
+    page = client.get(TIMETABLE).get_data(as_text=True)
+    assert 'id="pending-changes">3<' in page
+
+    response = post_form(client, f"{TIMETABLE}/publish", {}, form_url=TIMETABLE, follow_redirects=True)
+    assert "Changes published: 3 meeting(s) changed, 4 participant(s) mailed" in response.get_data(as_text=True)
+    mails = by_recipient(lambda: outbox()[first_batch:])
+    assert set(mails) == {"eu@example.eu", "jp@example.jp", "us@example.com", "kr@example.kr"}  # not Berlin
+    with app.app_context():
+        moved, removed, kept = (db.session.get(Meeting, ids[n]) for n in ("eu-jp", "jp-kr", "de-kr"))
+        assert (moved.sequence, removed.sequence, kept.sequence) == (1, 1, 0)
+        assert removed.published_slot_id is None and moved.published_slot_id == slot_ids[1]
+
+        # Osaka has one moved and one removed meeting: one mail, inline REQUEST plus an attached CANCEL.
+        jp = calendars(mails["jp@example.jp"])
+        assert set(jp) == {"REQUEST", "CANCEL"}
+        [request] = jp["REQUEST"].walk("VEVENT")
+        check_event(request, moved, moved.slot, "Asia/Tokyo", 1, ["eu@example.eu", "jp@example.jp"])
+        [cancel] = jp["CANCEL"].walk("VEVENT")
+        assert str(cancel["status"]) == "CANCELLED"
+        old_slot = db.session.get(Meeting, ids["jp-kr"]).request.requester.event.slots[2]
+        check_event(cancel, removed, old_slot, "Asia/Tokyo", 1, ["jp@example.jp", "kr@example.kr"])
+        text = mails["jp@example.jp"].get_body(("plain",)).get_content()
+        assert "MOVED" in text and "CANCELLED" in text
+
+        # Seoul only lost a meeting: the invite itself is the CANCEL, in Seoul time.
+        kr = calendars(mails["kr@example.kr"])
+        assert set(kr) == {"CANCEL"}
+        [cancel] = kr["CANCEL"].walk("VEVENT")
+        check_event(cancel, removed, old_slot, "Asia/Seoul", 1, ["jp@example.jp", "kr@example.kr"])
+        assert mails["kr@example.kr"].get_body(("plain",)) is not None
+
+        # New York sees its moved meeting at 10:50 EDT (14:50 UTC), the week the US changed clocks.
+        [us_event] = calendars(mails["us@example.com"])["REQUEST"].walk("VEVENT")
+        assert us_event.decoded("dtstart").strftime("%H:%M") == "10:50"
+        assert us_event["dtstart"].params["tzid"] == "America/New_York"
+
+
+def test_unpublish_hides_and_republish_mails_only_changes(app, client, auth, outbox, placed):
+    from brokerage.events.models import Event
+    event_id, p, ids = placed
+    auth.login(ORGANISER)
+    post_form(client, f"{TIMETABLE}/publish", {}, form_url=TIMETABLE)
+    post_form(client, f"{TIMETABLE}/unpublish", {}, form_url=TIMETABLE)
+    with app.app_context():
+        assert not db.session.get(Event, event_id).timetable_published
+    assert 'id="publish"' in client.get(TIMETABLE).get_data(as_text=True)
+    post_form(client, f"{TIMETABLE}/publish", {}, form_url=TIMETABLE)
+    with app.app_context():
+        assert db.session.get(Event, event_id).timetable_published
+    assert len(outbox()) == 5  # nothing changed while hidden: no second round of invites

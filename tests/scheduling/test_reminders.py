@@ -1,0 +1,76 @@
+"""`flask reminders`: agendas the day before, booking-deadline nudges, never twice, bad input exits 2."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from brokerage.extensions import db
+
+
+@pytest.fixture
+def published(app, make_event, people, meeting):
+    event_id = make_event(booking_deadline=datetime(2027, 3, 10, 17, 0, tzinfo=timezone.utc), timetable_published=True)
+    p = people(event_id, [
+        ("eu@example.eu", "Lyon Robotics", "FR", "Europe/Paris", "all"),
+        ("jp@example.jp", "Osaka Sensors", "JP", "Asia/Tokyo", range(0, 7)),
+        ("us@example.com", "Boston Bio", "US", "America/New_York", range(7, 14)),
+        ("idle@example.de", "Berlin Late", "DE", "Europe/Berlin", []),
+    ])
+    eu, jp, us, idle = p.values()
+    meeting(event_id, eu, jp, slot=0, published=0)   # 07:00 UTC: 08:00 Lyon, 16:00 Osaka
+    meeting(event_id, eu, us, slot=7, published=7)   # 14:00 UTC: 15:00 Lyon, 10:00 Boston
+    meeting(event_id, us, jp, status="pending")      # Osaka has not answered Boston yet
+    return event_id
+
+
+def reminders(app, *args):
+    return app.test_cli_runner().invoke(args=["reminders", *args])
+
+
+def test_agenda_reminders_the_day_before_and_only_once(app, outbox, published):
+    assert "0 reminder(s) sent" in reminders(app, "--now", "2027-03-14T12:00Z").output  # 43 h ahead: too early
+    dry = reminders(app, "--now", "2027-03-15T08:00Z", "--dry-run")
+    assert dry.exit_code == 0 and "3 reminder(s) due" in dry.output and outbox() == []
+
+    result = reminders(app, "--now", "2027-03-15T08:00Z")
+    assert result.exit_code == 0, result.output
+    mails = {m["To"]: m for m in outbox()}
+    assert set(mails) == {"eu@example.eu", "jp@example.jp", "us@example.com"}
+    lyon = mails["eu@example.eu"].get_body(("plain",)).get_content()
+    assert "Europe/Paris (UTC+01:00)" in lyon and "08:00" in lyon and "15:00" in lyon
+    assert "Osaka Sensors" in lyon and "Boston Bio" in lyon
+    boston = mails["us@example.com"].get_body(("plain",)).get_content()
+    assert "10:00" in boston and "America/New_York (UTC-04:00)" in boston
+    assert "Tue 16 Mar" in mails["jp@example.jp"]["Subject"]
+
+    again = reminders(app, "--now", "2027-03-15T20:00Z")
+    assert "0 reminder(s) sent" in again.output and len(outbox()) == 3
+
+
+def test_unpublished_timetable_sends_no_agenda(app, outbox, published):
+    from brokerage.events.models import Event
+    with app.app_context():
+        db.session.get(Event, published).timetable_published = False
+        db.session.commit()
+    assert "0 reminder(s) sent" in reminders(app, "--now", "2027-03-15T08:00Z").output
+
+
+def test_booking_deadline_nudges_those_with_work_left(app, outbox, published):
+    assert "0 reminder(s) sent" in reminders(app, "--now", "2027-03-08T12:00Z").output  # 53 h before
+    result = reminders(app, "--now", "2027-03-09T12:00Z")
+    mails = {m["To"]: m.get_body(("plain",)).get_content() for m in outbox()}
+    assert set(mails) == {"jp@example.jp", "idle@example.de"}
+    assert "1 meeting request(s)" in mails["jp@example.jp"] and "Boston Bio" in mails["jp@example.jp"]
+    assert "Thu 11 Mar 2027, 02:00" in mails["jp@example.jp"]  # 17:00 UTC in Tokyo
+    assert "not marked when you can meet" in mails["idle@example.de"]
+    assert "2 reminder(s) sent" in result.output
+    assert "0 reminder(s) sent" in reminders(app, "--now", "2027-03-10T09:00Z").output
+
+
+@pytest.mark.parametrize("value", ["yesterday", "2027-13-01T00:00Z", ""])
+def test_bad_now_is_one_line_and_exit_2(app, outbox, published, value):
+    result = reminders(app, "--now", value)
+    assert result.exit_code == 2
+    assert result.output.strip().count("\n") == 0 and "--now" in result.output
+    assert outbox() == []

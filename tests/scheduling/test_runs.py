@@ -1,0 +1,202 @@
+"""Solver runs: instance from the database, background jobs, progress, cancel, apply, stale-run detection."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+
+import pytest
+
+from brokerage.extensions import db
+from tests.conftest import post_form
+from tests.scheduling.conftest import wait_for_run
+
+ORGANISER = "organiser@een.example"
+
+
+@pytest.fixture
+def world(app, make_event, people, meeting):
+    """EU/JP/KR meet in the morning window (slots 0-6), EU/US in the afternoon one (7-13)."""
+    event_id = make_event()
+    p = people(event_id, [
+        ("eu@example.eu", "Lyon Robotics", "FR", "Europe/Paris", "all"),
+        ("jp@example.jp", "Osaka Sensors", "JP", "Asia/Tokyo", range(0, 7)),
+        ("us@example.com", "Boston Bio", "US", "America/New_York", range(7, 14)),
+        ("kr@example.kr", "Seoul Chips", "KR", "Asia/Seoul", range(0, 4)),
+        ("idle@example.de", "Berlin Late", "DE", "Europe/Berlin", []),
+    ])
+    eu, jp, us, kr, idle = (p[e] for e in ("eu@example.eu", "jp@example.jp", "us@example.com", "kr@example.kr",
+                                            "idle@example.de"))
+    ids = {
+        "eu-jp": meeting(event_id, eu, jp, weight=3), "eu-us": meeting(event_id, eu, us),
+        "eu-kr": meeting(event_id, eu, kr), "jp-kr": meeting(event_id, jp, kr),
+        "us-jp": meeting(event_id, us, jp), "eu-idle": meeting(event_id, eu, idle),
+    }
+    return event_id, p, ids
+
+
+def slots_of(app, ids):
+    from brokerage.meetings.models import Meeting
+    with app.app_context():
+        return {name: (db.session.get(Meeting, mid).slot_id, db.session.get(Meeting, mid).published_slot_id)
+                for name, mid in ids.items()}
+
+
+def test_instance_reflects_availability_preferences_and_locks(app, world, meeting):
+    from brokerage.events.models import Event
+    from brokerage.scheduling.solver_bridge import build_instance, check_instance
+    event_id, p, ids = world
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        event.room_capacity, event.max_meetings = 3, 4
+        instance = build_instance(event)
+        check_instance(instance)
+    assert len(instance["slots"]) == 14 and {s["capacity"] for s in instance["slots"]} == {3}
+    assert len({s["session"] for s in instance["slots"]}) == 2
+    people = {x["db_id"]: x for x in instance["participants"]}
+    assert people[p["idle@example.de"].id]["available"] == []
+    # 16:00-18:50 in Tokyo: only the 16:00 and 16:25 slots end by 17:00 local.
+    assert len(people[p["jp@example.jp"].id]["preferred"]) == 2
+    # New York 10:00-12:50 EDT is all inside working hours.
+    assert len(people[p["us@example.com"].id]["preferred"]) == 7
+    assert {x["max_meetings"] for x in people.values()} == {4}
+    weights = {m["db_id"]: m["weight"] for m in instance["meetings"]}
+    assert weights[ids["eu-jp"]] == 3 and len(weights) == 6
+
+
+def test_run_in_thread_then_apply_changes_only_working_timetable(app, client, auth, world):
+    event_id, p, ids = world
+    auth.login(ORGANISER)
+    before = slots_of(app, ids)
+    response = post_form(client, "/organise/march-2027/runs", {"time_limit": "5"})
+    assert response.status_code == 302
+    run_url = response.headers["Location"]
+    run_id = int(run_url.rstrip("/").rsplit("/", 1)[1])
+    assert wait_for_run(app, run_id) == "succeeded"
+    assert slots_of(app, ids) == before  # a run writes only its own row
+
+    page = client.get(run_url).get_data(as_text=True)
+    assert "succeeded" in page and 'id="apply-run"' in page and "http-equiv" not in page
+    assert "share no available slot" in page and "Berlin Late" in page
+
+    response = post_form(client, f"{run_url}/apply", {}, form_url=run_url)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/timetable")
+    after = slots_of(app, ids)
+    assert all(after[n][0] for n in ("eu-jp", "eu-us", "eu-kr", "jp-kr"))
+    assert after["us-jp"][0] is None and after["eu-idle"][0] is None
+    assert all(published is None for _, published in after.values())
+    from brokerage.meetings.models import Meeting
+    with app.app_context():
+        assert "no slot" in db.session.get(Meeting, ids["eu-idle"]).unscheduled_reason
+        assert db.session.get(Meeting, ids["us-jp"]).unscheduled_reason
+
+
+def test_rerun_keeps_locked_meetings_and_published_slots(app, make_event, people, meeting):
+    from brokerage.events.models import Event
+    from brokerage.scheduling import jobs, timetable
+    from brokerage.meetings.models import Meeting
+    event_id = make_event()
+    p = people(event_id, [("a@x.eu", "A", "FR", "Europe/Paris", "all"), ("b@x.eu", "B", "IT", "Europe/Rome", "all"),
+                          ("c@x.jp", "C", "JP", "Asia/Tokyo", "all")])
+    a, b, c = p["a@x.eu"], p["b@x.eu"], p["c@x.jp"]
+    locked = meeting(event_id, a, b, slot=12, locked=True)
+    published = meeting(event_id, a, c, slot=9, published=9)
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        event.timetable_published = True
+        db.session.commit()
+        run = jobs.start_run(event, event.created_by_id, 3)
+        run_id = run.id
+    assert wait_for_run(app, run_id) == "succeeded"
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        timetable.apply_run(event, db.session.get(jobs.ScheduleRun, run_id))
+        slots = [s.id for s in event.slots]
+        assert db.session.get(Meeting, locked).slot_id == slots[12]
+        assert db.session.get(Meeting, published).slot_id == slots[9]
+
+
+def test_apply_refuses_a_run_older_than_the_data(app, client, auth, world, meeting):
+    from brokerage.scheduling import jobs
+    from brokerage.events.models import Event
+    event_id, p, ids = world
+    with app.app_context():
+        run_id = jobs.start_run(db.session.get(Event, event_id), 1, 3).id
+    assert wait_for_run(app, run_id) == "succeeded"
+    meeting(event_id, p["us@example.com"], p["kr@example.kr"])  # a new meeting accepted meanwhile
+    auth.login(ORGANISER)
+    url = f"/organise/march-2027/runs/{run_id}"
+    response = post_form(client, f"{url}/apply", {}, form_url=url, follow_redirects=True)
+    assert "changed since this run started" in response.get_data(as_text=True)
+    assert all(slot is None for slot, _ in slots_of(app, ids).values())
+
+
+def test_bad_time_limit_is_refused_with_a_message(app, client, auth, world):
+    from brokerage.scheduling.models import ScheduleRun
+    auth.login(ORGANISER)
+    for value in ("", "abc", "0", "100000"):
+        response = post_form(client, "/organise/march-2027/runs", {"time_limit": value})
+        assert response.status_code == 400
+        assert "seconds" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(ScheduleRun.id))) == 0
+
+
+def test_event_without_meetings_cannot_start_a_run(app, client, auth, make_event):
+    make_event()
+    auth.login(ORGANISER)
+    response = post_form(client, "/organise/march-2027/runs", {"time_limit": "5"}, follow_redirects=True)
+    assert "no accepted meetings" in response.get_data(as_text=True)
+
+
+def test_one_run_at_a_time_and_cancel(app, client, auth, world):
+    from brokerage.scheduling.models import ScheduleRun
+    event_id, _, _ = world
+    auth.login(ORGANISER)
+    # A queued run stands for one in progress (its job has not picked it up yet).
+    with app.app_context():
+        run = ScheduleRun(event_id=event_id, created_by_id=1, status="queued", instance={}, progress={})
+        db.session.add(run)
+        db.session.commit()
+        run_id = run.id
+    response = post_form(client, "/organise/march-2027/runs", {"time_limit": "5"}, follow_redirects=True)
+    assert "already in progress" in response.get_data(as_text=True)
+    page = client.get(f"/organise/march-2027/runs/{run_id}").get_data(as_text=True)
+    assert 'http-equiv="refresh"' in page and 'id="cancel-run"' in page
+    url = f"/organise/march-2027/runs/{run_id}"
+    post_form(client, f"{url}/cancel", {}, form_url=url)
+    with app.app_context():
+        run = db.session.get(ScheduleRun, run_id)
+        assert run.cancel_requested and run.status == "cancelled"
+
+
+def test_cancelling_a_running_solver_stops_it(app, make_event, people, meeting):
+    """A bigger event, a long time limit: cancel must stop the solver early."""
+    from brokerage.events.models import Event
+    from brokerage.scheduling import jobs
+    from brokerage.scheduling.models import ScheduleRun
+    event_id = make_event()
+    specs = [(f"p{i}@x.eu", f"Org {i}", ["FR", "JP", "US", "KR"][i % 4],
+              ["Europe/Paris", "Asia/Tokyo", "America/New_York", "Asia/Seoul"][i % 4],
+              [s for s in range(14) if (s + i) % 3]) for i in range(24)]
+    p = list(people(event_id, specs).values())
+    for i in range(24):
+        for j in (1, 2, 3, 5, 7):
+            meeting(event_id, p[i], p[(i + j) % 24])
+    with app.app_context():
+        run_id = jobs.start_run(db.session.get(Event, event_id), 1, 120).id
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        with app.app_context():
+            if db.session.get(ScheduleRun, run_id).status == "running":
+                break
+        time.sleep(0.05)
+    with app.app_context():
+        jobs.request_cancel(db.session.get(ScheduleRun, run_id))
+    started = time.monotonic()
+    assert wait_for_run(app, run_id, timeout=30) == "cancelled"
+    assert time.monotonic() - started < 20
