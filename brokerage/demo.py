@@ -515,7 +515,11 @@ def _logins() -> str:
 @with_appcontext
 def demo_command(reset: bool) -> None:
     """Build the demo event: ~80 organisations from Europe, the US, Japan and Korea, on 16–17 March 2027."""
-    existing = db.session.scalar(db.select(Event).filter_by(slug=SLUG))
+    try:
+        existing = db.session.scalar(db.select(Event).filter_by(slug=SLUG))
+    except sa.exc.SQLAlchemyError:
+        click.echo("The database has no schema yet: run `flask db upgrade` first.", err=True)
+        raise SystemExit(2)
     if existing and not reset:
         click.echo(f"The demo event exists already (/events/{SLUG}); nothing changed. "
                    "Run `flask demo --reset` to build it afresh.")

@@ -59,7 +59,7 @@ def generate_event(participants: int, *, requests_per_participant: float = 5, da
         "format": FORMAT,
         "name": f"Virtual EU-US-Japan-Korea brokerage, {participants} participants, week of {start.isoformat()}",
         "generator": {"seed": seed, "participants": participants, "requests_per_participant": requests_per_participant,
-                      "days": days, "slot_minutes": slot_minutes, "start": start.isoformat()},
+                      "days": days, "slot_minutes": slot_minutes, "start": start.isoformat(), "capacity": capacity},
         "slots": slots,
         "participants": [{k: v for k, v in p.items() if k not in ("region", "mask")} for p in people],
         "meetings": meetings,

@@ -7,9 +7,14 @@ from wtforms import SelectMultipleField, SubmitField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 
+def clean_text(value: str | None) -> str | None:
+    """Trim, and drop NUL characters: nobody types them and PostgreSQL refuses them in text."""
+    return value.replace("\x00", "").strip() if value else value
+
+
 class MeetingRequestForm(FlaskForm):
     message = TextAreaField(
-        "Message", validators=[DataRequired("Tell them briefly why you would like to meet."), Length(max=2000)],
+        "Message", filters=[clean_text], validators=[DataRequired("Tell them briefly why you would like to meet."), Length(max=2000)],
         description="What you offer or look for, and what you would like to discuss.")
     submit = SubmitField("Send meeting request")
 

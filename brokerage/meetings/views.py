@@ -6,6 +6,7 @@ from collections import OrderedDict
 from datetime import datetime
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import login_required
 
 from brokerage import mail
 from brokerage.access import get_event, require_participant
@@ -19,6 +20,9 @@ from brokerage.timeutil import fmt_datetime, now_utc, to_local, zone_label
 
 bp = Blueprint("meetings", __name__, url_prefix="/events")
 
+# Ids beyond the database's integer range are simply not found (SQLite would overflow on them).
+ID = "int(max=2147483647)"
+
 
 # --- shared helpers -------------------------------------------------------------------------------------------
 
@@ -31,10 +35,11 @@ def absolute_url(endpoint: str, **values) -> str:
     return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint, **values)
 
 
-def notify(to: Participant, subject: str, template: str, **context) -> None:
+def notify(to: Participant, subject: str, template: str, calendar: bytes | None = None, **context) -> None:
     """Mail after the change is committed: a mail server hiccup must not lose the user's action."""
     try:
-        mail.send_template(to.user.email, subject, template, recipient=to, **context)
+        text = render_template(template, recipient=to, **context)
+        mail.send(mail.Mail(to=to.user.email, subject=subject, text=text, calendar=calendar, calendar_method="CANCEL"))
     except (smtplib.SMTPException, OSError):
         current_app.logger.exception("Could not send %r to %s", subject, to.user.email)
         flash(f"Saved, but we could not e-mail {to.organisation} just now.", "error")
@@ -115,6 +120,7 @@ def accept(meeting_request: MeetingRequest) -> Meeting:
 # --- requests -------------------------------------------------------------------------------------------------
 
 @bp.get("/<slug>/requests")
+@login_required
 def requests(slug):
     event = get_event(slug)
     participant = require_participant(event)
@@ -130,7 +136,8 @@ def requests(slug):
                            deadline_message=booking_closed(event, participant))
 
 
-@bp.route("/<slug>/requests/new/<int:participant_id>", methods=["GET", "POST"])
+@bp.route(f"/<slug>/requests/new/<{ID}:participant_id>", methods=["GET", "POST"])
+@login_required
 def new_request(slug, participant_id):
     event = get_event(slug)
     requester = require_participant(event)
@@ -141,7 +148,7 @@ def new_request(slug, participant_id):
     form = MeetingRequestForm()
     if problem is None and form.validate_on_submit():
         meeting_request = MeetingRequest(event_id=event.id, requester=requester, recipient=recipient,
-                                         message=form.message.data.strip())
+                                         message=form.message.data)
         db.session.add(meeting_request)
         automatic = event.request_mode == "automatic"
         if automatic:
@@ -159,7 +166,8 @@ def new_request(slug, participant_id):
                            form=form, problem=problem), status
 
 
-@bp.post("/<slug>/requests/<int:request_id>/accept")
+@bp.post(f"/<slug>/requests/<{ID}:request_id>/accept")
+@login_required
 def accept_request(slug, request_id):
     event = get_event(slug)
     participant, meeting_request = own_request(event, request_id)
@@ -181,7 +189,8 @@ def accept_request(slug, request_id):
     return redirect(url_for("meetings.requests", slug=event.slug))
 
 
-@bp.post("/<slug>/requests/<int:request_id>/decline")
+@bp.post(f"/<slug>/requests/<{ID}:request_id>/decline")
+@login_required
 def decline_request(slug, request_id):
     event = get_event(slug)
     participant, meeting_request = own_request(event, request_id)
@@ -200,7 +209,8 @@ def decline_request(slug, request_id):
     return redirect(url_for("meetings.requests", slug=event.slug))
 
 
-@bp.post("/<slug>/requests/<int:request_id>/cancel")
+@bp.post(f"/<slug>/requests/<{ID}:request_id>/cancel")
+@login_required
 def cancel_request(slug, request_id):
     """The requester withdraws a pending request; either side may call off an agreed meeting."""
     event = get_event(slug)
@@ -219,8 +229,12 @@ def cancel_request(slug, request_id):
     db.session.commit()
     other = meeting_request.other(participant)
     if was_agreed:
+        # A meeting already sent out in the published timetable is taken out of the partner's calendar too.
+        calendar = None
+        if meeting is not None and event.timetable_published and meeting.published_slot is not None:
+            calendar = build_calendar([calendar_entry(meeting, other)], method="CANCEL")
         notify(other, f"{event.name}: {participant.organisation} cancelled your meeting", "mail/request_cancelled.txt",
-               event=event, other=participant, meeting_request=meeting_request,
+               calendar=calendar, in_calendar=calendar is not None, event=event, other=participant, meeting_request=meeting_request,
                link=absolute_url("meetings.requests", slug=event.slug))
     flash(f"Your meeting with {other.organisation} is cancelled." if was_agreed
           else f"Your request to {other.organisation} was withdrawn.", "success")
@@ -249,6 +263,7 @@ def common_slots(meetings_requests: list[MeetingRequest], participant: Participa
 
 
 @bp.route("/<slug>/availability", methods=["GET", "POST"])
+@login_required
 def availability(slug):
     event = get_event(slug)
     participant = require_participant(event, approved=False)
@@ -330,6 +345,7 @@ def feed_url(participant: Participant) -> str:
 
 
 @bp.get("/<slug>/agenda")
+@login_required
 def agenda(slug):
     event = get_event(slug)
     participant = require_participant(event)
@@ -348,13 +364,15 @@ def agenda(slug):
 
 
 @bp.get("/<slug>/agenda.ics")
+@login_required
 def agenda_ics(slug):
     event = get_event(slug)
     participant = require_participant(event)
     return calendar_response(agenda_calendar(participant), f"{event.slug}-agenda.ics")
 
 
-@bp.get("/<slug>/meetings/<int:meeting_id>.ics")
+@bp.get(f"/<slug>/meetings/<{ID}:meeting_id>.ics")
+@login_required
 def meeting_ics(slug, meeting_id):
     event = get_event(slug)
     participant = require_participant(event)
@@ -370,6 +388,7 @@ def meeting_ics(slug, meeting_id):
 
 
 @bp.post("/<slug>/agenda/feed-reset")
+@login_required
 def reset_feed(slug):
     event = get_event(slug)
     participant = require_participant(event)

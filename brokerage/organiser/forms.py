@@ -20,6 +20,7 @@ VIDEO_MODES = [("template", "One room per meeting, from a link template"),
                ("participant", "Each participant gives their own video link")]
 VIDEO_PLACEHOLDERS = ("event", "meeting")
 MAX_EVENT_DAYS = 14
+MAIN_ZONES = ("Europe/Brussels", "America/New_York", "America/Los_Angeles", "Asia/Tokyo", "Asia/Seoul")
 SLUG_RE = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
 
@@ -49,7 +50,13 @@ class EventBasicsForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.timezone.choices = timezone_choices()
+        zones = timezone_choices()
+        # The regions these events connect come first; every other zone follows.
+        self.timezone.choices = sorted(zones, key=lambda z: MAIN_ZONES.index(z[0]) if z[0] in MAIN_ZONES else len(MAIN_ZONES))
+
+    def validate_start_date(self, field):
+        if field.data and not 2000 <= field.data.year <= 2100:
+            raise ValidationError("Give a date between the years 2000 and 2100.")
 
     def validate_end_date(self, field):
         if self.start_date.data and field.data:
@@ -101,6 +108,8 @@ class SettingsForm(EventBasicsForm):
     def _deadline_within_event(self, field):
         if field.data and self.end_date.data and field.data.date() > self.end_date.data:
             raise ValidationError("The deadline must be on or before the last event day.")
+        if field.data and self.start_date.data and field.data.date() < self.start_date.data - timedelta(days=366):
+            raise ValidationError("The deadline must be within the year before the event.")
 
     validate_registration_deadline = _deadline_within_event
     validate_booking_deadline = _deadline_within_event

@@ -71,9 +71,12 @@ def _slots_message(result) -> str:
 
 @bp.get("/")
 def index():
-    links = db.session.execute(
-        db.select(Event, EventOrganiser.role).join(EventOrganiser, EventOrganiser.event_id == Event.id)
-        .where(EventOrganiser.user_id == current_user.id).order_by(Event.start_date.desc())).all()
+    if current_user.is_admin:  # site administrators organise every event
+        links = [(event, "organiser") for event in db.session.scalars(db.select(Event).order_by(Event.start_date.desc()))]
+    else:
+        links = db.session.execute(
+            db.select(Event, EventOrganiser.role).join(EventOrganiser, EventOrganiser.event_id == Event.id)
+            .where(EventOrganiser.user_id == current_user.id).order_by(Event.start_date.desc())).all()
     return render_template("organiser/index.html", links=links)
 
 
@@ -170,6 +173,14 @@ def settings(slug):
 
 # --- meeting windows ----------------------------------------------------------------------------------
 
+def _day_in_event(form: WindowForm, event: Event) -> bool:
+    if event.start_date <= form.day.data <= event.end_date:
+        return True
+    form.day.errors.append(f"Choose an event day, {event.start_date:%d %b %Y} to {event.end_date:%d %b %Y} (UTC); "
+                           "change the event dates in the settings first.")
+    return False
+
+
 def _window_times(form: WindowForm) -> tuple[datetime, datetime]:
     start = local_to_utc(form.day.data, form.start.data, "UTC")
     end = local_to_utc(form.day.data + timedelta(days=1 if form.ends_next_day.data else 0), form.end.data, "UTC")
@@ -189,7 +200,7 @@ def windows(slug):
     form = WindowForm()
     if request.method == "GET":
         form.day.data = event.start_date
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _day_in_event(form, event):
         start, end = _window_times(form)
         problem = window_problem(event, start, end)
         if problem is None:
@@ -216,7 +227,7 @@ def edit_window(slug, window_id):
         form.label.data, form.day.data = window.label, window.start.date()
         form.start.data, form.end.data = window.start.time(), window.end.time()
         form.ends_next_day.data = window.end.date() > window.start.date()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _day_in_event(form, event):
         start, end = _window_times(form)
         problem = window_problem(event, start, end, ignore=window)
         if problem is None:
@@ -367,12 +378,30 @@ def set_status(slug, participant_id):
         person.status = decision
         db.session.commit()
         if decision != "pending":
-            mail.send_template(person.user.email, f"Your registration for {event.name}", "mail/invitation_decision.txt",
-                               person=person, event=event,
-                               link=current_app.config["BASE_URL"].rstrip("/") + url_for("events.detail", slug=slug))
+            _tell_decision(event, person)
     flash(f"{person.organisation} is {decision}.", "success")
     back = request.form.get("back", "")
     return redirect(back if back.startswith("/organise/") else url_for(".participants", slug=slug))
+
+
+@bp.post("/<slug>/participants/approve-pending")
+def approve_pending(slug):
+    event = get_event(slug)
+    require_organiser(event, co_organiser_ok=True)
+    pending = db.session.scalars(db.select(Participant).filter_by(event_id=event.id, status="pending")).all()
+    for person in pending:
+        person.status = "approved"
+    db.session.commit()
+    for person in pending:
+        _tell_decision(event, person)
+    flash(f"{len(pending)} pending participant(s) approved.", "success")
+    return redirect(url_for(".participants", slug=slug))
+
+
+def _tell_decision(event: Event, person: Participant) -> None:
+    mail.send_template(person.user.email, f"Your registration for {event.name}", "mail/invitation_decision.txt",
+                       person=person, event=event,
+                       link=current_app.config["BASE_URL"].rstrip("/") + url_for("events.detail", slug=event.slug))
 
 
 # --- CSV import and export -----------------------------------------------------------------------------

@@ -17,6 +17,7 @@ def bar_chart(title: str, labels: list[str], series: list[tuple[str, list[int | 
     peak = max((v for _, values in series for v in values), default=0) or 1
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" id="{escape(chart_id)}" class="chart" role="img" '
            f'aria-labelledby="{escape(chart_id)}-title" viewBox="0 0 {width} {height}" width="100%" '
+           f'style="max-width: {width}px" '
            f'font-family="system-ui, sans-serif" font-size="12">',
            f'<title id="{escape(chart_id)}-title">{escape(title)}</title>']
     if legend_h:

@@ -35,6 +35,7 @@ class ImpactReport:
     by_type: list[Row]
     totals: Counter
     by_pair: list[Row]
+    eu_smes_by_partner_region: list[Row]
     eu_smes_overseas: list[Row]
     ratings: list[Row]
     follow_ups: list[Row]
@@ -91,7 +92,8 @@ def build_report(event: Event) -> ImpactReport:
     totals = Counter(participants=len(participants), smes=sum(p.organisation_type == "sme" for p in participants))
     by_pair: dict[str, Row] = {}
     overseas: dict[tuple[str, str], Row] = {}
-    smes_met: defaultdict[tuple[str, str], set[int]] = defaultdict(set)
+    by_partner = {region: Row(region, f"European SMEs with {REGION_NAMES[region]}") for region in OVERSEAS}
+    smes_met: defaultdict[tuple[str, str] | str, set[int]] = defaultdict(set)
     for request in requests:
         sides = (request.requester, request.recipient)
         reached = stages_of(request)
@@ -104,12 +106,14 @@ def build_report(event: Event) -> ImpactReport:
                 key = (sme.country, partner.region)
                 rows.append(overseas.setdefault(key, Row(
                     f"{sme.country}-{partner.region}", f"{countries.get(sme.country, sme.country)} SMEs with {REGION_NAMES[partner.region]}")))
+                rows.append(by_partner[partner.region])
                 if "held" in reached:
                     smes_met[key].add(sme.id)
+                    smes_met[partner.region].add(sme.id)
         for row in rows:
             row.counts.update(reached)
         totals.update(reached)
-    for key, row in overseas.items():
+    for key, row in [*overseas.items(), *by_partner.items()]:
         row.counts["smes"] = len(smes_met[key])
 
     outcomes = [o for r in requests if r.meeting for o in r.meeting.outcomes]
@@ -128,6 +132,7 @@ def build_report(event: Event) -> ImpactReport:
         by_type=[row for row in by_type.values() if row.counts["participants"]],
         totals=totals,
         by_pair=sorted(by_pair.values(), key=lambda r: [_REGION_ORDER.index(c) for c in r.key.split("-")]),
+        eu_smes_by_partner_region=list(by_partner.values()),
         eu_smes_overseas=[row for _, row in sorted(
             overseas.items(), key=lambda kv: (countries.get(kv[0][0], kv[0][0]), OVERSEAS.index(kv[0][1])))],
         ratings=[Row(k, v, Counter(count=rating_counts[k])) for k, v in RATINGS],
@@ -144,14 +149,16 @@ def csv_rows(report: ImpactReport):
     yield CSV_COLUMNS
     sections = [("total", [Row("all", "All", report.totals)]), ("participants_by_region", report.by_region),
                 ("participants_by_type", report.by_type), ("region_pair", report.by_pair),
-                ("country", report.by_country), ("eu_smes_with_overseas", report.eu_smes_overseas),
+                ("country", report.by_country), ("eu_smes_by_partner_region", report.eu_smes_by_partner_region),
+                ("eu_smes_with_overseas", report.eu_smes_overseas),
                 ("ratings", report.ratings), ("follow_ups", report.follow_ups)]
-    meeting_sections = {"total", "region_pair", "country", "eu_smes_with_overseas"}
+    overseas_sections = {"eu_smes_by_partner_region", "eu_smes_with_overseas"}
+    meeting_sections = {"total", "region_pair", "country", *overseas_sections}
     people_sections = {"total", "participants_by_region", "participants_by_type", "country"}
     for section, rows in sections:
         for row in rows:
             c = row.counts
             people = [c["participants"], c["smes"]] if section in people_sections else \
-                ["", c["smes"]] if section == "eu_smes_with_overseas" else ["", ""]
+                ["", c["smes"]] if section in overseas_sections else ["", ""]
             stages = [c[key] for key, _ in STAGES] if section in meeting_sections else [""] * len(STAGES)
             yield [section, row.key, row.label, *people, *stages, c["count"] if section in ("ratings", "follow_ups") else ""]

@@ -12,6 +12,7 @@ from flask import Blueprint, Response, render_template
 from flask_login import login_required
 
 from brokerage.access import get_event, require_organiser
+from brokerage.regions import REGION_NAMES
 from brokerage.reports.charts import bar_chart
 from brokerage.reports.impact import STAGES, build_report, csv_rows
 
@@ -36,10 +37,10 @@ def impact(slug: str):
                            [(stage[key], [r.counts[key] for r in report.by_pair]) for key in pair_series],
                            chart_id="chart-pairs"),
         "overseas": bar_chart("European SMEs meeting US, Japanese and Korean partners",
-                              [r.label for r in report.eu_smes_overseas],
-                              [("SMEs that met", [r.counts["smes"] for r in report.eu_smes_overseas]),
-                               ("Meetings held", [r.counts["held"] for r in report.eu_smes_overseas]),
-                               ("Cooperation possible", [r.counts["cooperation"] for r in report.eu_smes_overseas])],
+                              [REGION_NAMES[r.key] for r in report.eu_smes_by_partner_region],
+                              [(label, [r.counts[key] for r in report.eu_smes_by_partner_region]) for key, label in
+                               [("smes", "SMEs that met"), ("held", "Meetings held"),
+                                ("cooperation", "Cooperation possible"), ("agreement", "Agreement reached")]],
                               chart_id="chart-overseas"),
         "ratings": bar_chart("Participants' ratings", [r.label for r in report.ratings],
                              [("Ratings", [r.counts["count"] for r in report.ratings])], chart_id="chart-ratings"),

@@ -103,17 +103,18 @@ def _execute(run_id: int) -> None:
     latest: dict = {}
     outcome: dict = {}
     stop = threading.Event()
+    # The solver thread gets plain values: the ORM row belongs to this thread's session.
     instance = {k: v for k, v in run.instance.items() if k != "working_timetable"}
+    hint, time_limit = run.instance.get("working_timetable"), run.time_limit
+    workers = current_app.config.get("SOLVER_WORKERS", 2)
 
     def solve():
         try:
             outcome["solution"], outcome["problems"] = solver_bridge.run_solver(
-                instance, time_limit=run_time_limit, workers=current_workers,
-                hint=run.instance.get("working_timetable"), on_progress=latest.update, stop=stop)
+                instance, time_limit=time_limit, workers=workers, hint=hint, on_progress=latest.update, stop=stop)
         except Exception as error:  # reported on the run page; the web app never sees it as a 500
             outcome["error"] = error
 
-    run_time_limit, current_workers = run.time_limit, current_app.config.get("SOLVER_WORKERS", 2)
     try:
         solver_thread = threading.Thread(target=solve, name=f"solver-{run_id}", daemon=True)
         solver_thread.start()
@@ -179,6 +180,9 @@ def reap_stale_runs(event_id: int, now: datetime | None = None) -> int:
             if now - last > timeout:
                 _finish(run, "failed", error=WORKER_LOST)
                 reaped += 1
+        elif not current_app.config.get("REDIS_URL") and now - run.created_at > timeout:
+            _finish(run, "failed", error=WORKER_LOST)  # its thread died with the web process before starting
+            reaped += 1
         elif _rq_job_lost(run):
             _finish(run, "failed", error=WORKER_LOST)
             reaped += 1

@@ -55,7 +55,7 @@ def publish(event: Event) -> PublishResult:
             meeting.sequence += 1  # anything announced before needs a higher SEQUENCE to replace it
         for person in meeting.participants:
             notices.setdefault(person.id, Notice(person)).changes.append(Change(meeting, kind, old, new))
-    first_time = not event.timetable_published
+    first_time = event.published_at is None
     mails = [_mail(event, notice, first_time) for notice in notices.values()]
     for meeting in changes:
         meeting.published_slot_id = effective_slot_id(meeting)

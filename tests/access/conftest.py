@@ -9,9 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
 
 import pytest
 
@@ -113,6 +111,10 @@ def world(app, make_event) -> World:
                             timezone="Asia/Seoul")
         db.session.add(extra)
         db.session.flush()
+        # A registration still waiting for approval: approving it is what forbidden users must not manage to do.
+        db.session.add(Participant(event_id=event_id, user_id=_user("gert@pending.example", "Gert").id,
+                                   status="pending", organisation="Pending GmbH", country="DE",
+                                   organisation_type="sme", sectors="ai", timezone="Europe/Berlin"))
         r_bc_pending = MeetingRequest(event_id=event_id, requester_id=b.id, recipient_id=extra.id,
                                       message="Pending B->Seoul AI")
         db.session.add_all([r_bc_pending])
@@ -204,71 +206,3 @@ def snapshot(app):
         return state
 
     return take
-
-
-def diff(before: dict, after: dict) -> str:
-    changed = []
-    for table in before:
-        if before[table] != after.get(table):
-            gone = set(before[table]) - set(after[table])
-            new = set(after[table]) - set(before[table])
-            changed.append(f"{table}: -{sorted(gone)[:2]} +{sorted(new)[:2]}")
-    return "; ".join(changed)
-
-
-class FormHarvester(HTMLParser):
-    """Collect each form's action and the values a browser would submit."""
-
-    def __init__(self, page_url: str):
-        super().__init__()
-        self.page_url = page_url
-        self.forms: list[tuple[str, str, dict]] = []
-        self._form = None
-        self._select = None
-        self._textarea = None
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "form":
-            action = urljoin(self.page_url, a.get("action") or self.page_url)
-            self._form = (urlsplit(action).path, (a.get("method") or "get").lower(), {})
-            self.forms.append(self._form)
-        elif self._form is None:
-            return
-        elif tag == "input" and a.get("name"):
-            kind = (a.get("type") or "text").lower()
-            if kind in ("checkbox", "radio") and "checked" not in a:
-                return
-            if kind in ("file", "submit", "button", "image", "reset"):
-                return
-            self._form[2].setdefault(a["name"], a.get("value") or "")
-        elif tag == "select" and a.get("name"):
-            self._select = a["name"]
-        elif tag == "option" and self._select:
-            data = self._form[2]
-            if self._select not in data or "selected" in a:
-                if a.get("value") or self._select not in data:
-                    data[self._select] = a.get("value", "")
-        elif tag == "textarea" and a.get("name"):
-            self._textarea = a["name"]
-            self._form[2][a["name"]] = ""
-        elif tag == "button" and a.get("name") and a.get("value"):
-            self._form[2].setdefault(a["name"], a["value"])
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self._form = None
-        elif tag == "select":
-            self._select = None
-        elif tag == "textarea":
-            self._textarea = None
-
-    def handle_data(self, data):
-        if self._textarea and self._form is not None:
-            self._form[2][self._textarea] += data
-
-
-def harvest_forms(html: str, page_url: str) -> list[tuple[str, str, dict]]:
-    parser = FormHarvester(page_url)
-    parser.feed(html)
-    return parser.forms

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from brokerage.extensions import db
-from conftest import diff, harvest_forms
+from access_helpers import diff, harvest_forms
 
 SCOPED_BLUEPRINTS = ("organiser", "scheduling", "reports")
 ATTACKERS = ("participant_a", "co_organiser", "other_organiser", "stranger", "anonymous")
@@ -24,7 +24,7 @@ NOT_EVENT_SCOPED = {"organiser.index", "organiser.new_event"}
 # What the organiser engineer lets co-organisers do (require_organiser(..., co_organiser_ok=True)):
 # participant management, CSV import, the participants export; the dashboard redirects them to participants.
 CO_ORGANISER_ALLOWED = {
-    "organiser.participants", "organiser.participant", "organiser.set_status",
+    "organiser.participants", "organiser.participant", "organiser.set_status", "organiser.approve_pending",
     "organiser.import_csv", "organiser.import_confirm", "organiser.dashboard",
 }
 CO_ORGANISER_ALLOWED_VALUES = {("organiser.export", "what", "participants")}
@@ -208,6 +208,11 @@ def test_co_organiser_manages_participants_only(app, world, clients, snapshot):
     assert dashboard.status_code in (200, 302)
     if dashboard.status_code == 302:
         assert dashboard.headers["Location"].endswith(f"/organise/{slug}/participants")
+    # Approving the pending registrations is participant management too.
+    before = snapshot()
+    approve = co.post(f"/organise/{slug}/participants/approve-pending")
+    assert approve.status_code == 302
+    assert "participant" in diff(before, snapshot()), "approve-pending changed nothing"
     # The other exports (requests, meetings) are the organiser's.
     for what in ("requests", "meetings"):
         assert co.get(f"/organise/{slug}/export/{what}.csv").status_code == 403

@@ -12,7 +12,7 @@ import itertools
 import icalendar
 import pytest
 
-from conftest import diff
+from access_helpers import diff
 
 PARTICIPANT_BLUEPRINTS = ("events", "marketplace", "meetings", "outcomes")
 # Open to anyone (the event page) or any logged-in user (registering is how one becomes a participant);

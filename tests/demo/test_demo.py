@@ -102,3 +102,11 @@ def test_demo_logins_work(client, auth, built):
     auth.login("organiser@demo.example", demo.PASSWORD)
     report = client.get(f"/organise/{demo.SLUG}/impact").get_data(as_text=True)
     assert 'id="total-participants">80<' in report
+
+
+def test_unmigrated_database_gets_one_line_and_exit_2(tmp_path):
+    from brokerage import create_app
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'empty.sqlite'}",
+                      "MAIL_OUTBOX": str(tmp_path / "outbox")})
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 2 and "flask db upgrade" in result.output

@@ -8,7 +8,8 @@ from brokerage.extensions import db
 SLUG = "march-2027"
 # Routes any logged-in user may use: their own list of events and creating a new one.
 OPEN_TO_USERS = {"organiser.index", "organiser.new_event"}
-CO_ORGANISER_OK = {"organiser.participants", "organiser.participant", "organiser.set_status", "organiser.import_csv",
+CO_ORGANISER_OK = {"organiser.participants", "organiser.participant", "organiser.set_status", "organiser.approve_pending",
+                   "organiser.import_csv",
                    "organiser.import_confirm"}
 
 

@@ -26,6 +26,10 @@ def test_participant_list_filters_and_counts(console, client, add_participant):
     assert "event time, Europe/Brussels" in page
     pending = client.get(console.url("participants?status=pending")).get_data(as_text=True)
     assert "Osaka Robotics" in pending and "Seoul Bio" not in pending and "Boston Med" not in pending
+    dashboard = client.get(console.url()).get_data(as_text=True)
+    for status, count in (("pending", 1), ("approved", 1), ("rejected", 1)):
+        assert f'<td data-status="{status}">{count}</td>' in dashboard
+    assert '<td data-region="KR">1</td>' in dashboard and '<td data-region="JP">0</td>' in dashboard  # approved only
     # An unknown filter shows everyone rather than failing.
     assert "Boston Med" in client.get(console.url("participants?status=<script>")).get_data(as_text=True)
 
@@ -55,6 +59,17 @@ def test_approval_opens_the_marketplace_and_rejection_closes_it(app, console, cl
     auth.logout()
     auth.login("kenji@osaka-robotics.example")
     assert client.get(f"/events/{SLUG}/marketplace").status_code == 403
+
+
+def test_approve_all_pending(app, console, client, add_participant, outbox):
+    ids = [add_participant(f"p{n}@sme.example") for n in range(3)]
+    rejected = add_participant("no@sme.example", status="rejected")
+    page = client.get(console.url("participants")).get_data(as_text=True)
+    assert "Approve all 3 pending" in page
+    response = console.post("participants/approve-pending", {}, form_path="participants", follow_redirects=True)
+    assert "3 pending participant(s) approved." in response.get_data(as_text=True)
+    assert [_status(app, i) for i in ids] == ["approved"] * 3 and _status(app, rejected) == "rejected"
+    assert sorted(m["To"] for m in outbox()) == [f"p{n}@sme.example" for n in range(3)]
 
 
 def test_bad_decisions_and_other_events_ids(app, console, client, make_event, add_participant):

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+
 from brokerage.extensions import db
 
 UTC = timezone.utc
@@ -147,7 +149,7 @@ def test_bad_windows_are_refused_with_the_input_kept(app, console):
     for data, message in [
         (("Overlap", "2027-03-16", "09:30", "11:00"), "It overlaps &#39;Asia-Europe&#39;"),
         (("Backwards", "2027-03-16", "15:00", "14:00"), "The window must end after it starts"),
-        (("Too early", "2027-03-15", "15:00", "17:00"), "The window must start on an event day"),
+        (("Too early", "2027-03-15", "15:00", "17:00"), "Choose an event day, 16 Mar 2027 to 17 Mar 2027"),
         (("Too short", "2027-03-16", "15:00", "15:10"), "shorter than one 20-minute meeting"),
     ]:
         page = _window(console, *data).get_data(as_text=True)
@@ -202,3 +204,20 @@ def test_only_logged_in_users_reach_the_console(client, post):
     response = client.get("/organise/new")
     assert response.status_code == 302 and "/accounts/login" in response.headers["Location"]
     assert post(client, "/organise/new", {}, form_url="/accounts/login").status_code == 302
+
+
+TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)
+FIELD_VALUES = TEXT | st.sampled_from(["", "0", "-1", "99999999999999999999", "9999-12-31", "0001-01-01", "2027-03-16",
+                                       "23:59", "24:00", "2027-03-16T07:00", "9999-12-31T23:59", "0001-01-01T00:00",
+                                       "y", "{", "https://x/{meeting}"])
+
+
+@hypothesis_settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(window=st.fixed_dictionaries({name: FIELD_VALUES for name in ("label", "day", "start", "end", "ends_next_day")}),
+       changes=st.dictionaries(st.sampled_from(sorted(SETTINGS)), FIELD_VALUES, max_size=6))
+def test_arbitrary_form_input_never_breaks_the_console(console, post, window, changes):
+    assert console.post("windows", window).status_code in (200, 302)
+    assert console.post("settings", {**SETTINGS, **changes}).status_code in (200, 302)
+    new_event = {"name": changes.get("name", "x"), "slug": window["label"], "start_date": window["day"],
+                 "end_date": window["end"], "timezone": "UTC", "organisation": "x"}
+    assert post(console.client, "/organise/new", new_event).status_code in (200, 302)

@@ -56,6 +56,9 @@ def test_impact_numbers_by_region_pair_and_country(client, auth, small_event):
     assert _row(html, "eu-smes-overseas", "FR-JP") == [0, 1, 1, 1, 0, 0, 0, 0]
     assert _row(html, "eu-smes-overseas", "DE-JP") == [1, 1, 1, 1, 1, 1, 1, 0]
     assert "DE-US" not in html
+    assert _row(html, "eu-smes-by-partner-region", "US") == [1, 1, 1, 1, 1, 1, 1, 1]
+    assert _row(html, "eu-smes-by-partner-region", "JP") == [1, 2, 2, 2, 1, 1, 1, 0]
+    assert _row(html, "eu-smes-by-partner-region", "KR") == [0, 2, 0, 0, 0, 0, 0, 0]
     assert _row(html, "participants-by-region", "EU") == [3, 2]  # the pending Italian is not counted
     assert _row(html, "participants-by-type", "research") == [2]
     assert _row(html, "ratings", "not_held") == [2] and _row(html, "ratings", "cooperation_possible") == [2]
@@ -78,6 +81,7 @@ def test_impact_csv(client, auth, small_event):
     assert index[("region_pair", "EU-KR")]["label"] == "Europe – Korea"
     assert index[("country", "FR")]["label"] == "France" and index[("country", "FR")]["held"] == "2"
     assert index[("eu_smes_with_overseas", "DE-JP")]["smes"] == "1"
+    assert index[("eu_smes_by_partner_region", "JP")]["smes"] == "1" and index[("eu_smes_by_partner_region", "JP")]["requested"] == "2"
     assert index[("participants_by_region", "JP")]["participants"] == "1"
     assert index[("ratings", "informative")]["count"] == "2"
     assert index[("participants_by_region", "JP")]["held"] == ""  # does not apply to that section

@@ -38,6 +38,12 @@ def test_rate_then_report_follow_up_then_edit(app, client, auth, build):
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(MeetingOutcome)) == 1
     assert _outcome(app, meeting, tokyo) is None
+    # The organisers read the comment in the impact report, as text.
+    post_form(client, url, {"rating": "cooperation_possible", "follow_up": "agreement", "comment": "<b>NDA</b> signed"})
+    auth.logout()
+    auth.login("organiser@een.example")
+    report = client.get("/organise/past-2026/impact").get_data(as_text=True)
+    assert "&lt;b&gt;NDA&lt;/b&gt; signed" in report and "Lumen Optics SAS" in report
 
 
 def test_bad_values_are_refused_with_a_message_and_keep_the_input(app, client, auth, build):

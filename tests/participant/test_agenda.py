@@ -107,3 +107,9 @@ def test_agenda_needs_an_approved_registration(app, world, auth, client):
     auth.signup("nobody@example.com")
     assert client.get(AGENDA).status_code == 403
     assert client.get("/events/nope/agenda").status_code == 404
+
+
+def test_logged_out_visitors_are_sent_to_log_in(client, world):
+    for page in (AGENDA, f"/events/{SLUG}/requests", f"/events/{SLUG}/availability", f"/events/{SLUG}/agenda.ics"):
+        response = client.get(page)
+        assert response.status_code == 302 and "/accounts/login" in response.headers["Location"]

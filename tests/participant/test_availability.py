@@ -80,7 +80,7 @@ def test_working_hours_mark_exactly_the_slots_inside(app, event_id, tz, expected
     me = add_participant(app, event_id, "me@example.com", "My Org", tz)
     client = logged_in(app, "me@example.com")
     save(client, slot_ids(app, event_id)[-1:])  # an earlier tick outside the hours is cleared
-    assert f"Use my working hours\n      09:00-18:00 {tz}" in client.get(PAGE).get_data(as_text=True)
+    assert f"Use my working hours 09:00-18:00 {tz}" in client.get(PAGE).get_data(as_text=True)
     response = use_hours(client)
     assert response.status_code == 302
     assert marked(app, me) == {slot_at(app, event_id, start) for start in expected_utc}

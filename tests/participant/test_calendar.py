@@ -106,6 +106,7 @@ def test_someone_elses_meeting_ics_is_refused(app, world, make_event):
     anne = logged_in(app, "anne@paris.example")
     assert anne.get(f"/events/{SLUG}/meetings/{world['kenji_pat']}.ics").status_code == 403
     assert anne.get(f"/events/{SLUG}/meetings/99999.ics").status_code == 404
+    assert anne.get(f"/events/{SLUG}/meetings/{10**30}.ics").status_code == 404
     make_event(slug="other-event")
     assert anne.get(f"/events/other-event/meetings/{world['pat_anne']}.ics").status_code == 403  # not registered there
     publish(app, world["event"], False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from brokerage.extensions import db
 from brokerage.meetings.models import Meeting, MeetingRequest
@@ -205,6 +205,7 @@ def test_only_approved_participants_on_both_sides(app, people, make_event):
     stranger = add_participant(app, other_event, "sam@elsewhere.example", "Elsewhere Ltd")
     assert anne.get(new_url(stranger)).status_code == 404
     assert anne.get(new_url(99999)).status_code == 404
+    assert anne.get(new_url(10**30)).status_code == 404
     assert all_requests(app) == []
 
 
@@ -228,6 +229,7 @@ def test_others_cannot_touch_a_request(app, people, make_event):
     assert post_action(anne, f"{REQUESTS}/{request_id}/accept", REQUESTS).status_code == 403  # own request
     assert post_action(kenji, f"{REQUESTS}/{request_id}/cancel", REQUESTS).status_code == 403  # declines instead
     assert post_action(kenji, f"{REQUESTS}/99999/accept", REQUESTS).status_code == 404
+    assert post_action(kenji, f"{REQUESTS}/{10**30}/accept", REQUESTS).status_code == 404
     make_event(slug="other-event")
     assert post_action(kenji, f"/events/other-event/requests/{request_id}/accept", REQUESTS).status_code == 403
     assert kenji.get(f"{REQUESTS}/{request_id}/accept").status_code == 405  # state changes are POST only
@@ -256,12 +258,13 @@ def anne(app, people):
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(message=st.text(max_size=2100))
+@example(message="\x00 hello \x00")
 def test_any_message_is_stored_or_explained(app, people, anne, message):
     response = send(anne, people["b"], message=message)
     with app.app_context():
         stored = db.session.scalars(db.select(MeetingRequest)).all()
         if response.status_code == 302:
-            assert [r.message for r in stored] == [message.strip()]
+            assert [r.message for r in stored] == [message.replace("\x00", "").strip()]
             # The form kept the message as typed; clean up so the next example starts afresh.
             for r in stored:
                 db.session.delete(r)
@@ -269,3 +272,26 @@ def test_any_message_is_stored_or_explained(app, people, anne, message):
         else:
             assert response.status_code == 400 and stored == []
             assert "field-error" in response.get_data(as_text=True)
+
+
+def test_cancelling_a_published_meeting_sends_the_partner_a_calendar_cancel(app, people, outbox):
+    from meetings_support import agreed_meeting, publish
+    from datetime import datetime, timezone
+    import icalendar
+    meeting_id = agreed_meeting(app, people["event"], people["a"], people["b"],
+                                datetime(2027, 3, 16, 7, 0, tzinfo=timezone.utc))
+    publish(app, people["event"])
+    with app.app_context():
+        request_id = db.session.get(Meeting, meeting_id).request_id
+    post_action(logged_in(app, "anne@paris.example"), f"{REQUESTS}/{request_id}/cancel", REQUESTS)
+    message = outbox()[-1]
+    assert message["To"] == "kenji@tokyo.example" and "attached cancellation" in message.get_body(("plain",)).get_content()
+    part = next(p for p in message.walk() if p.get_content_type() == "text/calendar")
+    assert part.get_param("method") == "CANCEL"
+    calendar = icalendar.Calendar.from_ical(part.get_payload(decode=True))
+    (event,) = calendar.walk("VEVENT")
+    with app.app_context():
+        meeting = db.session.get(Meeting, meeting_id)
+        assert str(event["UID"]) == meeting.uid and int(event["SEQUENCE"]) == meeting.sequence == 1
+    assert str(calendar["METHOD"]) == "CANCEL" and str(event["STATUS"]) == "CANCELLED"
+    assert b"DTSTART;TZID=Asia/Tokyo:20270316T160000" in part.get_payload(decode=True)

@@ -45,19 +45,19 @@ def published_state(app, event_id) -> bytes:
     return json.dumps([list(r) for r in rows]).encode()
 
 
-def test_killed_job_leaves_published_timetable_and_run_shows_failed(app, client, auth, busy_event, make_event):
+def test_killed_job_leaves_published_timetable_and_run_shows_failed(app, client, auth, busy_event):
     from brokerage.events.models import Event
     from brokerage.scheduling import jobs
     from brokerage.scheduling.models import ScheduleRun
+    from brokerage.scheduling import timetable
     with app.app_context():
-        # Give half the meetings a published slot the solver may want to move.
-        from brokerage.scheduling import timetable
-        run = jobs.start_run(db.session.get(Event, busy_event), 1, 5)
+        run = jobs.start_run(db.session.get(Event, busy_event), 1, 2)
         run_id = run.id
     assert wait_for_run(app, run_id) == "succeeded"
     with app.app_context():
         event = db.session.get(Event, busy_event)
         timetable.apply_run(event, db.session.get(ScheduleRun, run_id))
+        # Half the meetings are published: their published slots must survive the killed re-run byte for byte.
         for m in timetable.working_meetings(event)[::2]:
             m.published_slot_id = m.slot_id
         db.session.commit()
@@ -154,3 +154,19 @@ def test_lost_rq_job_is_reported_failed(app, make_event, people, meeting):
         Queue(queue_name, connection=connection).delete(delete_jobs=True)  # the job vanishes from Redis
         assert jobs.reap_stale_runs(event_id) == 1
         assert db.session.get(ScheduleRun, run_id).status == "failed"
+
+
+def test_queued_run_whose_thread_never_started_is_failed(app, make_event):
+    from datetime import timedelta
+    from brokerage.scheduling import jobs
+    from brokerage.scheduling.models import ScheduleRun
+    from brokerage.timeutil import now_utc
+    event_id = make_event()
+    with app.app_context():
+        run = ScheduleRun(event_id=event_id, created_by_id=1, status="queued", instance={}, progress={},
+                          created_at=now_utc() - timedelta(minutes=5))
+        fresh = ScheduleRun(event_id=event_id, created_by_id=1, status="queued", instance={}, progress={})
+        db.session.add_all([run, fresh])
+        db.session.commit()
+        assert jobs.reap_stale_runs(event_id) == 1
+        assert (run.status, run.error, fresh.status) == ("failed", jobs.WORKER_LOST, "queued")

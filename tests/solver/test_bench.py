@@ -103,6 +103,8 @@ def test_gap_and_target_on_the_open_level() -> None:
     assert gap(near) == pytest.approx(0.005) and near.met
     short = Result(case, "FEASIBLE", {"weight": 990, "breaks": 40}, {"weight": 1000}, 59.0, 60.0, 900.0, 980)
     assert not short.met
+    unproven = Result(case, "FEASIBLE", {"weight": 995}, {}, 59.0, 60.0, 900.0, 990)
+    assert gap(unproven) is None and not unproven.met
     below_greedy = Result(case, "OPTIMAL", {"weight": 995}, {}, 5.0, 6.0, 900.0, 996)
     assert gap(below_greedy) == 0 and not below_greedy.met
     jair = Result(Case("forum-13", Path("f.dzn"), 10.0, published=2), "FEASIBLE", {"weight": 154, "breaks": 3},

@@ -10,6 +10,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from solver import instance_from_dict
 from solver.generate import generate_event, main
@@ -46,6 +48,23 @@ def test_generated_instances_load(participants: int, seed: int) -> None:
     instance = instance_from_dict(json.loads(json.dumps(data)))
     assert len(instance.participants) == participants
     assert len(instance.meetings) == len(data["meetings"]) > 3 * participants
+
+
+@settings(max_examples=12, deadline=None)
+@given(participants=st.integers(50, 150), seed=st.integers(0, 2**32), days=st.integers(1, 5),
+       slot_minutes=st.sampled_from([15, 20, 30, 45]), rpp=st.sampled_from([1, 3, 5, 8]),
+       start=st.dates(datetime(2026, 1, 1).date(), datetime(2030, 12, 31).date()))
+def test_any_arguments_give_a_valid_instance(participants: int, seed: int, days: int, slot_minutes: int,
+                                             rpp: int, start) -> None:
+    data = generate_event(participants, requests_per_participant=rpp, days=days, seed=seed,
+                          slot_minutes=slot_minutes, start=start)
+    instance = instance_from_dict(data)
+    session_start: dict[str, datetime] = {}
+    for slot in instance.slots:
+        session_start.setdefault(slot.session, slot.start)
+    assert all(t.weekday() < 5 for t in session_start.values())
+    assert len({name.split("-")[0] for name in session_start}) == days
+    assert all(len(set(m.participants)) == 2 for m in instance.meetings)
 
 
 def test_region_mix(event: dict) -> None:
