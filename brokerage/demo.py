@@ -421,9 +421,9 @@ class Builder:
     def _requests(self, event: Event, participants: list[Participant], free: dict[int, set[int]]) -> None:
         """Mostly cross-region requests to popular partners with shared hours; accepted only while a timetable still fits."""
         rng = self.rng
-        logins = set(range(len(LOGIN_PARTICIPANTS)))
+        logins = participants[:len(LOGIN_PARTICIPANTS)]
         popularity = {p.id: 1 / (rank + 3) ** 0.9 for rank, p in enumerate(rng.sample(participants, len(participants)))}
-        for i, p in enumerate(participants[:len(LOGIN_PARTICIPANTS)]):
+        for i, p in enumerate(logins):
             popularity[p.id] = 1 / (i + 4) ** 0.9  # the demo accounts have something to look at
         busy: dict[int, set[int]] = defaultdict(set)  # a feasible timetable, built greedily, never stored
         rooms: Counter = Counter()
@@ -437,10 +437,10 @@ class Builder:
             slot = next((s for s in options if rooms[s] < ROOMS), None)
             if slot is None:
                 return False
-            busy[a.id].add(slot), busy[b.id].add(slot)
+            for person in (a, b):
+                busy[person.id].add(slot)
+                accepted_count[person.id] += 1
             rooms[slot] += 1
-            accepted_count[a.id] += 1
-            accepted_count[b.id] += 1
             return True
 
         def send(requester: Participant, recipient: Participant, status: str) -> None:
@@ -462,7 +462,7 @@ class Builder:
 
         order = rng.sample(participants, len(participants))
         for p in order:
-            wanted = 5 if participants.index(p) in logins else rng.choice([1, 2, 3, 3, 4, 4, 5, 6])
+            wanted = 5 if p in logins else rng.choice([1, 2, 3, 3, 4, 4, 5, 6])
             for _ in range(wanted):
                 pool = candidates(p)
                 if not pool:
@@ -473,7 +473,7 @@ class Builder:
                 q = rng.choices(pool, weights)[0]
                 send(p, q, rng.choices(["accepted", "pending", "declined"], [66, 24, 10])[0])
         # Every demo account has requests waiting for its answer.
-        for p in participants[:len(LOGIN_PARTICIPANTS)]:
+        for p in logins:
             pool = candidates(p)
             for q in rng.sample(pool, min(2, len(pool))):
                 send(q, p, "pending")

@@ -271,12 +271,14 @@ def _read(path: str) -> str:
         return ""
 
 
-def markdown(results: list[Result], command: str) -> str:
+def markdown(results: list[Result], command: str, loads: tuple[float, float]) -> str:
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return "\n".join([
         "# Solver benchmarks", "",
         f"Produced on {when} by:", "", "```", command, "```", "",
-        "## Machine", "", *(f"- {line}" for line in machine()), "",
+        "## Machine", "", *(f"- {line}" for line in machine()),
+        # The cores may be shared: say how busy they were, since it moves every time below.
+        f"- Load average (1 min) at start and end of the run: {loads[0]:.1f}, {loads[1]:.1f}", "",
         "## Results", "", markdown_table(results), "",
         "Each instance is solved by a fresh `python -m solver solve` process. *wall s* is the solver's own "
         "time (model building and search); *proc s* the whole process, including Python start-up and "
@@ -354,6 +356,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         args = parse(argv)
+        load_before = os.getloadavg()[0]
         with tempfile.TemporaryDirectory(prefix="solver-bench-") as tmp:
             results = run(args, Path(tmp))
     except (ArgumentError, InputError) as exc:
@@ -362,7 +365,8 @@ def main(argv: list[str] | None = None) -> int:
     print(text_table(results), "", *summary(results), sep="\n")
     if args.markdown:
         command = shlex.join(["python", "-m", "solver", "bench", *argv])
-        args.markdown.write_text(markdown(results, command), encoding="utf-8")
+        loads = (load_before, os.getloadavg()[0])
+        args.markdown.write_text(markdown(results, command, loads), encoding="utf-8")
     bad = [r.case.name for r in results if not r.ok]
     if bad:
         print(f"solver bench: invalid solutions or failed runs: {', '.join(bad)}", file=sys.stderr)

@@ -138,7 +138,7 @@ def _or_lit(tm: TimetableModel, a: Lit, b: Lit, name: str) -> Lit:
     return v
 
 
-def _session_breaks(tm: TimetableModel, p: int, slots: list[int]) -> list[Lit]:
+def _session_breaks(tm: TimetableModel, p: int, slots: list[int]) -> tuple[list[Lit], list[Lit]]:
     """Literals, one per break of participant p in one session.
 
     A break ends at slot s when p is busy at s, free at s-1 and has met
@@ -162,7 +162,21 @@ def _session_breaks(tm: TimetableModel, p: int, slots: list[int]) -> list[Lit]:
         tm.cp.add_bool_or([brk] + [~c for c in cond])
         tm.derived.append((brk, "break", tuple(c for c in (here, seen, before) if c is not None)))
         out.append(brk)
-    return out
+    return out, [b for b in busy if b is not None]
+
+
+def _count_busy(tm: TimetableModel, p: int, slots: list[int], busy: list[Lit]) -> None:
+    """Implied: p is busy in as many slots as p holds meetings in the session.
+    Without it the SAT search rediscovers this pigeonhole the hard way."""
+    inst = tm.instance
+    inside = set(slots)
+    sure = maybe = 0
+    for m in inst.meetings_of[inst.participants[p].id]:
+        where = set(inst.candidates[m.id])
+        if where & inside:
+            maybe += 1
+            sure += m.must_hold and where <= inside
+    tm.cp.add_linear_constraint(cp_model.LinearExpr.sum(busy), sure, maybe)
 
 
 def add_breaks(tm: TimetableModel) -> None:
@@ -173,7 +187,9 @@ def add_breaks(tm: TimetableModel) -> None:
         used = []
         for slots in sessions.values():
             if sum(bool(tm.at.get((p, s))) for s in slots) >= 3:  # a break needs 3 slots
-                lits += _session_breaks(tm, p, slots)
+                brk, busy = _session_breaks(tm, p, slots)
+                _count_busy(tm, p, slots, busy)
+                lits += brk
                 used.append(slots)
         tm.breaks.append(cp_model.LinearExpr.sum(lits) if lits else 0)
         if len(used) == 1 and lits:

@@ -165,6 +165,8 @@ def settings(slug):
             message = "Settings saved."
             if timing != (event.slot_minutes, event.pause_minutes):
                 message += " " + _slots_message(rebuild_slots(event))
+                if event.timetable_published:
+                    message += " The published timetable has changed: review and publish it again to update invites."
             db.session.commit()
             flash(message, "success")
             return redirect(url_for(".settings", slug=slug))

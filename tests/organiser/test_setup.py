@@ -221,3 +221,24 @@ def test_arbitrary_form_input_never_breaks_the_console(console, post, window, ch
     new_event = {"name": changes.get("name", "x"), "slug": window["label"], "start_date": window["day"],
                  "end_date": window["end"], "timezone": "UTC", "organisation": "x"}
     assert post(console.client, "/organise/new", new_event).status_code in (200, 302)
+
+
+def test_deleting_a_window_unschedules_its_meetings(app, console, add_participant):
+    _window(console, "Asia-Europe", "2027-03-16", "07:00", "10:00")
+    kenji = add_participant("kenji@osaka-robotics.example", status="approved")
+    anna = add_participant("anna@berlin.example", status="approved", country="DE", timezone="Europe/Berlin")
+    from brokerage.events.models import Availability, MeetingWindow, Slot
+    from brokerage.meetings.models import Meeting, MeetingRequest
+    with app.app_context():
+        slot = db.session.scalars(db.select(Slot).order_by(Slot.start)).first()
+        request = MeetingRequest(event_id=slot.event_id, requester_id=kenji, recipient_id=anna, status="accepted")
+        db.session.add_all([request, Meeting(event_id=slot.event_id, request=request, slot=slot, published_slot=slot),
+                            Availability(participant_id=kenji, slot_id=slot.id)])
+        db.session.commit()
+        window_id = db.session.scalar(db.select(MeetingWindow.id))
+    response = console.post(f"windows/{window_id}/delete", {}, form_path="windows", follow_redirects=True)
+    assert "The event now has 0 meeting slots. 1 meeting(s) lost their slot" in response.get_data(as_text=True)
+    with app.app_context():
+        meeting = db.session.scalar(db.select(Meeting))
+        assert (meeting.slot_id, meeting.published_slot_id) == (None, None)
+        assert db.session.scalar(db.select(db.func.count()).select_from(Availability)) == 0

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from meetings_support import add_participant, logged_in  # noqa: F401  (shared with the meetings tests)
-
 UTC = timezone.utc
 
 PROFILE = {
@@ -18,6 +16,15 @@ PROFILE = {
     "timezone": "Europe/Berlin",
     "video_link": "",
 }
+
+
+def logged_in(app, email: str):
+    """A separate browser session for each person, logged in through the login form."""
+    from conftest import Auth
+
+    client = app.test_client()
+    assert Auth(client).login(email).status_code == 302
+    return client
 
 
 def signed_up(app, email: str):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from conftest import csrf_token, post_form
-from participant_support import add_participant, logged_in
+from participant_support import make_participant, logged_in
 
 from brokerage.events.models import Opportunity
 from brokerage.extensions import db
@@ -27,7 +27,7 @@ def _add(app, participant_id: int, **fields) -> int:
 
 def test_add_list_edit_and_delete_an_opportunity(app, make_event):
     event_id = make_event()
-    me = add_participant(app, event_id, "anna@nordlicht.example", "Nordlicht Robotics")
+    me = make_participant(app, event_id, "anna@nordlicht.example", "Nordlicht Robotics")
     client = logged_in(app, "anna@nordlicht.example")
     url = "/events/march-2027/opportunities"
     assert b"You have no opportunities yet" in client.get(url).data
@@ -54,7 +54,7 @@ def _ids(app, participant_id: int) -> list[int]:
 
 def test_title_longer_than_160_characters_is_refused_and_kept(app, make_event):
     event_id = make_event()
-    me = add_participant(app, event_id, "anna@nordlicht.example", "Nordlicht Robotics")
+    me = make_participant(app, event_id, "anna@nordlicht.example", "Nordlicht Robotics")
     client = logged_in(app, "anna@nordlicht.example")
     title = "G" * 161
     response = post_form(client, "/events/march-2027/opportunities", {**OFFER, "title": title})
@@ -69,7 +69,7 @@ def test_title_longer_than_160_characters_is_refused_and_kept(app, make_event):
 
 def test_missing_title_and_unknown_kind_get_messages(app, make_event):
     event_id = make_event()
-    me = add_participant(app, event_id, "anna@nordlicht.example", "Nordlicht Robotics")
+    me = make_participant(app, event_id, "anna@nordlicht.example", "Nordlicht Robotics")
     client = logged_in(app, "anna@nordlicht.example")
     html = post_form(client, "/events/march-2027/opportunities",
                      {**OFFER, "title": "", "kind": "pyramid_scheme"}).get_data(as_text=True)
@@ -80,7 +80,7 @@ def test_missing_title_and_unknown_kind_get_messages(app, make_event):
 
 def test_edit_with_bad_input_keeps_typed_text_and_the_stored_one(app, make_event):
     event_id = make_event()
-    me = add_participant(app, event_id, "anna@nordlicht.example", "Nordlicht Robotics")
+    me = make_participant(app, event_id, "anna@nordlicht.example", "Nordlicht Robotics")
     opportunity_id = _add(app, me)
     client = logged_in(app, "anna@nordlicht.example")
     edit = f"/events/march-2027/opportunities/{opportunity_id}/edit"
@@ -91,8 +91,8 @@ def test_edit_with_bad_input_keeps_typed_text_and_the_stored_one(app, make_event
 
 def test_someone_elses_opportunity_cannot_be_edited_or_deleted(app, make_event):
     event_id = make_event()
-    add_participant(app, event_id, "anna@nordlicht.example", "Nordlicht Robotics")
-    other = add_participant(app, event_id, "kenji@sakura.example", "Sakura Sensors", tz="Asia/Tokyo", country="JP")
+    make_participant(app, event_id, "anna@nordlicht.example", "Nordlicht Robotics")
+    other = make_participant(app, event_id, "kenji@sakura.example", "Sakura Sensors", tz="Asia/Tokyo", country="JP")
     theirs = _add(app, other)
     client = logged_in(app, "anna@nordlicht.example")
     assert client.get(f"/events/march-2027/opportunities/{theirs}/edit").status_code == 403
@@ -109,8 +109,8 @@ def test_someone_elses_opportunity_cannot_be_edited_or_deleted(app, make_event):
 def test_opportunity_of_another_event_is_not_found_here(app, make_event):
     first = make_event()
     second = make_event(slug="june-2027")
-    add_participant(app, first, "anna@nordlicht.example", "Nordlicht Robotics")
-    elsewhere = add_participant(app, second, "kenji@sakura.example", "Sakura Sensors")
+    make_participant(app, first, "anna@nordlicht.example", "Nordlicht Robotics")
+    elsewhere = make_participant(app, second, "kenji@sakura.example", "Sakura Sensors")
     opportunity_id = _add(app, elsewhere)
     client = logged_in(app, "anna@nordlicht.example")
     assert client.get(f"/events/march-2027/opportunities/{opportunity_id}/edit").status_code == 404
@@ -118,7 +118,7 @@ def test_opportunity_of_another_event_is_not_found_here(app, make_event):
 
 def test_delete_needs_post_and_csrf(app, make_event):
     event_id = make_event()
-    me = add_participant(app, event_id, "anna@nordlicht.example", "Nordlicht Robotics")
+    me = make_participant(app, event_id, "anna@nordlicht.example", "Nordlicht Robotics")
     opportunity_id = _add(app, me)
     client = logged_in(app, "anna@nordlicht.example")
     url = f"/events/march-2027/opportunities/{opportunity_id}/delete"
@@ -130,7 +130,7 @@ def test_delete_needs_post_and_csrf(app, make_event):
 
 def test_pending_participant_prepares_opportunities(app, make_event):
     event_id = make_event()
-    me = add_participant(app, event_id, "anna@nordlicht.example", "Nordlicht Robotics", status="pending")
+    me = make_participant(app, event_id, "anna@nordlicht.example", "Nordlicht Robotics", status="pending")
     client = logged_in(app, "anna@nordlicht.example")
     assert post_form(client, "/events/march-2027/opportunities", OFFER).status_code == 302
     assert len(_opportunities(app, me)) == 1
@@ -138,6 +138,6 @@ def test_pending_participant_prepares_opportunities(app, make_event):
 
 def test_unregistered_user_has_no_opportunities_page(app, make_event):
     make_event()
-    add_participant(app, make_event(slug="other"), "anna@nordlicht.example", "Nordlicht Robotics")
+    make_participant(app, make_event(slug="other"), "anna@nordlicht.example", "Nordlicht Robotics")
     client = logged_in(app, "anna@nordlicht.example")
     assert client.get("/events/march-2027/opportunities").status_code == 403

@@ -5,10 +5,10 @@ import re
 from datetime import timedelta
 
 from conftest import csrf_token, post_form
-from participant_support import PROFILE, add_participant, logged_in, register, signed_up
+from participant_support import PROFILE, make_participant, logged_in, register, signed_up
 
 from brokerage import timeutil
-from brokerage.events.models import Event, Participant
+from brokerage.events.models import Participant
 from brokerage.extensions import db
 
 
@@ -42,7 +42,7 @@ def test_event_page_shows_windows_in_utc_event_time_and_the_four_regions(client,
 
 def test_event_page_uses_the_participants_own_zone(app, make_event):
     event_id = make_event()
-    add_participant(app, event_id, "tokyo@example.jp", "Sakura Sensors", tz="Asia/Tokyo", country="JP")
+    make_participant(app, event_id, "tokyo@example.jp", "Sakura Sensors", tz="Asia/Tokyo", country="JP")
     client = logged_in(app, "tokyo@example.jp")
     html = client.get("/events/march-2027").get_data(as_text=True)
     assert "Your time" in html and "Asia/Tokyo (UTC+09:00)" in html
@@ -205,7 +205,7 @@ def test_profile_is_only_for_registered_users(app, make_event):
 
 def test_rejected_participant_sees_the_status_and_no_marketplace(app, make_event):
     event_id = make_event()
-    add_participant(app, event_id, "no@example.com", "Refused Ltd", status="rejected")
+    make_participant(app, event_id, "no@example.com", "Refused Ltd", status="rejected")
     client = logged_in(app, "no@example.com")
     assert b"did not accept your registration" in client.get("/events/march-2027").data
     response = client.get("/events/march-2027/marketplace")
