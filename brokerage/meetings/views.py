@@ -270,13 +270,15 @@ def availability(slug):
     if participant.status == "rejected":
         abort(403, "Your registration for this event was not accepted.")
     tz = participant.timezone
-    hours_form = WorkingHoursForm()
+    # Two forms on one page: each reads the request only when it was the one submitted.
+    using_hours = "use_hours" in request.form
+    hours_form = WorkingHoursForm() if using_hours else WorkingHoursForm(formdata=None)
     slots_form = AvailabilityForm()
     slots_form.slot.choices = [(s.id, s.id) for s in event.slots]
     mine = {a.slot_id for a in participant.availability}
     status = 200
     if request.method == "POST":
-        if "use_hours" in request.form:
+        if using_hours:
             if hours_form.validate():
                 chosen = {s.id for s in event.slots
                           if hours_form.start.data <= to_local(s.start, tz).time()
