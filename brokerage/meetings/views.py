@@ -11,7 +11,7 @@ from flask_login import login_required
 from brokerage import mail
 from brokerage.access import get_event, require_participant
 from brokerage.calendar import build_calendar
-from brokerage.events.models import Availability, Event, Participant, Slot, new_token
+from brokerage.events.models import Availability, Event, Participant, new_token
 from brokerage.extensions import db
 from brokerage.meetings.forms import AvailabilityForm, MeetingRequestForm, WorkingHoursForm
 from brokerage.meetings.models import Meeting, MeetingRequest

@@ -1,7 +1,9 @@
 """Meeting requests: send, accept, decline, cancel, with the organisers' limits and the booking deadline."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
+
+import icalendar
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings, strategies as st
@@ -9,7 +11,7 @@ from hypothesis import HealthCheck, example, given, settings, strategies as st
 from brokerage.extensions import db
 from brokerage.meetings.models import Meeting, MeetingRequest
 from brokerage.timeutil import now_utc
-from meetings_support import add_participant, logged_in, post_action, token_from
+from meetings_support import add_participant, agreed_meeting, logged_in, post_action, publish, token_from
 
 SLUG = "march-2027"
 REQUESTS = f"/events/{SLUG}/requests"
@@ -275,9 +277,6 @@ def test_any_message_is_stored_or_explained(app, people, anne, message):
 
 
 def test_cancelling_a_published_meeting_sends_the_partner_a_calendar_cancel(app, people, outbox):
-    from meetings_support import agreed_meeting, publish
-    from datetime import datetime, timezone
-    import icalendar
     meeting_id = agreed_meeting(app, people["event"], people["a"], people["b"],
                                 datetime(2027, 3, 16, 7, 0, tzinfo=timezone.utc))
     publish(app, people["event"])
