@@ -2,12 +2,20 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField, URLField
+from wtforms import SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField, URLField
 from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import URL, DataRequired, Length, Optional, ValidationError
 
 from brokerage import timeutil
 from brokerage.events.models import OPPORTUNITY_KINDS, ORGANISATION_TYPES, SECTORS
+
+
+CHOOSE = [("", "Choose…")]
+
+
+def choices(*groups: list[tuple]) -> list[SelectChoice]:
+    """(value, label) lists, e.g. ORGANISATION_TYPES, as WTForms options (tuples are deprecated in WTForms 3.3)."""
+    return [SelectChoice(value, label) for group in groups for value, label in group]
 
 
 def strip(value):
@@ -27,10 +35,10 @@ class ProfileForm(FlaskForm):
         DataRequired("Enter your organisation's name."), Length(max=200), no_control_characters])
     country = SelectField("Country", invalid_choice_message="Choose your country from the list.",
                           validators=[DataRequired("Choose your country.")])
-    organisation_type = SelectField("Organisation type", choices=[("", "Choose…")] + ORGANISATION_TYPES,
+    organisation_type = SelectField("Organisation type", choices=choices(CHOOSE, ORGANISATION_TYPES),
                                     invalid_choice_message="Choose an organisation type from the list.",
                                     validators=[DataRequired("Choose your organisation type.")])
-    sectors = SelectMultipleField("Sectors", choices=SECTORS,
+    sectors = SelectMultipleField("Sectors", choices=choices(SECTORS),
                                   widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
                                   invalid_choice_message="Choose only sectors from the list.",
                                   validators=[DataRequired("Choose at least one sector.")])
@@ -48,14 +56,13 @@ class ProfileForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.country.choices = [("", "Choose…")] + timeutil.country_choices()
+        self.country.choices = choices(CHOOSE, timeutil.country_choices())
         # The submitted country's zones come first; an unknown country just gives the plain list.
-        country = self.country.data if self.country.data in dict(self.country.choices) else None
-        self.timezone.choices = [("", "Choose…")] + timeutil.timezone_choices(country)
+        self.timezone.choices = choices(CHOOSE, timeutil.timezone_choices(self.country.data))
 
 
 class OpportunityForm(FlaskForm):
-    kind = SelectField("Type", choices=[("", "Choose…")] + OPPORTUNITY_KINDS,
+    kind = SelectField("Type", choices=choices(CHOOSE, OPPORTUNITY_KINDS),
                        invalid_choice_message="Choose a type from the list.",
                        validators=[DataRequired("Choose the type.")])
     title = StringField("Title", filters=[strip], validators=[

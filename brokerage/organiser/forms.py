@@ -11,6 +11,7 @@ from wtforms import (BooleanField, DateField, DateTimeLocalField, EmailField, Hi
                      StringField, TextAreaField, TimeField)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
+from brokerage.events.forms import choices
 from brokerage.timeutil import timezone_choices
 
 SLOT_LENGTHS = [(15, "15 minutes"), (20, "20 minutes"), (30, "30 minutes")]
@@ -52,7 +53,8 @@ class EventBasicsForm(FlaskForm):
         super().__init__(*args, **kwargs)
         zones = timezone_choices()
         # The regions these events connect come first; every other zone follows.
-        self.timezone.choices = sorted(zones, key=lambda z: MAIN_ZONES.index(z[0]) if z[0] in MAIN_ZONES else len(MAIN_ZONES))
+        self.timezone.choices = choices(sorted(
+            zones, key=lambda z: MAIN_ZONES.index(z[0]) if z[0] in MAIN_ZONES else len(MAIN_ZONES)))
 
     def validate_start_date(self, field):
         if field.data and not 2000 <= field.data.year <= 2100:
@@ -80,7 +82,7 @@ def _optional_count(label: str, minimum: int = 1) -> IntegerField:
 
 class SettingsForm(EventBasicsForm):
     description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
-    slot_minutes = SelectField("Meeting length", coerce=int, choices=SLOT_LENGTHS)
+    slot_minutes = SelectField("Meeting length", coerce=int, choices=choices(SLOT_LENGTHS))
     pause_minutes = IntegerField("Pause between meetings (minutes)", validators=[
         InputRequired(message="Give the pause in minutes (0 for none)."),
         NumberRange(min=0, max=60, message="Give 0 to 60 minutes.")])
@@ -90,10 +92,10 @@ class SettingsForm(EventBasicsForm):
     booking_deadline = DateTimeLocalField("Meeting request deadline", format="%Y-%m-%dT%H:%M",
                                           validators=[Optional()])
     participant_approval = BooleanField("Organisers approve each registration")
-    request_mode = SelectField("Meeting requests", choices=REQUEST_MODES)
+    request_mode = SelectField("Meeting requests", choices=choices(REQUEST_MODES))
     max_pending_requests = _optional_count("Most open requests a participant may send (empty = no limit)")
     max_meetings = _optional_count("Most meetings per participant (empty = no limit)")
-    video_mode = SelectField("Video links", choices=VIDEO_MODES)
+    video_mode = SelectField("Video links", choices=choices(VIDEO_MODES))
     video_link_template = StringField("Video link template", validators=[Length(max=300)])
 
     def validate_video_link_template(self, field):
@@ -128,8 +130,8 @@ class TeamMemberForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
     name = StringField("Name (for a new account)", validators=[Optional(), Length(max=120)])
     organisation = StringField("Organisation (support office)", validators=[DataRequired(), Length(max=200)])
-    role = SelectField("Role", choices=[("co_organiser", "Co-organiser: manages participants"),
-                                        ("organiser", "Organiser: full rights")])
+    role = SelectField("Role", choices=choices([("co_organiser", "Co-organiser: manages participants"),
+                                                ("organiser", "Organiser: full rights")]))
 
 
 class ParticipantAdminForm(FlaskForm):

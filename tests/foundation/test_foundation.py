@@ -69,3 +69,10 @@ def test_unknown_page_is_a_friendly_404(client):
     response = client.get("/no/such/page")
     assert response.status_code == 404
     assert b"Not found" in response.data
+
+
+def test_ids_beyond_the_database_range_are_not_found(client, auth, make_event):
+    make_event()
+    auth.signup("organiser2@een.example")
+    for url in ("/organise/march-2027/participants/" + "9" * 30, "/events/march-2027/outcomes/" + "9" * 30):
+        assert client.get(url).status_code == 404

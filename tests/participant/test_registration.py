@@ -52,6 +52,17 @@ def test_event_page_uses_the_participants_own_zone(app, make_event):
         assert f'id="home-{endpoint}"' in html
 
 
+def test_event_page_offsets_are_those_of_the_event_days_not_of_today(app, make_event, monkeypatch):
+    # Today is in November (New York on UTC-05:00); the event is on 2027-03-16, when New York is on UTC-04:00.
+    from datetime import datetime, timezone
+    monkeypatch.setattr(timeutil, "now_utc", lambda: datetime(2026, 11, 20, 12, tzinfo=timezone.utc))
+    event_id = make_event()
+    make_participant(app, event_id, "pat@boston.example", "Boston Bio", tz="America/New_York", country="US")
+    html = logged_in(app, "pat@boston.example").get("/events/march-2027").get_data(as_text=True)
+    assert "Times are shown in your time zone, America/New_York (UTC-04:00)." in html
+    assert "UTC-05:00" not in html
+
+
 def test_unknown_event_is_a_friendly_404(client):
     response = client.get("/events/no-such-event")
     assert response.status_code == 404 and b"Not found" in response.data
