@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, abort
 from werkzeug.routing import IntegerConverter
 
 from brokerage import config as config_module
@@ -54,6 +54,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     templating.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
+
+    @app.url_value_preprocessor
+    def refuse_nul_in_urls(endpoint, values):
+        # PostgreSQL refuses NUL in text; no slug or token contains one, so such a URL names nothing.
+        if values and any(isinstance(v, str) and "\x00" in v for v in values.values()):
+            abort(404)
 
     @app.get("/")
     def home():

@@ -41,6 +41,7 @@ class TimetableModel:
     derived: list[tuple[Lit, str, tuple]] = field(default_factory=list)
     levels: dict[str, Expr] = field(default_factory=dict)
     times: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    busy_at: dict[int, list[Lit]] = field(default_factory=dict)
     constant: set[str] = field(default_factory=set)
 
 
@@ -162,6 +163,9 @@ def _session_breaks(tm: TimetableModel, p: int, slots: list[int]) -> tuple[list[
         tm.cp.add_bool_or([brk] + [~c for c in cond])
         tm.derived.append((brk, "break", tuple(c for c in (here, seen, before) if c is not None)))
         out.append(brk)
+    for s, b in zip(slots, busy):
+        if b is not None:
+            tm.busy_at.setdefault(s, []).append(b)
     return out, [b for b in busy if b is not None]
 
 
@@ -194,6 +198,10 @@ def add_breaks(tm: TimetableModel) -> None:
         tm.breaks.append(cp_model.LinearExpr.sum(lits) if lits else 0)
         if len(used) == 1 and lits:
             add_span(tm, p, used[0], lits)
+    for s, lits in tm.busy_at.items():  # implied: two people per meeting
+        cap = tm.instance.slots[s].capacity
+        if cap is not None and len(lits) > 2 * cap:
+            tm.cp.add(cp_model.LinearExpr.sum(lits) <= 2 * cap)
 
 
 def add_span(tm: TimetableModel, p: int, slots: list[int], breaks: list[Lit]) -> None:

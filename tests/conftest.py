@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import re
 import shutil
 from datetime import date, datetime, timezone
 
@@ -13,6 +12,7 @@ from flask_migrate import upgrade
 from brokerage import create_app
 from brokerage.config import sqlalchemy_url
 from brokerage.extensions import db
+from tests.support import Auth
 
 POSTGRES_URL = sqlalchemy_url(os.environ.get("DATABASE_URL", ""))
 
@@ -90,44 +90,9 @@ def outbox(app):
     return read
 
 
-CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
-
-
-def csrf_token(client, url: str) -> str:
-    html = client.get(url).get_data(as_text=True)
-    match = CSRF_RE.search(html)
-    assert match, f"no CSRF token on {url}"
-    return match.group(1) or match.group(2)
-
-
-class Auth:
-    """Sign up and log in through the real forms, like a person would."""
-
-    def __init__(self, client):
-        self.client = client
-
-    def signup(self, email: str, password: str = "correct horse", name: str = "Test User"):
-        token = csrf_token(self.client, "/accounts/signup")
-        return self.client.post("/accounts/signup", data={
-            "csrf_token": token, "name": name, "email": email, "password": password, "confirm": password})
-
-    def login(self, email: str, password: str = "correct horse"):
-        token = csrf_token(self.client, "/accounts/login")
-        return self.client.post("/accounts/login", data={"csrf_token": token, "email": email, "password": password})
-
-    def logout(self):
-        token = csrf_token(self.client, "/accounts/login")
-        return self.client.post("/accounts/logout", data={"csrf_token": token})
-
-
 @pytest.fixture
 def auth(client):
     return Auth(client)
-
-
-def post_form(client, url: str, data: dict, form_url: str | None = None, **kwargs):
-    """POST with the CSRF token taken from the page that shows the form."""
-    return client.post(url, data={"csrf_token": csrf_token(client, form_url or url), **data}, **kwargs)
 
 
 UTC = timezone.utc

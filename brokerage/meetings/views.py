@@ -20,9 +20,6 @@ from brokerage.timeutil import fmt_datetime, now_utc, to_local, zone_label
 
 bp = Blueprint("meetings", __name__, url_prefix="/events")
 
-# Ids beyond the database's integer range are simply not found (SQLite would overflow on them).
-ID = "int(max=2147483647)"
-
 
 # --- shared helpers -------------------------------------------------------------------------------------------
 
@@ -136,7 +133,7 @@ def requests(slug):
                            deadline_message=booking_closed(event, participant))
 
 
-@bp.route(f"/<slug>/requests/new/<{ID}:participant_id>", methods=["GET", "POST"])
+@bp.route("/<slug>/requests/new/<int:participant_id>", methods=["GET", "POST"])
 @login_required
 def new_request(slug, participant_id):
     event = get_event(slug)
@@ -166,7 +163,7 @@ def new_request(slug, participant_id):
                            form=form, problem=problem), status
 
 
-@bp.post(f"/<slug>/requests/<{ID}:request_id>/accept")
+@bp.post("/<slug>/requests/<int:request_id>/accept")
 @login_required
 def accept_request(slug, request_id):
     event = get_event(slug)
@@ -189,7 +186,7 @@ def accept_request(slug, request_id):
     return redirect(url_for("meetings.requests", slug=event.slug))
 
 
-@bp.post(f"/<slug>/requests/<{ID}:request_id>/decline")
+@bp.post("/<slug>/requests/<int:request_id>/decline")
 @login_required
 def decline_request(slug, request_id):
     event = get_event(slug)
@@ -209,7 +206,7 @@ def decline_request(slug, request_id):
     return redirect(url_for("meetings.requests", slug=event.slug))
 
 
-@bp.post(f"/<slug>/requests/<{ID}:request_id>/cancel")
+@bp.post("/<slug>/requests/<int:request_id>/cancel")
 @login_required
 def cancel_request(slug, request_id):
     """The requester withdraws a pending request; either side may call off an agreed meeting."""
@@ -373,7 +370,7 @@ def agenda_ics(slug):
     return calendar_response(agenda_calendar(participant), f"{event.slug}-agenda.ics")
 
 
-@bp.get(f"/<slug>/meetings/<{ID}:meeting_id>.ics")
+@bp.get("/<slug>/meetings/<int:meeting_id>.ics")
 @login_required
 def meeting_ics(slug, meeting_id):
     event = get_event(slug)

@@ -13,13 +13,6 @@ from pathlib import Path
 
 import pytest
 
-# tests/solver/ (no __init__.py) shadows the real `solver` package when pytest runs as `.venv/bin/pytest`:
-# tests/conftest.py puts tests/ on sys.path and the editable install's finder comes after the path finder.
-# With the project root on sys.path too, `import solver` finds the real package (a regular package beats a
-# namespace portion). `python -m pytest` (make test) is not affected.
-_ROOT = str(__import__("pathlib").Path(__file__).resolve().parents[2])
-if _ROOT not in __import__("sys").path:
-    __import__("sys").path.append(_ROOT)
 import sqlalchemy as sa
 
 from brokerage.extensions import db

@@ -76,3 +76,9 @@ def test_ids_beyond_the_database_range_are_not_found(client, auth, make_event):
     auth.signup("organiser2@een.example")
     for url in ("/organise/march-2027/participants/" + "9" * 30, "/events/march-2027/outcomes/" + "9" * 30):
         assert client.get(url).status_code == 404
+
+
+def test_nul_in_a_url_is_not_found(client, make_event):
+    make_event()
+    assert client.get("/feed/abc%00.ics").status_code == 404
+    assert client.get("/events/march%00-2027").status_code == 404

@@ -1,5 +1,5 @@
 from brokerage.extensions import db
-from tests.conftest import csrf_token, post_form
+from tests.support import csrf_token, post_form
 
 
 def _outcome(app, meeting_id, participant_id):

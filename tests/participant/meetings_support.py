@@ -31,7 +31,7 @@ def add_participant(app, event_id: int, email: str, organisation: str, tz: str =
 
 def logged_in(app, email: str):
     """A separate browser session for each person, logged in through the login form."""
-    from conftest import Auth
+    from tests.support import Auth
 
     client = app.test_client()
     response = Auth(client).login(email)
@@ -40,7 +40,7 @@ def logged_in(app, email: str):
 
 
 def token_from(client, url: str) -> str:
-    from conftest import csrf_token
+    from tests.support import csrf_token
 
     return csrf_token(client, url)
 

@@ -20,7 +20,7 @@ PROFILE = {
 
 def logged_in(app, email: str):
     """A separate browser session for each person, logged in through the login form."""
-    from conftest import Auth
+    from tests.support import Auth
 
     client = app.test_client()
     assert Auth(client).login(email).status_code == 302
@@ -29,7 +29,7 @@ def logged_in(app, email: str):
 
 def signed_up(app, email: str):
     """A new browser session for a person who has just created an account through the signup form."""
-    from conftest import Auth
+    from tests.support import Auth
 
     client = app.test_client()
     assert Auth(client).signup(email).status_code == 302
@@ -37,7 +37,7 @@ def signed_up(app, email: str):
 
 
 def register(client, slug: str, follow_redirects: bool = False, **changes):
-    from conftest import post_form
+    from tests.support import post_form
 
     return post_form(client, f"/events/{slug}/register", {**PROFILE, **changes}, follow_redirects=follow_redirects)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import csrf_token, post_form
+from tests.support import csrf_token, post_form
 
 from brokerage.accounts.models import User
 from brokerage.extensions import db

@@ -127,7 +127,7 @@ def test_only_approved_participants_and_organisers_browse(app, market):
         client = logged_in(app, email)
         assert client.get(SEARCH).status_code == 403
         assert client.get(f"{SEARCH}/{market['ids']['sakura']}").status_code == 403
-    from conftest import Auth
+    from tests.support import Auth
     stranger = app.test_client()
     Auth(stranger).signup("stranger@example.com")
     response = stranger.get(SEARCH)

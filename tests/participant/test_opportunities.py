@@ -1,7 +1,7 @@
 """Cooperation offers and requests: add, edit and delete one's own, and only one's own."""
 from __future__ import annotations
 
-from conftest import csrf_token, post_form
+from tests.support import csrf_token, post_form
 from participant_support import make_participant, logged_in
 
 from brokerage.events.models import Opportunity

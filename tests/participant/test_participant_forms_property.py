@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import post_form
+from tests.support import post_form
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markupsafe import escape

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from conftest import csrf_token, post_form
+from tests.support import csrf_token, post_form
 from participant_support import PROFILE, make_participant, logged_in, register, signed_up
 
 from brokerage import timeutil

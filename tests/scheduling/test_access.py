@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from brokerage.extensions import db
-from tests.conftest import csrf_token
+from tests.support import csrf_token
 
 ORGANISER = "organiser@een.example"
 

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from brokerage.extensions import db
-from tests.conftest import post_form
+from tests.support import post_form
 
 ORGANISER = "organiser@een.example"
 

@@ -119,7 +119,7 @@ def test_run_on_a_real_rq_worker(app, client, auth, make_event, people, meeting)
     meeting(event_id, p["a@x.eu"], p["b@x.jp"])
     auth.login("organiser@een.example")
     try:
-        from tests.conftest import post_form
+        from tests.support import post_form
         response = post_form(client, "/organise/march-2027/runs", {"time_limit": "3"})
         run_id = int(response.headers["Location"].rsplit("/", 1)[1])
         with app.app_context():

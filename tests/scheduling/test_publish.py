@@ -7,7 +7,7 @@ import icalendar
 import pytest
 
 from brokerage.extensions import db
-from tests.conftest import post_form
+from tests.support import post_form
 
 ORGANISER = "organiser@een.example"
 TIMETABLE = "/organise/march-2027/timetable"

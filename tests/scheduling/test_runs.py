@@ -7,7 +7,7 @@ import time
 import pytest
 
 from brokerage.extensions import db
-from tests.conftest import post_form
+from tests.support import post_form
 from tests.scheduling.conftest import wait_for_run
 
 ORGANISER = "organiser@een.example"
