@@ -42,6 +42,7 @@ class TimetableModel:
     levels: dict[str, Expr] = field(default_factory=dict)
     times: dict[str, cp_model.IntVar] = field(default_factory=dict)
     busy_at: dict[int, list[Lit]] = field(default_factory=dict)
+    firsts: list[tuple[int, cp_model.IntVar]] = field(default_factory=list)
     constant: set[str] = field(default_factory=set)
 
 
@@ -190,7 +191,7 @@ def add_breaks(tm: TimetableModel) -> None:
         lits: list[Lit] = []
         used = []
         for slots in sessions.values():
-            if sum(bool(tm.at.get((p, s))) for s in slots) >= 3:  # a break needs 3 slots
+            if sum(bool(tm.at.get((p, s))) for s in slots) >= 2:
                 brk, busy = _session_breaks(tm, p, slots)
                 _count_busy(tm, p, slots, busy)
                 lits += brk
@@ -231,6 +232,7 @@ def add_span(tm: TimetableModel, p: int, slots: list[int], breaks: list[Lit]) ->
     tm.cp.add_min_equality(first, times)
     tm.cp.add_max_equality(last, times)
     tm.cp.add_all_different(times)
+    tm.firsts.append((n, first))
     tm.cp.add(last - first + 1 >= n + cp_model.LinearExpr.sum(breaks))
     tm.cp.add(last - first <= n - 1).only_enforce_if([~b for b in breaks])
 
@@ -350,32 +352,56 @@ def assignments_from(tm: TimetableModel, solver: cp_model.CpSolver) -> dict[str,
 # ------------------------------------------------------------ the search
 
 class _Progress(cp_model.CpSolverSolutionCallback):
+    """Reports improving solutions; also notices `stop` between solutions."""
+
     def __init__(self, level: str, known: dict[str, int], start: float,
-                 on_progress: Callable[[dict], None] | None, stop: threading.Event | None):
+                 on_progress: Callable[[dict], None] | None, stop: threading.Event | None,
+                 value: int | None = None):
         super().__init__()
-        self.level, self.known, self.start = level, known, start
+        self.level, self.known, self.start, self.value = level, known, start, value
         self.on_progress, self.stop = on_progress, stop
 
     def on_solution_callback(self) -> None:
         if self.on_progress is not None:
+            value = round(self.objective_value) if self.value is None else self.value
+            bound = round(self.best_objective_bound) if self.value is None else self.value
             self.on_progress({
                 "phase": self.level,
-                "objective": {**self.known, self.level: round(self.objective_value)},
-                "bound": {self.level: round(self.best_objective_bound)},
+                "objective": {**self.known, self.level: value},
+                "bound": {self.level: bound},
                 "wall_s": time.perf_counter() - self.start,
             })
         if self.stop is not None and self.stop.is_set():
             self.stop_search()
 
 
-def configure(solver: cp_model.CpSolver, time_limit: float, workers: int) -> None:
+@dataclass(frozen=True)
+class Portfolio:
+    """Which CP-SAT workers to run (empty: CP-SAT's own choice)."""
+    subsolvers: tuple[str, ...] = ()
+    linearization: int = 1
+
+
+DEFAULT = Portfolio()
+# Break minimisation is a MaxSAT-like problem: core-based search proves lower
+# bounds, pure SAT search (no LP) finds timetables; the LP only slows both.
+CORE = Portfolio(("core", "no_lp", "quick_restart_no_lp"), 0)
+SAT = Portfolio(("no_lp", "quick_restart_no_lp", "core"), 0)
+
+
+def configure(solver: cp_model.CpSolver, time_limit: float, workers: int,
+              portfolio: Portfolio = DEFAULT) -> None:
     p = solver.parameters
     p.max_time_in_seconds = max(0.01, time_limit)
     p.num_workers = max(1, workers)
     p.log_search_progress = False
     p.random_seed = 1
-    p.symmetry_level = 2
-    p.linearization_level = 2 if workers > 1 else 1
+    p.linearization_level = portfolio.linearization
+    if portfolio.subsolvers:
+        if workers == 1:
+            p.optimize_with_core = portfolio.subsolvers[0] == "core"
+        else:
+            p.subsolvers.extend(portfolio.subsolvers[:workers])
 
 
 def _watch(solver: cp_model.CpSolver, stop: threading.Event, done: threading.Event) -> None:
@@ -388,40 +414,90 @@ def _watch(solver: cp_model.CpSolver, stop: threading.Event, done: threading.Eve
 @dataclass
 class PhaseResult:
     status: str  # OPTIMAL, FEASIBLE, INFEASIBLE, UNKNOWN
-    value: int | None
-    bound: int | None
-    assignments: dict[str, str] | None
-    full: list[int] | None
+    value: int | None = None
+    bound: int | None = None
+    assignments: dict[str, str] | None = None
+    full: list[int] | None = None
 
 
-def run_phase(tm: TimetableModel, level: str, time_limit: float, workers: int,
-              progress: _Progress, stop: threading.Event | None) -> PhaseResult:
-    expr = tm.levels[level]
-    if MAXIMISE[level]:
-        tm.cp.maximize(expr)
-    else:
-        tm.cp.minimize(expr)
+def run_cp(tm: TimetableModel, cp: cp_model.CpModel, time_limit: float, workers: int,
+           progress: _Progress, stop: threading.Event | None,
+           portfolio: Portfolio = DEFAULT) -> PhaseResult:
+    """One CP-SAT run; `stop` is watched from a helper thread."""
     solver = cp_model.CpSolver()
-    configure(solver, time_limit, workers)
+    configure(solver, time_limit, workers, portfolio)
     done = threading.Event()
     watcher = None
     if stop is not None:
         watcher = threading.Thread(target=_watch, args=(solver, stop, done), daemon=True)
         watcher.start()
     try:
-        code = solver.solve(tm.cp, progress)
+        code = solver.solve(cp, progress)
     finally:
         done.set()
         if watcher is not None:
             watcher.join()
     status = solver.status_name(code)
-    if status in ("OPTIMAL", "FEASIBLE"):
-        return PhaseResult(status, round(solver.objective_value),
-                           round(solver.best_objective_bound), assignments_from(tm, solver),
-                           list(solver.response_proto.solution))
     if status == "MODEL_INVALID":
-        raise RuntimeError(f"internal error: invalid CP-SAT model ({solver.response_proto})")
-    return PhaseResult(status, None, None, None, None)
+        raise RuntimeError("internal error: the CP-SAT model is invalid")
+    if status not in ("OPTIMAL", "FEASIBLE"):
+        return PhaseResult(status)
+    value = round(solver.objective_value) if cp.has_objective() else None
+    bound = round(solver.best_objective_bound) if cp.has_objective() else None
+    return PhaseResult(status, value, bound, assignments_from(tm, solver),
+                       list(solver.response_proto.solution))
+
+
+def _is_small(tm: TimetableModel) -> bool:
+    return len(tm.x) <= 20_000
+
+
+def run_level(tm: TimetableModel, level: str, time_limit: float, workers: int,
+              progress: _Progress, stop: threading.Event | None) -> PhaseResult:
+    expr = tm.levels[level]
+    if MAXIMISE[level]:
+        tm.cp.maximize(expr)
+    else:
+        tm.cp.minimize(expr)
+    if level == "breaks" and _is_small(tm):
+        return minimise_breaks(tm, time_limit, workers, progress, stop)
+    return run_cp(tm, tm.cp, time_limit, workers, progress, stop)
+
+
+def minimise_breaks(tm: TimetableModel, time_limit: float, workers: int,
+                    progress: _Progress, stop: threading.Event | None) -> PhaseResult:
+    """Core-based search for a lower bound, then 'breaks <= bound' as a pure
+    satisfaction problem, raising the bound while that is infeasible."""
+    deadline = time.perf_counter() + time_limit
+    best = run_cp(tm, tm.cp, 0.3 * time_limit, workers, progress, stop, CORE)
+    if best.status in ("OPTIMAL", "INFEASIBLE"):
+        return best
+    lower = best.bound if best.bound is not None else 0
+    expr = tm.levels["breaks"]
+    while best.value is None or lower < best.value:
+        left = deadline - time.perf_counter()
+        if left <= 0.05 or (stop is not None and stop.is_set()):
+            break
+        trial = tm.cp.clone()
+        trial.clear_objective()
+        trial.add(expr <= lower)
+        if best.full is not None:
+            trial.clear_hints()
+            for i, v in enumerate(best.full):
+                trial.add_hint(trial.get_int_var_from_proto_index(i), v)
+        progress.value = lower
+        found = run_cp(tm, trial, left, workers, progress, stop, SAT)
+        progress.value = None
+        if found.status == "INFEASIBLE":
+            lower += 1
+            continue
+        if found.assignments is not None:
+            return PhaseResult("OPTIMAL", lower, lower, found.assignments, found.full)
+        break
+    if best.value is not None and lower >= best.value:
+        return PhaseResult("OPTIMAL", best.value, best.value, best.assignments, best.full)
+    best.bound = lower
+    return best
 
 
 def fix_level(tm: TimetableModel, level: str, value: int) -> None:
@@ -478,7 +554,7 @@ def solve(instance: Instance, *, time_limit: float = 60.0, workers: int = 2,
             proven = False
             break
         progress = _Progress(level, known, start, on_progress, stop)
-        result = run_phase(tm, level, phase_budget(todo, remaining), workers, progress, stop)
+        result = run_level(tm, level, phase_budget(todo, remaining), workers, progress, stop)
         if result.status == "INFEASIBLE" and not known:
             return _infeasible(instance, start, workers)
         if result.assignments is None:

@@ -105,7 +105,7 @@ def _cap_reason(instance: Instance, table: _Timetable, m: Meeting) -> str | None
     if not full:
         return None
     return " and ".join(f"{p} is at their cap of {instance.participant_by_id[p].max_meetings}"
-                        f" meetings" for p in full)
+                        f" meeting{'' if instance.participant_by_id[p].max_meetings == 1 else 's'}" for p in full)
 
 
 def _taken_reason(instance: Instance, m: Meeting, others: list[str], n: int) -> str:

@@ -26,6 +26,8 @@ SECTORS = [
     ("space", "Space & aerospace"),
 ]
 PARTICIPANT_STATUSES = ("pending", "approved", "rejected")
+# Display names of the keys above, for templates: labels.sector["ai"] == "AI & data".
+LABELS = {"kind": dict(OPPORTUNITY_KINDS), "organisation_type": dict(ORGANISATION_TYPES), "sector": dict(SECTORS)}
 
 
 def new_token() -> str:

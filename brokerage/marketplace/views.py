@@ -7,7 +7,7 @@ from flask_login import login_required
 
 from brokerage import timeutil
 from brokerage.access import get_event, organiser_role, participant_for
-from brokerage.events.models import OPPORTUNITY_KINDS, ORGANISATION_TYPES, SECTORS, Event, Opportunity, Participant
+from brokerage.events.models import LABELS, Event, Opportunity, Participant
 from brokerage.extensions import db
 from brokerage.marketplace.forms import SearchForm
 from brokerage.marketplace.working_hours import shared_working_slots
@@ -17,7 +17,6 @@ from brokerage.regions import EUROPE, countries_in
 bp = Blueprint("marketplace", __name__, url_prefix="/events")
 PER_PAGE = 20
 MAX_PAGE = 10_000  # a page number beyond any real result list; larger ones would overflow the SQL OFFSET
-LABELS = {"kind": dict(OPPORTUNITY_KINDS), "organisation_type": dict(ORGANISATION_TYPES), "sector": dict(SECTORS)}
 
 
 def may_browse(event: Event) -> Participant | None:

@@ -12,7 +12,7 @@ from brokerage import mail
 from brokerage.access import get_event, organiser_role, require_organiser
 from brokerage.accounts.models import User
 from brokerage.accounts.views import reset_token
-from brokerage.events.models import PARTICIPANT_STATUSES, Event, EventOrganiser, MeetingWindow, Participant
+from brokerage.events.models import LABELS, PARTICIPANT_STATUSES, Event, EventOrganiser, MeetingWindow, Participant
 from brokerage.events.slots import rebuild_slots
 from brokerage.extensions import db
 from brokerage.organiser import csv_io
@@ -345,7 +345,7 @@ def participants(slug):
         query = query.filter_by(status=status)
     counts = Counter(db.session.scalars(db.select(Participant.status).filter_by(event_id=event.id)))
     return render_template("organiser/participants.html", event=event, role=role, status=status, counts=counts,
-                           statuses=PARTICIPANT_STATUSES, participants=db.session.scalars(query).all())
+                           statuses=PARTICIPANT_STATUSES, participants=db.session.scalars(query).all(), labels=LABELS)
 
 
 def _event_participant(event: Event, participant_id: int) -> Participant:
@@ -365,7 +365,7 @@ def participant(slug, participant_id):
         flash("Support office and notes saved.", "success")
         return redirect(url_for(".participant", slug=slug, participant_id=person.id))
     return render_template("organiser/participant.html", event=event, role=role, person=person, form=form,
-                           offices=_support_offices(event))
+                           offices=_support_offices(event), labels=LABELS)
 
 
 @bp.post("/<slug>/participants/<int:participant_id>/status")
