@@ -20,7 +20,7 @@ def booking_order(instance: Instance) -> list[Meeting]:
     return sorted(instance.meetings, key=rank)  # stable: keeps request order
 
 
-class _Book:
+class Bookings:
     """Bookings made so far and the checks a new booking must pass."""
 
     def __init__(self, instance: Instance):
@@ -58,7 +58,7 @@ class _Book:
             self.count[p] += 1
 
 
-def _compact_key(book: _Book, m: Meeting, s: int) -> tuple[int, int]:
+def _compact_key(book: Bookings, m: Meeting, s: int) -> tuple[int, int]:
     """Prefer slots next to a participant's existing meetings (fewer breaks)."""
     neighbours = (book.instance.previous_in_session[s], book.instance.next_in_session[s])
     touching = sum(n is not None and n in book.busy[p]
@@ -68,7 +68,7 @@ def _compact_key(book: _Book, m: Meeting, s: int) -> tuple[int, int]:
 
 def greedy_assignments(instance: Instance, compact: bool = False) -> dict[str, str]:
     """Bookings in FCFS order; `compact` picks slots next to booked ones first."""
-    book = _Book(instance)
+    book = Bookings(instance)
     for m in booking_order(instance):
         if book.at_cap(m):
             continue

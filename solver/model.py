@@ -18,6 +18,8 @@ from ortools.sat.python import cp_model
 from .greedy import fair, greedy_assignments
 from .instance import LEVELS, Instance, Solution
 from .reasons import explain_infeasible, explain_unscheduled
+from .improve import fewer_breaks
+from .relax import relax
 from .validate import evaluate
 
 Lit = cp_model.IntVar
@@ -84,10 +86,18 @@ def add_participant_limits(tm: TimetableModel) -> None:
         if len(lits) > 1:
             tm.cp.add_at_most_one(lits)
         per_person.setdefault(p, []).extend(lits)
+    slots_of: dict[int, int] = {}
+    for p, _ in tm.at:
+        slots_of[p] = slots_of.get(p, 0) + 1
     for p, person in enumerate(tm.instance.participants):
         lits = per_person.get(p, [])
-        if person.max_meetings is not None and len(lits) > person.max_meetings:
-            tm.cp.add(cp_model.LinearExpr.sum(lits) <= person.max_meetings)
+        meetings = sum(bool(tm.instance.candidates[m.id])
+                       for m in tm.instance.meetings_of[person.id])
+        # Implied when slots are the limit: it gives the LP the b-matching bound.
+        most = min(slots_of.get(p, 0), person.max_meetings if person.max_meetings is not None
+                   else meetings)
+        if meetings > most:
+            tm.cp.add(cp_model.LinearExpr.sum(lits) <= most)
 
 
 def add_slot_capacity(tm: TimetableModel) -> None:
@@ -290,12 +300,22 @@ def add_objectives(tm: TimetableModel) -> None:
     tm.levels["kept"] = cp_model.LinearExpr.sum(kept)
     if not kept:
         tm.constant.add("kept")
-    tm.levels["breaks"] = cp_model.LinearExpr.sum(tm.breaks)
-    if all(isinstance(b, int) for b in tm.breaks):
-        tm.constant.add("breaks")
     tm.levels["preferred"], fixed = _preferred_terms(tm)
     if fixed:
         tm.constant.add("preferred")
+
+
+def ensure_breaks(tm: TimetableModel) -> None:
+    """Add break counting (and fairness) once it matters: from the start when
+    fairness constrains every level, else only for the breaks level; on a big
+    event it would otherwise slow the weight level for nothing."""
+    if "breaks" in tm.levels:
+        return
+    add_breaks(tm)
+    add_fairness(tm)
+    tm.levels["breaks"] = cp_model.LinearExpr.sum(tm.breaks)
+    if all(isinstance(b, int) for b in tm.breaks):
+        tm.constant.add("breaks")
 
 
 def build_model(instance: Instance) -> TimetableModel:
@@ -304,9 +324,9 @@ def build_model(instance: Instance) -> TimetableModel:
     add_participant_limits(tm)
     add_slot_capacity(tm)
     add_precedences(tm)
-    add_breaks(tm)
-    add_fairness(tm)
     add_objectives(tm)
+    if instance.max_break_difference is not None:
+        ensure_breaks(tm)
     return tm
 
 
@@ -380,6 +400,7 @@ class Portfolio:
     """Which CP-SAT workers to run (empty: CP-SAT's own choice)."""
     subsolvers: tuple[str, ...] = ()
     linearization: int = 1
+    light_presolve: bool = False
 
 
 DEFAULT = Portfolio()
@@ -387,6 +408,8 @@ DEFAULT = Portfolio()
 # bounds, pure SAT search (no LP) finds timetables; the LP only slows both.
 CORE = Portfolio(("core", "no_lp", "quick_restart_no_lp"), 0)
 SAT = Portfolio(("no_lp", "quick_restart_no_lp", "core"), 0)
+# Big events: full presolve (probing, symmetry) costs more than it saves.
+BIG = Portfolio(light_presolve=True)
 
 
 def configure(solver: cp_model.CpSolver, time_limit: float, workers: int,
@@ -397,6 +420,10 @@ def configure(solver: cp_model.CpSolver, time_limit: float, workers: int,
     p.log_search_progress = False
     p.random_seed = 1
     p.linearization_level = portfolio.linearization
+    if portfolio.light_presolve:
+        p.max_presolve_iterations = 1
+        p.cp_model_probing_level = 0
+        p.symmetry_level = 0
     if portfolio.subsolvers:
         if workers == 1:
             p.optimize_with_core = portfolio.subsolvers[0] == "core"
@@ -459,7 +486,9 @@ def run_level(tm: TimetableModel, level: str, time_limit: float, workers: int,
         tm.cp.maximize(expr)
     else:
         tm.cp.minimize(expr)
-    if level == "breaks" and _is_small(tm):
+    if not _is_small(tm):
+        return run_cp(tm, tm.cp, time_limit, workers, progress, stop, BIG)
+    if level == "breaks":
         return minimise_breaks(tm, time_limit, workers, progress, stop)
     return run_cp(tm, tm.cp, time_limit, workers, progress, stop)
 
@@ -529,49 +558,125 @@ def _infeasible(instance: Instance, start: float, workers: int = 1) -> Solution:
                     {}, {}, time.perf_counter() - start, instance.name)
 
 
+def _key(instance: Instance, assignments: dict[str, str]) -> tuple[int, ...]:
+    o = evaluate(instance, assignments)
+    return (o["weight"], o["kept"], -o["breaks"], o["preferred"])
+
+
+def _valid(instance: Instance, assignments: dict[str, str]) -> bool:
+    """Valid for the rules the greedy and rounding cannot guarantee."""
+    return fair(instance, assignments) and all(
+        m.id in assignments for m in instance.meetings if m.must_hold)
+
+
+def _baseline(instance: Instance) -> tuple[dict[str, str] | None, dict[str, str]]:
+    """The best valid greedy timetable (None if neither is valid) and the
+    timetable to hint from."""
+    plain, compact = greedy_assignments(instance), greedy_assignments(instance, compact=True)
+    valid = [a for a in (plain, compact) if _valid(instance, a)]
+    if not valid:
+        return None, compact
+    best = max(valid, key=lambda a: _key(instance, a))
+    return best, best
+
+
+@dataclass
+class _Search:
+    """What the level-by-level search knows so far."""
+    instance: Instance
+    tm: TimetableModel
+    best: dict[str, str] | None
+    known: dict[str, int] = field(default_factory=dict)
+    bound: dict[str, int] = field(default_factory=dict)
+    proven: bool = True
+    weight_upper: int | None = None  # from the LP relaxation
+
+    def accept(self, level: str, result: PhaseResult,
+               on_progress: Callable[[dict], None] | None, start: float) -> None:
+        self.best = result.assignments
+        self.known[level] = result.value
+        if level == "weight" and self.weight_upper is not None:
+            result.bound = min(result.bound, self.weight_upper)
+            if result.value >= result.bound:
+                result.status = "OPTIMAL"
+        if self.proven:
+            self.bound[level] = result.bound
+        self.proven = self.proven and result.status == "OPTIMAL"
+        fix_level(self.tm, level, result.value)
+        if result.full is not None:
+            set_hint(self.tm, dict(enumerate(result.full)))
+        if on_progress is not None:
+            on_progress({"phase": f"{level} done", "objective": dict(self.known),
+                         "bound": dict(self.bound), "wall_s": time.perf_counter() - start})
+
+
+def _use_relaxation(search: _Search, time_limit: float) -> PhaseResult | None:
+    """Bound the weight level by its LP and start from the rounded LP; when
+    rounding reaches the bound the level is already optimal."""
+    relaxed = relax(search.instance, time_limit)
+    if relaxed is None:
+        return None
+    rounded, upper = relaxed
+    tm = search.tm
+    tm.cp.add(tm.levels["weight"] <= upper)
+    search.weight_upper = upper
+    if not _valid(search.instance, rounded):
+        return None
+    if search.best is None or _key(search.instance, rounded) > _key(search.instance, search.best):
+        search.best = rounded
+        set_hint(tm, hint_values(tm, rounded))
+    weight = evaluate(search.instance, rounded)["weight"]
+    return PhaseResult("OPTIMAL" if weight == upper else "FEASIBLE", weight, upper, rounded)
+
+
 def solve(instance: Instance, *, time_limit: float = 60.0, workers: int = 2,
           on_progress: Callable[[dict], None] | None = None,
           stop: threading.Event | None = None,
           hint: dict[str, str] | None = None) -> Solution:
     """Optimise the four levels in their strict order, one CP-SAT run each."""
     start = time.perf_counter()
+    # Keep time to write reasons for unscheduled meetings within the limit.
+    end = start + time_limit - min(0.1 * time_limit, 0.2 + 1e-4 * len(instance.meetings))
     if explain_infeasible(instance) is not None:
         return _infeasible(instance, start)
-    baseline = greedy_assignments(instance, compact=True)
-    baseline_ok = fair(instance, baseline) and all(
-        m.id in baseline for m in instance.meetings if m.must_hold)
+    baseline, start_from = _baseline(instance)
     tm = build_model(instance)
-    set_hint(tm, hint_values(tm, hint if hint is not None else baseline))
-    best = baseline if baseline_ok else None
-    known: dict[str, int] = {}
-    bound: dict[str, int] = {}
-    proven = True
+    set_hint(tm, hint_values(tm, hint if hint is not None else start_from))
+    search = _Search(instance, tm, baseline)
     todo = [lv for lv in LEVELS if lv not in tm.constant]
+    if "weight" in todo:
+        relaxed = _use_relaxation(search, 0.25 * time_limit)
+        if relaxed is not None and relaxed.status == "OPTIMAL":
+            search.accept("weight", relaxed, on_progress, start)
+            todo.remove("weight")
+        baseline = search.best if hint is None else baseline
     while todo:
         level = todo[0]
-        remaining = time_limit - (time.perf_counter() - start)
+        if level == "breaks" and "breaks" not in tm.levels:
+            ensure_breaks(tm)
+            if "breaks" in tm.constant:
+                todo.pop(0)
+                continue
+        if level == "breaks" and search.best is not None:
+            left = end - time.perf_counter()
+            search.best = fewer_breaks(instance, search.best, time.perf_counter() + 0.1 * left)
+            set_hint(tm, hint_values(tm, search.best))
+        remaining = end - time.perf_counter()
         if remaining <= 0.05 or (stop is not None and stop.is_set()):
-            proven = False
+            search.proven = False
             break
-        progress = _Progress(level, known, start, on_progress, stop)
+        progress = _Progress(level, search.known, start, on_progress, stop)
         result = run_level(tm, level, phase_budget(todo, remaining), workers, progress, stop)
-        if result.status == "INFEASIBLE" and not known:
+        if result.status == "INFEASIBLE" and not search.known:
             return _infeasible(instance, start, workers)
         if result.assignments is None:
-            proven = False
+            search.proven = False
             break
-        best = result.assignments
-        known[level] = result.value
-        if proven:
-            bound[level] = result.bound
-        proven = proven and result.status == "OPTIMAL"
-        fix_level(tm, level, result.value)
-        set_hint(tm, dict(enumerate(result.full)))
-        if on_progress is not None:
-            on_progress({"phase": f"{level} done", "objective": dict(known),
-                         "bound": dict(bound), "wall_s": time.perf_counter() - start})
+        search.accept(level, result, on_progress, start)
         todo.pop(0)
-    return _finish(instance, tm, best, baseline if baseline_ok else None, proven, bound, start)
+    if not search.proven and search.best is not None and "breaks" in tm.levels:
+        search.best = fewer_breaks(instance, search.best, end)
+    return _finish(instance, tm, search.best, baseline, search.proven, search.bound, start)
 
 
 def _finish(instance: Instance, tm: TimetableModel, best: dict[str, str] | None,
@@ -582,9 +687,9 @@ def _finish(instance: Instance, tm: TimetableModel, best: dict[str, str] | None,
         note = "no valid timetable found within the time limit"
         return Solution("UNKNOWN", {}, {m.id: note for m in instance.meetings}, {}, bound,
                         wall, instance.name)
+    if baseline is not None and _key(instance, baseline) > _key(instance, best):
+        best, proven = baseline, False
     objective = evaluate(instance, best)
-    if baseline is not None and evaluate(instance, baseline)["weight"] > objective["weight"]:
-        best, objective, proven = baseline, evaluate(instance, baseline), False
     for level in LEVELS:
         if level in tm.constant:
             bound[level] = objective[level]

@@ -44,8 +44,9 @@ def video_template_problem(template: str) -> str | None:
 
 
 class EventBasicsForm(FlaskForm):
-    name = StringField("Event name", validators=[DataRequired(), Length(max=200)])
-    timezone = SelectField("Event time zone", validators=[DataRequired()])
+    name = StringField("Event name", validators=[DataRequired("Give the event a name."), Length(max=200)])
+    timezone = SelectField("Event time zone", validators=[DataRequired("Choose the event's time zone.")],
+                           invalid_choice_message="Choose a time zone from the list.")
     start_date = DateField("First day", validators=[InputRequired(message="Give the first day.")])
     end_date = DateField("Last day", validators=[InputRequired(message="Give the last day.")])
 
@@ -72,7 +73,8 @@ class NewEventForm(EventBasicsForm):
     slug = StringField("Web address (optional)", validators=[
         Optional(), Length(min=3, max=80),
         Regexp(SLUG_RE, message="Use lower-case letters, digits and single hyphens, e.g. eu-japan-2027.")])
-    organisation = StringField("Your organisation (support office)", validators=[DataRequired(), Length(max=200)])
+    organisation = StringField("Your organisation (support office)",
+                               validators=[DataRequired("Give your organisation, e.g. EEN Brussels."), Length(max=200)])
 
 
 def _optional_count(label: str, minimum: int = 1) -> IntegerField:
@@ -118,7 +120,7 @@ class SettingsForm(EventBasicsForm):
 
 
 class WindowForm(FlaskForm):
-    label = StringField("Label", validators=[DataRequired(), Length(max=80)],
+    label = StringField("Label", validators=[DataRequired("Give the window a label, e.g. Asia-Europe."), Length(max=80)],
                         render_kw={"placeholder": "Asia-Europe"})
     day = DateField("Day (UTC)", validators=[InputRequired(message="Choose the day.")])
     start = TimeField("Start (UTC)", validators=[InputRequired(message="Give the start time.")])
@@ -127,9 +129,11 @@ class WindowForm(FlaskForm):
 
 
 class TeamMemberForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
+    email = EmailField("Email", validators=[DataRequired("Give their email address."), Email(check_deliverability=False),
+                                            Length(max=254)])
     name = StringField("Name (for a new account)", validators=[Optional(), Length(max=120)])
-    organisation = StringField("Organisation (support office)", validators=[DataRequired(), Length(max=200)])
+    organisation = StringField("Organisation (support office)",
+                               validators=[DataRequired("Give their organisation (support office)."), Length(max=200)])
     role = SelectField("Role", choices=choices([("co_organiser", "Co-organiser: manages participants"),
                                                 ("organiser", "Organiser: full rights")]))
 
