@@ -1,17 +1,9 @@
 """Jinja filters for times: every displayed time goes through these and names its zone."""
-from datetime import datetime, time
-
 from flask import Flask
 
 from brokerage import timeutil
 from brokerage.regions import REGION_NAMES, region_of
 
-
-def event_moment(event) -> datetime:
-    """A moment on the event, for the UTC offsets of captions beside event-day times (DST differs from today's)."""
-    if event.windows:
-        return event.windows[0].start
-    return timeutil.local_to_utc(event.start_date, time(12), "UTC")
 
 
 def init_app(app: Flask) -> None:
@@ -21,4 +13,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(timeutil.zone_label, "zone_label")
     app.add_template_filter(lambda country: REGION_NAMES[region_of(country)], "region_name")
     app.add_template_global(timeutil.now_utc, "now_utc")
-    app.add_template_global(event_moment, "event_moment")
+    app.add_template_global(timeutil.event_moment, "event_moment")

@@ -91,3 +91,10 @@ def country_choices() -> list[tuple[str, str]]:
 
 def working_hours_utc(day: date, tz_name: str, start: time = time(9), end: time = time(17)) -> tuple[datetime, datetime]:
     return local_to_utc(day, start, tz_name), local_to_utc(day, end, tz_name)
+
+
+def event_moment(event) -> datetime:
+    """A moment on the event, for the UTC offsets printed beside zone names (DST then may differ from today's)."""
+    if event.windows:
+        return event.windows[0].start
+    return datetime.combine(event.start_date, time(12), tzinfo=UTC)

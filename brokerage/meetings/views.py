@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import smtplib
 from collections import OrderedDict
-from datetime import datetime
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
@@ -16,17 +15,12 @@ from brokerage.extensions import db
 from brokerage.meetings.forms import AvailabilityForm, MeetingRequestForm, WorkingHoursForm
 from brokerage.meetings.models import Meeting, MeetingRequest
 from brokerage.meetings.services import calendar_entry, video_link
-from brokerage.timeutil import fmt_datetime, now_utc, to_local, zone_label
+from brokerage.timeutil import event_moment, fmt_datetime, now_utc, to_local, zone_label
 
 bp = Blueprint("meetings", __name__, url_prefix="/events")
 
 
 # --- shared helpers -------------------------------------------------------------------------------------------
-
-def event_moment(event: Event) -> datetime:
-    """The moment whose UTC offset we print beside zone names: the event's, since DST may differ from today."""
-    return event.slots[0].start if event.slots else now_utc()
-
 
 def absolute_url(endpoint: str, **values) -> str:
     return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint, **values)
