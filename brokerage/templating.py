@@ -5,7 +5,6 @@ from brokerage import timeutil
 from brokerage.regions import REGION_NAMES, region_of
 
 
-
 def init_app(app: Flask) -> None:
     app.add_template_filter(timeutil.fmt_time, "local_time")
     app.add_template_filter(timeutil.fmt_datetime, "local_datetime")
