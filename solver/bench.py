@@ -1,13 +1,15 @@
 """Solver benchmark: the JAIR 2022 originals against their published optima, and generated events.
 
-Each instance is solved by a fresh `python -m solver solve` process, so the peak memory
-reported is that instance's alone; the bench process re-checks every solution with
-`validate` and computes the first-come-first-served baseline.
+Each instance is solved by a fresh process (`child` below: `solve` as the command line runs it,
+plus when each objective level was settled), so the peak memory reported is that instance's
+alone; the bench process re-checks every solution with `validate` and computes the
+first-come-first-served baseline.
 """
 from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import math
 import os
@@ -17,23 +19,22 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import InputError, greedy, load_instance, validate
+from . import InputError, greedy, load_instance, solution_to_dict, solve, validate
 from .generate import MAX_PARTICIPANTS, MIN_PARTICIPANTS, ArgumentError, Parser, generate_event
 from .instance import LEVELS, load_solution
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_JAIR = REPO.parent / "shared" / "benchmarks" / "jair2022"
-SOLVE_CMD = [sys.executable, "-m", "solver", "solve"]  # tests swap in a deliberately broken solver
+SOLVE_CMD = [sys.executable, "-m", "solver.bench"]  # tests swap in a deliberately broken solver
 GENERATED_SEED = 2027
 TARGET_RATIO = 0.995
 TARGET_MEMORY_MB = 4096
 COLUMNS = ("instance", "status", "weight", "kept", "breaks", "preferred", "bound", "gap",
-           "wall s", "proc s", "peak MB", "greedy", "published", "match")
+           "weight s", "wall s", "peak MB", "greedy", "published", "match")
 
 
 @dataclass
@@ -52,7 +53,7 @@ class Result:
     objective: dict[str, int] = field(default_factory=dict)
     bound: dict[str, int] = field(default_factory=dict)
     wall_s: float = math.nan
-    proc_s: float = math.nan
+    weight_s: float = math.nan  # when the weight level was settled
     peak_mb: float = math.nan
     greedy: int | None = None
     problems: list[str] = field(default_factory=list)  # invalid solution or failed run
@@ -115,12 +116,11 @@ def generated_cases(sizes: list[int], directory: Path, time_limit: float, seed: 
 
 # ------------------------------------------------------------------ running
 
-def run_child(case: Case, workers: int, out: Path) -> tuple[int, float, float, str]:
-    """Solve in a fresh process: (exit code, elapsed s, peak RSS MB, stderr)."""
+def run_child(case: Case, workers: int, out: Path) -> tuple[int, float, str]:
+    """Solve in a fresh process: (exit code, peak RSS MB, stderr)."""
     cmd = [*SOLVE_CMD, str(case.path), "-o", str(out), "--time-limit", str(case.time_limit),
            "--workers", str(workers)]
     with tempfile.TemporaryFile() as err:
-        began = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=err)
         # A solver that ignores its time limit must not hang the benchmark.
         watchdog = threading.Timer(3 * case.time_limit + 120, proc.kill)
@@ -129,17 +129,16 @@ def run_child(case: Case, workers: int, out: Path) -> tuple[int, float, float, s
             _, status, usage = os.wait4(proc.pid, 0)  # rusage of exactly this child
         finally:
             watchdog.cancel()
-        elapsed = time.perf_counter() - began
         proc.returncode = os.waitstatus_to_exitcode(status)
         err.seek(0)
         message = err.read().decode("utf-8", "replace").strip()
-    return proc.returncode, elapsed, usage.ru_maxrss / 1024, message
+    return proc.returncode, usage.ru_maxrss / 1024, message
 
 
 def measure(case: Case, workers: int, scratch: Path) -> Result:
     result = Result(case)
     out = scratch / f"{case.name}.solution.json"
-    code, result.proc_s, result.peak_mb, stderr = run_child(case, workers, out)
+    code, result.peak_mb, stderr = run_child(case, workers, out)
     try:
         instance = load_instance(case.path)
     except InputError as exc:
@@ -160,6 +159,7 @@ def measure(case: Case, workers: int, scratch: Path) -> Result:
         return result
     result.status, result.objective, result.bound = solution.status, solution.objective, solution.bound
     result.wall_s = solution.wall_s
+    result.weight_s = json.loads(out.read_text(encoding="utf-8")).get("level_s", {}).get("weight", math.nan)
     result.problems += validate(instance, solution)
     if result.problems and result.status != "ERROR":
         result.status = "INVALID"
@@ -189,7 +189,7 @@ def cells(r: Result) -> list[str]:
     published = "-" if r.case.published is None else str(r.case.published)
     match = "-" if r.case.published is None else ("yes" if r.matched else "NO")
     return [r.case.name, r.status, *(str(o.get(k, "-")) for k in LEVELS),
-            bound or "-", "-" if g is None else _pct(g), _num(r.wall_s, 2), _num(r.proc_s, 2),
+            bound or "-", "-" if g is None else _pct(g), _num(r.weight_s, 2), _num(r.wall_s, 2),
             _num(r.peak_mb, 0), "-" if r.greedy is None else str(r.greedy), published, match]
 
 
@@ -239,18 +239,26 @@ def growth(results: list[Result]) -> str:
                  key=lambda r: r.case.meetings)
     if len(gen) < 2:
         return ""
-    steps = "; ".join(f"{r.case.name.removeprefix('gen-')} participants ({r.case.meetings} requests) "
-                      f"{r.wall_s:.1f} s, {r.status}, {_num(r.peak_mb, 0)} MB" for r in gen)
-    text = f"Solve time and peak memory over the generated events: {steps}."
+    steps = "; ".join(f"{r.case.name.removeprefix('gen-')} participants ({r.case.meetings} requests): weight "
+                      f"settled after {_num(r.weight_s, 1)} s, {r.status} after {r.wall_s:.1f} s, "
+                      f"{_num(r.peak_mb, 0)} MB" for r in gen)
     first, last = gen[0], gen[-1]
-    capped = [r.case.name for r in gen if r.status != "OPTIMAL"]
+    scale = last.case.meetings / first.case.meetings
+    text = f"{steps}."
+    if not (math.isnan(first.weight_s) or math.isnan(last.weight_s)):
+        ratio = last.weight_s / max(first.weight_s, 1e-3)
+        text += (f" For {scale:.1f}x the requests, settling the total weight took {ratio:.1f}x as long "
+                 f"(about size^{math.log(max(ratio, 1e-3)) / math.log(scale):.2f}) and memory grew "
+                 f"{last.peak_mb / first.peak_mb:.1f}x.")
+    capped = [r.case.name for r in gen if r.status != "OPTIMAL" and r.wall_s >= 0.9 * r.case.time_limit]
     if capped:
         # A run cut off by the limit says nothing about how long it needed.
-        return text + (f" {', '.join(capped)} used the whole time limit without proving optimality, so "
-                       "their time is the limit, not the need; compare their gaps instead.")
-    scale, ratio = last.case.meetings / first.case.meetings, last.wall_s / max(first.wall_s, 1e-3)
-    return text + (f" A {scale:.1f}x larger event took {ratio:.1f}x as long: time grows roughly as "
-                   f"size^{math.log(max(ratio, 1e-3)) / math.log(scale):.2f}.")
+        text += (f" {', '.join(capped)} spent the rest of the time limit on the lower levels (breaks, preferred "
+                 "slots) without proving them optimal, so their total time is the limit, not the need.")
+    early = [r.case.name for r in gen if r.status != "OPTIMAL" and r.wall_s < 0.9 * r.case.time_limit]
+    if early:
+        text += f" {', '.join(early)} returned before the limit without proving every level optimal."
+    return text
 
 
 def machine() -> list[str]:
@@ -271,18 +279,30 @@ def _read(path: str) -> str:
         return ""
 
 
-def markdown(results: list[Result], command: str, loads: tuple[float, float]) -> str:
+def source_digest() -> str:
+    """Which solver code produced the figures (the tree may change under a long run)."""
+    digest = hashlib.sha256()
+    for path in sorted((REPO / "solver").glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def markdown(results: list[Result], command: str, loads: tuple[float, float], digests: tuple[str, str]) -> str:
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return "\n".join([
         "# Solver benchmarks", "",
         f"Produced on {when} by:", "", "```", command, "```", "",
         "## Machine", "", *(f"- {line}" for line in machine()),
         # The cores may be shared: say how busy they were, since it moves every time below.
-        f"- Load average (1 min) at start and end of the run: {loads[0]:.1f}, {loads[1]:.1f}", "",
+        f"- Load average (1 min) at start and end of the run: {loads[0]:.1f}, {loads[1]:.1f}",
+        f"- Solver sources (sha256 of solver/*.py): {digests[0]}"
+        + ("" if digests[0] == digests[1] else f", CHANGED during the run to {digests[1]}: figures mix versions"),
+        "",
         "## Results", "", markdown_table(results), "",
-        "Each instance is solved by a fresh `python -m solver solve` process. *wall s* is the solver's own "
-        "time (model building and search); *proc s* the whole process, including Python start-up and "
-        "reading the file; *peak MB* its maximum resident memory. *bound* is the proven bound on any level "
+        "Each instance is solved by a fresh process running `solver.solve` as `python -m solver solve` does. "
+        "*weight s* is when the first objective level (total weight) was settled (- when all meetings are "
+        "required, so it is fixed); *wall s* the solver's whole time, model building included; *peak MB* the "
+        "process's maximum resident memory, Python and the instance included. *bound* is the proven bound on any level "
         "not proven optimal and *gap* the relative gap on the first such level. *greedy* is the total weight "
         "of the first-come-first-served baseline (- when it cannot give a valid schedule, e.g. it misses "
         "a required meeting or breaks fairness). JAIR instances use fairness d = 2; *published* is the "
@@ -352,11 +372,33 @@ def run(args: argparse.Namespace, scratch: Path) -> list[Result]:
     return results
 
 
+def child(argv: list[str]) -> int:
+    """The solver process: INSTANCE -o SOLUTION --time-limit S --workers N, like `solver solve`, and
+    the solution file also records when each objective level was settled (`level_s`)."""
+    parser = argparse.ArgumentParser(prog="python -m solver.bench")
+    parser.add_argument("instance")
+    parser.add_argument("-o", dest="output", required=True)
+    parser.add_argument("--time-limit", type=float, required=True)
+    parser.add_argument("--workers", type=int, required=True)
+    args = parser.parse_args(argv)
+    settled: dict[str, float] = {}
+
+    def note(event: dict) -> None:
+        level, _, done = event.get("phase", "").partition(" ")
+        if done == "done":
+            settled[level] = round(event["wall_s"], 3)
+
+    solution = solve(load_instance(args.instance), time_limit=args.time_limit, workers=args.workers,
+                     on_progress=note)
+    Path(args.output).write_text(json.dumps({**solution_to_dict(solution), "level_s": settled}), encoding="utf-8")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         args = parse(argv)
-        load_before = os.getloadavg()[0]
+        load_before, digest_before = os.getloadavg()[0], source_digest()
         with tempfile.TemporaryDirectory(prefix="solver-bench-") as tmp:
             results = run(args, Path(tmp))
     except (ArgumentError, InputError) as exc:
@@ -365,10 +407,16 @@ def main(argv: list[str] | None = None) -> int:
     print(text_table(results), "", *summary(results), sep="\n")
     if args.markdown:
         command = shlex.join(["python", "-m", "solver", "bench", *argv])
-        loads = (load_before, os.getloadavg()[0])
-        args.markdown.write_text(markdown(results, command, loads), encoding="utf-8")
+        loads, digests = (load_before, os.getloadavg()[0]), (digest_before, source_digest())
+        args.markdown.write_text(markdown(results, command, loads, digests), encoding="utf-8")
+    if source_digest() != digest_before:
+        print("solver bench: warning: solver/*.py changed during the run; the figures mix versions", file=sys.stderr)
     bad = [r.case.name for r in results if not r.ok]
     if bad:
         print(f"solver bench: invalid solutions or failed runs: {', '.join(bad)}", file=sys.stderr)
         return 1
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(child(sys.argv[1:]))

@@ -44,7 +44,7 @@ class TimetableModel:
     levels: dict[str, Expr] = field(default_factory=dict)
     times: dict[str, cp_model.IntVar] = field(default_factory=dict)
     busy_at: dict[int, list[Lit]] = field(default_factory=dict)
-    firsts: list[tuple[int, cp_model.IntVar]] = field(default_factory=list)
+    blocks: dict[tuple[int, ...], list[cp_model.IntervalVar]] = field(default_factory=dict)
     constant: set[str] = field(default_factory=set)
 
 
@@ -174,7 +174,7 @@ def _session_breaks(tm: TimetableModel, p: int, slots: list[int]) -> tuple[list[
         tm.cp.add_bool_or([brk] + [~c for c in cond])
         tm.derived.append((brk, "break", tuple(c for c in (here, seen, before) if c is not None)))
         out.append(brk)
-    for s, b in zip(slots, busy):
+    for s, b in zip(slots, busy, strict=True):
         if b is not None:
             tm.busy_at.setdefault(s, []).append(b)
     return out, [b for b in busy if b is not None]
@@ -209,6 +209,7 @@ def add_breaks(tm: TimetableModel) -> None:
         tm.breaks.append(cp_model.LinearExpr.sum(lits) if lits else 0)
         if len(used) == 1 and lits:
             add_span(tm, p, used[0], lits)
+    add_block_load(tm)
     for s, lits in tm.busy_at.items():  # implied: two people per meeting
         cap = tm.instance.slots[s].capacity
         if cap is not None and len(lits) > 2 * cap:
@@ -242,9 +243,26 @@ def add_span(tm: TimetableModel, p: int, slots: list[int], breaks: list[Lit]) ->
     tm.cp.add_min_equality(first, times)
     tm.cp.add_max_equality(last, times)
     tm.cp.add_all_different(times)
-    tm.firsts.append((n, first))
     tm.cp.add(last - first + 1 >= n + cp_model.LinearExpr.sum(breaks))
-    tm.cp.add(last - first <= n - 1).only_enforce_if([~b for b in breaks])
+    # 'broken' rather than 'compact': SAT search tries false first, and an
+    # unbroken block is what a good timetable mostly has.
+    broken = tm.cp.new_bool_var(f"broken{p}")
+    compact = ~broken
+    tm.cp.add_bool_or(breaks).only_enforce_if(broken)
+    for b in breaks:
+        tm.cp.add_implication(b, broken)
+    tm.cp.add(last - first == n - 1).only_enforce_if(compact)
+    block = tm.cp.new_optional_fixed_size_interval_var(first, n, compact, f"block{p}")
+    tm.blocks.setdefault(tuple(slots), []).append(block)
+
+
+def add_block_load(tm: TimetableModel) -> None:
+    """Implied: unbroken blocks of people never exceed two per meeting place,
+    a cumulative view of the slot capacity that reasons over whole blocks."""
+    for slots, blocks in tm.blocks.items():
+        caps = {tm.instance.slots[s].capacity for s in slots}
+        if len(blocks) > 1 and len(caps) == 1 and None not in caps:
+            tm.cp.add_cumulative(blocks, [1] * len(blocks), 2 * caps.pop())
 
 
 def add_fairness(tm: TimetableModel) -> None:
@@ -487,7 +505,8 @@ def run_level(tm: TimetableModel, level: str, time_limit: float, workers: int,
     else:
         tm.cp.minimize(expr)
     if not _is_small(tm):
-        return run_cp(tm, tm.cp, time_limit, workers, progress, stop, BIG)
+        # Loading a big model and leaving the search take time outside the limit.
+        return run_cp(tm, tm.cp, max(0.5, 0.85 * time_limit - 1.0), workers, progress, stop, BIG)
     if level == "breaks":
         return minimise_breaks(tm, time_limit, workers, progress, stop)
     return run_cp(tm, tm.cp, time_limit, workers, progress, stop)
@@ -503,6 +522,15 @@ def minimise_breaks(tm: TimetableModel, time_limit: float, workers: int,
         return best
     lower = best.bound if best.bound is not None else 0
     expr = tm.levels["breaks"]
+    if best.value is None:  # no fair timetable yet: find any before tightening
+        anyone = tm.cp.clone()
+        anyone.clear_objective()
+        quiet = _Progress(progress.level, progress.known, progress.start, None, stop)
+        found = run_cp(tm, anyone, 0.3 * (deadline - time.perf_counter()), workers, quiet,
+                       stop, SAT)
+        if found.assignments is not None:
+            value = evaluate(tm.instance, found.assignments)["breaks"]
+            best = PhaseResult("FEASIBLE", value, lower, found.assignments, found.full)
     while best.value is None or lower < best.value:
         left = deadline - time.perf_counter()
         if left <= 0.05 or (stop is not None and stop.is_set()):
@@ -645,13 +673,18 @@ def solve(instance: Instance, *, time_limit: float = 60.0, workers: int = 2,
     search = _Search(instance, tm, baseline)
     todo = [lv for lv in LEVELS if lv not in tm.constant]
     if "weight" in todo:
-        relaxed = _use_relaxation(search, 0.25 * time_limit)
+        relaxed = _use_relaxation(search, 0.4 * time_limit)
         if relaxed is not None and relaxed.status == "OPTIMAL":
             search.accept("weight", relaxed, on_progress, start)
             todo.remove("weight")
         baseline = search.best if hint is None else baseline
     while todo:
         level = todo[0]
+        if level == "breaks" and "breaks" not in tm.levels and not _is_small(tm):
+            # CP-SAT cannot even load break counting for a big event in time;
+            # local moves below do this level (and so the last level stays open).
+            search.proven = False
+            break
         if level == "breaks" and "breaks" not in tm.levels:
             ensure_breaks(tm)
             if "breaks" in tm.constant:
@@ -674,7 +707,7 @@ def solve(instance: Instance, *, time_limit: float = 60.0, workers: int = 2,
             break
         search.accept(level, result, on_progress, start)
         todo.pop(0)
-    if not search.proven and search.best is not None and "breaks" in tm.levels:
+    if not search.proven and search.best is not None and "breaks" not in tm.constant:
         search.best = fewer_breaks(instance, search.best, end)
     return _finish(instance, tm, search.best, baseline, search.proven, search.bound, start)
 

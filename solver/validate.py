@@ -27,7 +27,7 @@ def breaks_of(instance: Instance, slots: list[int]) -> int:
     sessions = [s.session for s in instance.slots]
     prev = instance.previous_in_session
     count = 0
-    for a, b in zip(slots, slots[1:]):
+    for a, b in zip(slots, slots[1:], strict=False):
         if sessions[a] == sessions[b] and prev[b] != a and a != b:
             count += 1
     return count

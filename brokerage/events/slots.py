@@ -53,8 +53,10 @@ def rebuild_slots(event: Event) -> RebuildResult:
                 Meeting.slot_id.in_(ids) | Meeting.published_slot_id.in_(ids)))
             # Explicit, because SQLite does not enforce the ON DELETE rules of the foreign keys.
             db.session.execute(db.delete(Availability).where(Availability.slot_id.in_(ids)))
-            for column in (Meeting.slot_id, Meeting.published_slot_id):
-                db.session.execute(db.update(Meeting).where(column.in_(ids)).values({column.key: None}))
+            db.session.execute(db.update(Meeting).where(Meeting.slot_id.in_(ids)).values(slot_id=None))
+            # Participants' calendars hold the old time under this UID: its next announcement must outrank it.
+            db.session.execute(db.update(Meeting).where(Meeting.published_slot_id.in_(ids))
+                               .values(published_slot_id=None, sequence=Meeting.sequence + 1))
         for slot in gone:
             event.slots.remove(slot)
     # Deletes go out before the inserts below, which may reuse a start time (unique per event).

@@ -166,6 +166,8 @@ def accept_request(slug, request_id):
         abort(403, "Only the person who received a request can accept it.")
     if meeting_request.status != "pending":
         flash(f"This request is already {meeting_request.status}.", "error")
+    elif not meeting_request.requester.is_approved:
+        flash(f"{meeting_request.requester.organisation} is no longer taking part in the event's meetings.", "error")
     elif problem := booking_closed(event, participant) or meeting_limit_problem(
             event, participant, meeting_request.requester):
         flash(problem, "error")
@@ -285,8 +287,8 @@ def availability(slug):
             return redirect(url_for("meetings.availability", slug=event.slug))
         else:
             # Keep the ticks the user made, so nothing typed is lost while the error is shown.
-            valid = {s.id for s in event.slots}
-            mine = {int(v) for v in request.form.getlist("slot") if v.isdigit() and int(v) in valid}
+            valid = {str(s.id) for s in event.slots}
+            mine = {int(v) for v in request.form.getlist("slot") if v.isascii() and v.isdigit() and v in valid}
         status = 400
     agreed = db.session.scalars(db.select(MeetingRequest).join(Meeting).where(
         MeetingRequest.status == "accepted", Meeting.cancelled.is_(False),

@@ -8,6 +8,7 @@ from datetime import datetime
 
 import pytz
 from email_validator import EmailNotValidError, validate_email
+from sqlalchemy.orm import selectinload
 
 from brokerage.accounts.models import User
 from brokerage.events.models import ORGANISATION_TYPES, SECTORS, Event, Participant
@@ -180,7 +181,8 @@ def export_participants(event: Event) -> tuple[list[str], list[list]]:
     zone = event.timezone
     header = ["id", "status", *REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, "region", "organiser_notes",
               "registered_utc", f"registered_event_time ({zone})"]
-    participants = db.session.scalars(db.select(Participant).filter_by(event_id=event.id).order_by(Participant.id))
+    participants = db.session.scalars(db.select(Participant).filter_by(event_id=event.id)
+                                      .options(selectinload(Participant.user)).order_by(Participant.id))
     return header, [
         [p.id, p.status, p.user.email, p.organisation, p.country, p.organisation_type, p.user.name, p.timezone,
          p.sectors.replace(",", ";"), p.website, p.languages, p.description, p.support_office, p.region,
@@ -195,7 +197,9 @@ def export_requests(event: Event) -> tuple[list[str], list[list]]:
     header = ["id", "status", "requester_id", "requester_organisation", "requester_email", "recipient_id",
               "recipient_organisation", "recipient_email", "message", "weight", "created_utc",
               f"created_event_time ({zone})", "responded_utc", f"responded_event_time ({zone})"]
-    requests = db.session.scalars(db.select(MeetingRequest).filter_by(event_id=event.id).order_by(MeetingRequest.id))
+    requests = db.session.scalars(db.select(MeetingRequest).filter_by(event_id=event.id).options(
+        selectinload(MeetingRequest.requester).selectinload(Participant.user),
+        selectinload(MeetingRequest.recipient).selectinload(Participant.user)).order_by(MeetingRequest.id))
     return header, [
         [r.id, r.status, r.requester_id, r.requester.organisation, r.requester.user.email, r.recipient_id,
          r.recipient.organisation, r.recipient.user.email, r.message, r.weight, utc_iso(r.created_at),
@@ -204,8 +208,9 @@ def export_requests(event: Event) -> tuple[list[str], list[list]]:
 
 
 def export_meetings(event: Event) -> tuple[list[str], list[list]]:
-    from brokerage.meetings.models import Meeting
+    from brokerage.meetings.models import Meeting, MeetingRequest
     from brokerage.meetings.services import video_link
+    from brokerage.scheduling.solver_bridge import with_people
 
     zone = event.timezone
     header = ["id", "request_id", "participant_a", "participant_a_email", "participant_b", "participant_b_email",
@@ -213,7 +218,10 @@ def export_meetings(event: Event) -> tuple[list[str], list[list]]:
               "published_start_utc", f"published_start_event_time ({zone})", "locked", "video_link",
               "unscheduled_reason"]
     rows = []
-    for m in db.session.scalars(db.select(Meeting).filter_by(event_id=event.id).order_by(Meeting.id)):
+    users = [selectinload(Meeting.request).selectinload(side).selectinload(Participant.user)
+             for side in (MeetingRequest.requester, MeetingRequest.recipient)]
+    for m in db.session.scalars(db.select(Meeting).filter_by(event_id=event.id).order_by(Meeting.id)
+                                .options(*with_people(), *users)):
         a, b = m.participants
         slot, published = m.slot, m.published_slot
         state = "cancelled" if m.cancelled else "scheduled" if slot else "unscheduled"

@@ -11,7 +11,7 @@ from wtforms import (BooleanField, DateField, DateTimeLocalField, EmailField, Hi
                      StringField, TextAreaField, TimeField)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from brokerage.events.forms import choices
+from brokerage.events.forms import choices, no_control_characters
 from brokerage.timeutil import timezone_choices
 
 SLOT_LENGTHS = [(15, "15 minutes"), (20, "20 minutes"), (30, "30 minutes")]
@@ -44,7 +44,8 @@ def video_template_problem(template: str) -> str | None:
 
 
 class EventBasicsForm(FlaskForm):
-    name = StringField("Event name", validators=[DataRequired("Give the event a name."), Length(max=200)])
+    name = StringField("Event name", validators=[DataRequired("Give the event a name."), Length(max=200),
+                                                 no_control_characters])
     timezone = SelectField("Event time zone", validators=[DataRequired("Choose the event's time zone.")],
                            invalid_choice_message="Choose a time zone from the list.")
     start_date = DateField("First day", validators=[InputRequired(message="Give the first day.")])
@@ -74,7 +75,8 @@ class NewEventForm(EventBasicsForm):
         Optional(), Length(min=3, max=80),
         Regexp(SLUG_RE, message="Use lower-case letters, digits and single hyphens, e.g. eu-japan-2027.")])
     organisation = StringField("Your organisation (support office)",
-                               validators=[DataRequired("Give your organisation, e.g. EEN Brussels."), Length(max=200)])
+                               validators=[DataRequired("Give your organisation, e.g. EEN Brussels."), Length(max=200),
+                                           no_control_characters])
 
 
 def _optional_count(label: str, minimum: int = 1) -> IntegerField:
@@ -83,7 +85,7 @@ def _optional_count(label: str, minimum: int = 1) -> IntegerField:
 
 
 class SettingsForm(EventBasicsForm):
-    description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
+    description = TextAreaField("Description", validators=[Optional(), Length(max=5000), no_control_characters])
     slot_minutes = SelectField("Meeting length", coerce=int, choices=choices(SLOT_LENGTHS))
     pause_minutes = IntegerField("Pause between meetings (minutes)", validators=[
         InputRequired(message="Give the pause in minutes (0 for none)."),
@@ -98,7 +100,7 @@ class SettingsForm(EventBasicsForm):
     max_pending_requests = _optional_count("Most open requests a participant may send (empty = no limit)")
     max_meetings = _optional_count("Most meetings per participant (empty = no limit)")
     video_mode = SelectField("Video links", choices=choices(VIDEO_MODES))
-    video_link_template = StringField("Video link template", validators=[Length(max=300)])
+    video_link_template = StringField("Video link template", validators=[Length(max=300), no_control_characters])
 
     def validate_video_link_template(self, field):
         field.data = (field.data or "").strip()
@@ -120,7 +122,8 @@ class SettingsForm(EventBasicsForm):
 
 
 class WindowForm(FlaskForm):
-    label = StringField("Label", validators=[DataRequired("Give the window a label, e.g. Asia-Europe."), Length(max=80)],
+    label = StringField("Label", validators=[DataRequired("Give the window a label, e.g. Asia-Europe."), Length(max=80),
+                                             no_control_characters],
                         render_kw={"placeholder": "Asia-Europe"})
     day = DateField("Day (UTC)", validators=[InputRequired(message="Choose the day.")])
     start = TimeField("Start (UTC)", validators=[InputRequired(message="Give the start time.")])
@@ -131,17 +134,18 @@ class WindowForm(FlaskForm):
 class TeamMemberForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired("Give their email address."), Email(check_deliverability=False),
                                             Length(max=254)])
-    name = StringField("Name (for a new account)", validators=[Optional(), Length(max=120)])
+    name = StringField("Name (for a new account)", validators=[Optional(), Length(max=120), no_control_characters])
     organisation = StringField("Organisation (support office)",
-                               validators=[DataRequired("Give their organisation (support office)."), Length(max=200)])
+                               validators=[DataRequired("Give their organisation (support office)."), Length(max=200),
+                                           no_control_characters])
     role = SelectField("Role", choices=choices([("co_organiser", "Co-organiser: manages participants"),
                                                 ("organiser", "Organiser: full rights")]))
 
 
 class ParticipantAdminForm(FlaskForm):
-    support_office = StringField("Support office", validators=[Optional(), Length(max=200)])
+    support_office = StringField("Support office", validators=[Optional(), Length(max=200), no_control_characters])
     organiser_notes = TextAreaField("Organiser notes (never shown to the participant)",
-                                    validators=[Optional(), Length(max=10000)])
+                                    validators=[Optional(), Length(max=10000), no_control_characters])
 
 
 class ImportForm(FlaskForm):

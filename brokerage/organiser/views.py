@@ -2,16 +2,18 @@
 from __future__ import annotations
 
 import secrets
+import smtplib
 from collections import Counter
 from datetime import datetime, timedelta
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
 
 from brokerage import mail
 from brokerage.access import get_event, organiser_role, require_organiser
 from brokerage.accounts.models import User
-from brokerage.accounts.views import reset_token
+from brokerage.accounts.views import SAFE_PATH, reset_token
 from brokerage.events.models import LABELS, PARTICIPANT_STATUSES, Event, EventOrganiser, MeetingWindow, Participant
 from brokerage.events.slots import rebuild_slots
 from brokerage.extensions import db
@@ -58,6 +60,15 @@ def _invite_new_user(email: str, name: str) -> User:
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def _send(to: str, subject: str, template: str, **context) -> None:
+    """Mail after the change is committed: a mail server hiccup is reported and never undoes the change."""
+    try:
+        mail.send_template(to, subject, template, **context)
+    except (smtplib.SMTPException, OSError):
+        current_app.logger.exception("Could not send %r to %s", subject, to)
+        flash(f"Saved, but we could not e-mail {to} just now.", "error")
 
 
 def _slots_message(result) -> str:
@@ -301,7 +312,7 @@ def team(slug):
             db.session.add(EventOrganiser(event_id=event.id, user_id=user.id, role=form.role.data,
                                           organisation=form.organisation.data.strip()))
             db.session.commit()
-            mail.send_template(
+            _send(
                 user.email, f"You are in the organising team of {event.name}", "mail/invitation_organiser.txt",
                 user=user, event=event, role=form.role.data, inviter=current_user,
                 link=_set_password_link(user) if new_account else None,
@@ -340,7 +351,8 @@ def participants(slug):
     role = require_organiser(event, co_organiser_ok=True)
     status = request.args.get("status", "")
     status = status if status in PARTICIPANT_STATUSES else ""
-    query = db.select(Participant).filter_by(event_id=event.id).order_by(Participant.created_at, Participant.id)
+    query = (db.select(Participant).filter_by(event_id=event.id).options(selectinload(Participant.user))
+             .order_by(Participant.created_at, Participant.id))
     if status:
         query = query.filter_by(status=status)
     counts = Counter(db.session.scalars(db.select(Participant.status).filter_by(event_id=event.id)))
@@ -383,7 +395,9 @@ def set_status(slug, participant_id):
             _tell_decision(event, person)
     flash(f"{person.organisation} is {decision}.", "success")
     back = request.form.get("back", "")
-    return redirect(back if back.startswith("/organise/") else url_for(".participants", slug=slug))
+    # Back to the console page the button was on; anything else (another site, a forged header) is not followed.
+    return redirect(back if back.startswith("/organise/") and SAFE_PATH.fullmatch(back)
+                    else url_for(".participants", slug=slug))
 
 
 @bp.post("/<slug>/participants/approve-pending")
@@ -401,7 +415,7 @@ def approve_pending(slug):
 
 
 def _tell_decision(event: Event, person: Participant) -> None:
-    mail.send_template(person.user.email, f"Your registration for {event.name}", "mail/invitation_decision.txt",
+    _send(person.user.email, f"Your registration for {event.name}", "mail/invitation_decision.txt",
                        person=person, event=event,
                        link=current_app.config["BASE_URL"].rstrip("/") + url_for("events.detail", slug=event.slug))
 
@@ -455,7 +469,7 @@ def import_confirm(slug):
                              description=v["description"], support_office=v["support_office"])
         db.session.add(person)
         db.session.commit()  # one by one, so a mail is only sent for a registration that exists
-        mail.send_template(
+        _send(
             user.email, f"You are registered for {event.name}", "mail/invitation_participant.txt",
             user=user, person=person, event=event, link=_set_password_link(user) if new_account else None,
             event_link=current_app.config["BASE_URL"].rstrip("/") + url_for("events.detail", slug=slug))

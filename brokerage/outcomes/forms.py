@@ -2,6 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import AnyOf, InputRequired, Length, Optional, ValidationError
 
+from brokerage.events.forms import no_control_characters
 from brokerage.meetings.models import FOLLOW_UPS, RATINGS
 
 
@@ -14,7 +15,7 @@ class OutcomeForm(FlaskForm):
                             validate_choice=False,
                             validators=[Optional(), AnyOf([key for key, _ in FOLLOW_UPS],
                                                           message="Choose one of the listed follow-ups.")])
-    comment = TextAreaField("Comment (optional; the organisers see it, your meeting partner does not)", validators=[Length(max=2000)])
+    comment = TextAreaField("Comment (optional; the organisers see it, your meeting partner does not)", validators=[Length(max=2000), no_control_characters])
 
     def validate_follow_up(self, field):
         if field.data and self.rating.data == "not_held":

@@ -11,6 +11,7 @@ from datetime import time
 
 import solver
 from solver import InputError  # noqa: F401  (callers catch it from here)
+from sqlalchemy.orm import selectinload
 
 from brokerage.events.models import Availability, Event, Participant, Slot
 from brokerage.extensions import db
@@ -32,12 +33,19 @@ def meeting_key(meeting: Meeting) -> str:
     return f"m{meeting.id}"
 
 
+def with_people():
+    """Loader options for listing many meetings: their request, both participants and slots in a few queries."""
+    request = selectinload(Meeting.request)
+    return (request.selectinload(MeetingRequest.requester), request.selectinload(MeetingRequest.recipient),
+            selectinload(Meeting.slot), selectinload(Meeting.published_slot))
+
+
 def schedulable_meetings(event: Event) -> list[Meeting]:
     """Accepted, not cancelled meetings between two approved participants: what a run timetables."""
     meetings = db.session.scalars(
         db.select(Meeting).join(MeetingRequest, Meeting.request_id == MeetingRequest.id)
         .where(Meeting.event_id == event.id, Meeting.cancelled.is_(False), MeetingRequest.status == "accepted")
-        .order_by(Meeting.id)).all()
+        .options(*with_people()).order_by(Meeting.id)).all()
     return [m for m in meetings if all(p.status == "approved" for p in m.participants)]
 
 

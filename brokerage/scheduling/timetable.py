@@ -128,8 +128,8 @@ def review(event: Event) -> Review:
 
 def pending_changes(event: Event) -> list[Meeting]:
     """Meetings whose working slot differs from what participants were last told."""
-    return [m for m in db.session.scalars(db.select(Meeting).filter_by(event_id=event.id).order_by(Meeting.id))
-            if effective_slot_id(m) != m.published_slot_id]
+    meetings = db.select(Meeting).filter_by(event_id=event.id).options(*solver_bridge.with_people()).order_by(Meeting.id)
+    return [m for m in db.session.scalars(meetings) if effective_slot_id(m) != m.published_slot_id]
 
 
 def effective_slot_id(meeting: Meeting) -> int | None:

@@ -134,3 +134,17 @@ def test_strangers_and_unapproved_participants_cannot_rate(app, client, auth, bu
     auth.login("claire@paris.example")
     assert client.get("/events/past-2026/outcomes").status_code == 403
     assert client.get(f"/events/past-2026/outcomes/{meeting}").status_code == 403
+
+
+def test_nul_in_the_comment_is_refused_and_the_text_kept(app, client, auth, build):
+    # PostgreSQL refuses NUL in text: the form explains instead of failing when saving.
+    event = build.past_event()
+    paris = build.participant(event, "claire@paris.example")
+    tokyo = build.participant(event, "kenji@tokyo.example", "JP", "Asia/Tokyo")
+    meeting = build.request(event, paris, tokyo)
+    auth.login("claire@paris.example")
+    response = post_form(client, f"/events/past-2026/outcomes/{meeting}",
+                         {"rating": "informative", "comment": "Good\x00 talk"})
+    page = response.get_data(as_text=True)
+    assert "Remove the invisible control characters" in page and "Good" in page
+    assert _outcome(app, meeting, paris) is None

@@ -185,3 +185,14 @@ def test_only_registered_participants_see_availability(app, event_id, auth, clie
     assert client.get(PAGE).status_code == 403
     assert save(logged_in(app, "rita@rejected.example"), slot_ids(app, event_id)[:1], page=PAGE).status_code in (400, 403)
     assert client.get("/events/no-such-event/availability").status_code == 404
+
+
+@pytest.mark.parametrize("garbage", ["\u00b2", "9" * 5000])
+def test_non_ascii_or_huge_slot_ids_are_refused_not_a_crash(app, event_id, garbage):
+    anne = add_participant(app, event_id, "anne@paris.example", "Paris Photonics")
+    client = logged_in(app, "anne@paris.example")
+    first = slot_ids(app, event_id)[0]
+    response = save(client, [first, garbage])
+    assert response.status_code == 400
+    assert is_checked(response.get_data(as_text=True), first)  # the valid tick is kept while the error shows
+    assert marked(app, anne) == set()

@@ -294,3 +294,16 @@ def test_cancelling_a_published_meeting_sends_the_partner_a_calendar_cancel(app,
         assert str(event["UID"]) == meeting.uid and int(event["SEQUENCE"]) == meeting.sequence == 1
     assert str(calendar["METHOD"]) == "CANCEL" and str(event["STATUS"]) == "CANCELLED"
     assert b"DTSTART;TZID=Asia/Tokyo:20270316T160000" in part.get_payload(decode=True)
+
+
+def test_request_from_a_participant_rejected_later_cannot_be_accepted(app, people):
+    anne, kenji = logged_in(app, "anne@paris.example"), logged_in(app, "kenji@tokyo.example")
+    send(anne, people["b"])
+    from brokerage.events.models import Participant
+    with app.app_context():
+        db.session.get(Participant, people["a"]).status = "rejected"
+        db.session.commit()
+    response = post_action(kenji, f"{REQUESTS}/{only_request(app)}/accept", REQUESTS)
+    assert response.status_code == 302
+    assert all_requests(app) == [(people["a"], people["b"], "pending", False)]
+    assert "no longer taking part" in kenji.get(REQUESTS).get_data(as_text=True)

@@ -149,3 +149,30 @@ def test_unpublish_hides_and_republish_mails_only_changes(app, client, auth, out
     with app.app_context():
         assert db.session.get(Event, event_id).timetable_published
     assert len(outbox()) == 5  # nothing changed while hidden: no second round of invites
+
+
+def test_meeting_whose_published_slot_disappears_is_reannounced_with_a_higher_sequence(
+        app, client, auth, outbox, placed):
+    """Changing the slot length after publishing drops slots; the next invite must outrank the one calendars hold."""
+    from brokerage.events.models import Event, Slot
+    from brokerage.events.slots import rebuild_slots
+    from brokerage.meetings.models import Meeting
+    event_id, p, ids = placed
+    auth.login(ORGANISER)
+    post_form(client, f"{TIMETABLE}/publish", {}, form_url=TIMETABLE)
+    first_batch = len(outbox())
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        event.pause_minutes = 10  # 07:50 UTC, where jp-kr was published, is no slot start any more
+        rebuild_slots(event)
+        db.session.commit()
+        moved = db.session.get(Meeting, ids["jp-kr"])
+        assert moved.published_slot_id is None and moved.sequence == 1
+        moved.slot_id = db.session.scalar(db.select(Slot.id).filter_by(event_id=event_id).order_by(Slot.start.desc()))
+        db.session.commit()
+    post_form(client, f"{TIMETABLE}/publish", {}, form_url=TIMETABLE)
+    mails = by_recipient(lambda: outbox()[first_batch:])
+    with app.app_context():
+        moved = db.session.get(Meeting, ids["jp-kr"])
+        [invite] = [v for v in calendars(mails["kr@example.kr"])["REQUEST"].walk("VEVENT") if str(v["uid"]) == moved.uid]
+        assert int(invite["sequence"]) == moved.sequence == 2

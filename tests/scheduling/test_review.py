@@ -72,3 +72,35 @@ def test_empty_event_chart_has_no_bars(app):
     from brokerage.scheduling import charts
     root = ET.fromstring(str(charts.meetings_per_hour_svg(Counter())))
     assert not [r for r in root.iter(f"{SVG}rect") if r.get("class") == "bar"]
+
+
+def test_review_and_exports_do_not_query_once_per_meeting(app, client, auth, make_event, people, meeting):
+    """The demo has 174 meetings: the pages listing them load people and slots in a few queries, not per row."""
+    import sqlalchemy as sa
+
+    event_id = make_event()
+    specs = [(f"p{n}@example.eu", f"Org {n}", "FR", "Europe/Paris", "all") for n in range(12)]
+    p = list(people(event_id, specs).values())
+
+    def queries(path: str) -> int:
+        count = [0]
+
+        def seen(*_):
+            count[0] += 1
+        with app.app_context():
+            sa.event.listen(db.engine, "before_cursor_execute", seen)
+            try:
+                assert client.get(path).status_code == 200
+            finally:
+                sa.event.remove(db.engine, "before_cursor_execute", seen)
+        return count[0]
+
+    auth.login("organiser@een.example")
+    pages = ("/organise/march-2027/timetable", "/organise/march-2027/export/meetings.csv",
+             "/organise/march-2027/export/requests.csv", "/organise/march-2027/participants")
+    for n in range(2):
+        meeting(event_id, p[2 * n], p[2 * n + 1], slot=n, published=n)
+    few = {path: queries(path) for path in pages}
+    for n in range(2, 6):
+        meeting(event_id, p[2 * n], p[2 * n + 1], slot=n, published=n)
+    assert {path: queries(path) for path in pages} == few

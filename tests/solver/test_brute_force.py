@@ -51,7 +51,7 @@ def brute_force_best(inst) -> tuple | None:
     choices = [None] + [s.id for s in inst.slots]
     ids = [m.id for m in inst.meetings]
     for combo in itertools.product(choices, repeat=len(ids)):
-        assignments = {m: s for m, s in zip(ids, combo) if s is not None}
+        assignments = {m: s for m, s in zip(ids, combo, strict=True) if s is not None}
         rest = {m: "-" for m in ids if m not in assignments}
         if validate(inst, Solution("FEASIBLE", assignments, rest, {}, {}, 0, "")):
             continue

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-import solver.cli
 from solver.cli import main
 from tests.solver.builders import instance_data
 
@@ -48,8 +47,8 @@ def test_solve_to_stdout(tmp_path: Path, capsys) -> None:
 
 def test_check_reports_violations(tmp_path: Path, capsys) -> None:
     inst = write(tmp_path, "event.json", instance_data(2, [("r1", "a", "b"), ("r2", "a", "c")]))
-    bad = write(tmp_path, "bad.json", {"format": "brokerage-solution/1", "status": "FEASIBLE",
-                                       "assignments": [{"meeting": "r1", "slot": "s0"}, {"meeting": "r2", "slot": "s0"}],
+    both = [{"meeting": "r1", "slot": "s0"}, {"meeting": "r2", "slot": "s0"}]
+    bad = write(tmp_path, "bad.json", {"format": "brokerage-solution/1", "status": "FEASIBLE", "assignments": both,
                                        "unscheduled": [], "objective": {}, "bound": {}, "wall_s": 0})
     assert main(["check", str(inst), str(bad)]) == 1
     out = capsys.readouterr().out
@@ -118,8 +117,8 @@ def test_generate_and_bench_are_dispatched(monkeypatch) -> None:
     calls = []
     monkeypatch.setattr(solver.generate, "main", lambda argv: calls.append(("generate", argv)) or 0)
     monkeypatch.setattr(solver.bench, "main", lambda argv: calls.append(("bench", argv)) or 5)
-    assert solver.cli.main(["generate", "--participants", "3"]) == 0
-    assert solver.cli.main(["bench", "-x"]) == 5
+    assert main(["generate", "--participants", "3"]) == 0
+    assert main(["bench", "-x"]) == 5
     assert calls == [("generate", ["--participants", "3"]), ("bench", ["-x"])]
 
 

@@ -10,7 +10,7 @@ from solver import load_instance, solve
 from tests.solver.builders import assert_valid
 
 JAIR = Path("/work/shared/benchmarks/jair2022")
-CI_INSTANCES = ["tic-12", "tic-13", "forumt-14", "forumt-14crafd", "tic-14crafd"]
+CI_INSTANCES = ["tic-12", "tic-13", "forumt-14", "forumt-14crafd", "tic-14crafd", "forum-13"]
 
 
 def optima() -> dict[str, int]:

@@ -38,7 +38,8 @@ def test_locked_meeting_conflict() -> None:
 
 def test_order_and_mixed_causes() -> None:
     inst = make(2, [("r1", "a", "b"), ("r2", "c", "d", {"after": ["r1"]})])
-    assert explain_unscheduled(inst, {"r1": "s1"})["r2"] == "no common slot keeps the required order (must come after r1)"
+    assert explain_unscheduled(inst, {"r1": "s1"})["r2"] == (
+        "no common slot keeps the required order (must come after r1)")
     mixed = make(2, [("r1", "a", "b"), ("r2", "c", "d"), ("r3", "a", "e")], capacity=1)
     assert explain_unscheduled(mixed, {"r1": "s0", "r2": "s1"})["r3"] == (
         "of the 2 slots both can make: 1 taken by other meetings of a or e, 1 at capacity")
@@ -51,5 +52,6 @@ def test_free_slot_left_by_fairness() -> None:
 
 
 def test_locked_slot_outside_availability() -> None:
-    inst = make(2, [("r1", "a", "b", {"fixed_slot": "s0"})], people={"b": {"available": ["s1"], "timezone": "Asia/Tokyo"}})
+    inst = make(2, [("r1", "a", "b", {"fixed_slot": "s0"})],
+                people={"b": {"available": ["s1"], "timezone": "Asia/Tokyo"}})
     assert explain_unscheduled(inst, {})["r1"].startswith("locked slot s0 is outside the availability of b (Asia/Tokyo")
