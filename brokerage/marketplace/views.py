@@ -11,7 +11,7 @@ from brokerage.events.models import LABELS, Event, Opportunity, Participant
 from brokerage.extensions import db
 from brokerage.marketplace.forms import SearchForm
 from brokerage.marketplace.working_hours import shared_working_slots
-from brokerage.meetings.models import MeetingRequest
+from brokerage.meetings.views import open_request_between
 from brokerage.regions import EUROPE, countries_in
 
 bp = Blueprint("marketplace", __name__, url_prefix="/events")
@@ -91,10 +91,7 @@ def profile(slug: str, participant_id: int):
     viewer_zone = viewer.timezone if viewer else event.timezone
     existing = None
     if viewer and viewer.id != other.id:
-        existing = db.session.scalar(db.select(MeetingRequest).where(
-            MeetingRequest.status.in_(("pending", "accepted")),
-            sa.or_(sa.and_(MeetingRequest.requester_id == viewer.id, MeetingRequest.recipient_id == other.id),
-                   sa.and_(MeetingRequest.requester_id == other.id, MeetingRequest.recipient_id == viewer.id))))
+        existing = open_request_between(viewer, other)
     can_request = (viewer is not None and viewer.is_approved and viewer.id != other.id and existing is None
                    and "meetings.new_request" in current_app.view_functions)
     return render_template(

@@ -5,13 +5,11 @@ outcome ratings and comments the report is built from.
 """
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import Blueprint, Response, render_template
 from flask_login import login_required
 
 from brokerage.access import get_event, require_organiser
+from brokerage.organiser.csv_io import write_csv
 from brokerage.regions import REGION_NAMES
 from brokerage.reports.charts import bar_chart
 from brokerage.reports.impact import STAGES, build_report, csv_rows
@@ -48,22 +46,12 @@ def impact(slug: str):
     return render_template("reports/impact.html", event=event, report=report, charts=charts, stages=STAGES)
 
 
-def _cell(value):
-    # A leading =, +, - or @ makes spreadsheets run the cell as a formula; a quote keeps it text.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 @bp.get("/<slug>/impact.csv")
 @login_required
 def impact_csv(slug: str):
     event = get_event(slug)
     require_organiser(event)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in csv_rows(build_report(event)):
-        writer.writerow([_cell(value) for value in row])
-    # The BOM makes Excel read country names such as "Türkiye" as UTF-8.
-    return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv",
+    header, *rows = csv_rows(build_report(event))
+    # The BOM makes Excel read country names such as "Türkiye" as UTF-8; write_csv keeps formulas from running.
+    return Response("\ufeff" + write_csv(header, rows), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{event.slug}-impact.csv"'})
