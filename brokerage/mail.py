@@ -67,7 +67,21 @@ def send(mail: Mail) -> EmailMessage:
     return message
 
 
-def send_template(to: str, subject: str, template: str, **context) -> EmailMessage:
+def try_send(mail: Mail) -> bool:
+    """Send after the change is committed: a mail server hiccup is logged and reported, never undoes the change."""
+    try:
+        send(mail)
+        return True
+    except (OSError, smtplib.SMTPException) as error:
+        current_app.logger.warning("mail %r to %s failed: %s", mail.subject, mail.to, error)
+        return False
+
+
+def template_mail(to: str, subject: str, template: str, **context) -> Mail:
     from flask import render_template
 
-    return send(Mail(to=to, subject=subject, text=render_template(template, **context)))
+    return Mail(to=to, subject=subject, text=render_template(template, **context))
+
+
+def send_template(to: str, subject: str, template: str, **context) -> EmailMessage:
+    return send(template_mail(to, subject, template, **context))

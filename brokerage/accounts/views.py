@@ -78,7 +78,10 @@ def reset_request():
         user = db.session.scalar(db.select(User).filter_by(email=User.normalise_email(form.email.data)))
         if user:
             link = current_app.config["BASE_URL"].rstrip("/") + url_for("accounts.reset_password", token=reset_token(user))
-            mail.send_template(user.email, "Reset your password", "mail/password_reset.txt", user=user, link=link)
+            if not mail.try_send(mail.template_mail(user.email, "Reset your password", "mail/password_reset.txt",
+                                                    user=user, link=link)):
+                flash("We could not send mail just now. Please try again in a few minutes.", "error")
+                return render_template("accounts/reset_request.html", form=form)
         # Same answer either way, so the form does not reveal who has an account.
         flash("If an account exists for that email, a reset link is on its way. It is valid for 2 hours.", "info")
         return redirect(url_for("accounts.login"))

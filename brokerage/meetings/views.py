@@ -1,7 +1,6 @@
 """The participant's meeting journey: requests, availability, agenda and calendars."""
 from __future__ import annotations
 
-import smtplib
 from collections import OrderedDict
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -28,11 +27,9 @@ def absolute_url(endpoint: str, **values) -> str:
 
 def notify(to: Participant, subject: str, template: str, calendar: bytes | None = None, **context) -> None:
     """Mail after the change is committed: a mail server hiccup must not lose the user's action."""
-    try:
-        text = render_template(template, recipient=to, **context)
-        mail.send(mail.Mail(to=to.user.email, subject=subject, text=text, calendar=calendar, calendar_method="CANCEL"))
-    except (smtplib.SMTPException, OSError):
-        current_app.logger.exception("Could not send %r to %s", subject, to.user.email)
+    text = render_template(template, recipient=to, **context)
+    # Only a cancellation carries calendar data here; invites go out when organisers publish.
+    if not mail.try_send(mail.Mail(to=to.user.email, subject=subject, text=text, calendar=calendar, calendar_method="CANCEL")):
         flash(f"Saved, but we could not e-mail {to.organisation} just now.", "error")
 
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import secrets
-import smtplib
 from collections import Counter
 from datetime import datetime, timedelta
 
@@ -64,10 +63,7 @@ def _invite_new_user(email: str, name: str) -> User:
 
 def _send(to: str, subject: str, template: str, **context) -> None:
     """Mail after the change is committed: a mail server hiccup is reported and never undoes the change."""
-    try:
-        mail.send_template(to, subject, template, **context)
-    except (smtplib.SMTPException, OSError):
-        current_app.logger.exception("Could not send %r to %s", subject, to)
+    if not mail.try_send(mail.template_mail(to, subject, template, **context)):
         flash(f"Saved, but we could not e-mail {to} just now.", "error")
 
 

@@ -6,7 +6,6 @@ SEQUENCE rises with every change after the first announcement, so calendar clien
 """
 from __future__ import annotations
 
-import smtplib
 from dataclasses import dataclass, field
 
 from flask import current_app, render_template, url_for
@@ -15,7 +14,7 @@ from werkzeug.routing import BuildError
 from brokerage.calendar import build_calendar
 from brokerage.events.models import Event, Participant, Slot
 from brokerage.extensions import db
-from brokerage.mail import Attachment, Mail, send
+from brokerage.mail import Attachment, Mail, try_send
 from brokerage.meetings.models import Meeting
 from brokerage.meetings.services import calendar_entry
 from brokerage.scheduling.timetable import effective_slot_id, pending_changes
@@ -65,12 +64,7 @@ def publish(event: Event) -> PublishResult:
     # The timetable is published even if a mail server hiccups; the organiser learns who was missed.
     mailed, failed = [], []
     for mail in mails:
-        try:
-            send(mail)
-            mailed.append(mail.to)
-        except (OSError, smtplib.SMTPException) as error:
-            current_app.logger.warning("publish mail to %s failed: %s", mail.to, error)
-            failed.append(mail.to)
+        (mailed if try_send(mail) else failed).append(mail.to)
     return PublishResult(len(changes), mailed, failed)
 
 

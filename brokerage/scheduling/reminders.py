@@ -7,18 +7,17 @@
 """
 from __future__ import annotations
 
-import smtplib
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import click
-from flask import current_app, render_template
+from flask import render_template
 from flask.cli import with_appcontext
 
 from brokerage.events.models import Availability, Event, Participant, Slot
 from brokerage.extensions import db
-from brokerage.mail import Mail, send
+from brokerage.mail import Mail, try_send
 from brokerage.meetings.models import Meeting, MeetingRequest
 from brokerage.scheduling.models import ReminderLog
 from brokerage.scheduling.publish import external_url
@@ -109,10 +108,7 @@ def send_reminders(now: datetime, dry_run: bool = False) -> tuple[list[Reminder]
     if dry_run:
         return due, failed
     for reminder in due:
-        try:
-            send(Mail(to=reminder.participant.user.email, subject=reminder.subject, text=reminder.text))
-        except (OSError, smtplib.SMTPException) as error:
-            current_app.logger.warning("reminder to %s failed: %s", reminder.participant.user.email, error)
+        if not try_send(Mail(to=reminder.participant.user.email, subject=reminder.subject, text=reminder.text)):
             failed.append(reminder.participant.user.email)
             continue
         db.session.add(ReminderLog(participant_id=reminder.participant.id, kind=reminder.kind, key=reminder.key,

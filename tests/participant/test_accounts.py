@@ -135,3 +135,18 @@ def test_reset_request_does_not_reveal_who_has_an_account(client, outbox):
     assert outbox() == []
     response = post_form(client, "/accounts/reset", {"email": "not an email"})
     assert response.status_code == 200 and b"Invalid email address." in response.data
+
+
+def test_reset_request_with_mail_server_down_says_so(app, client, auth):
+    import socket
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    auth.signup("lyon@startup.example")
+    auth.logout()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    response = post_form(client, "/accounts/reset", {"email": "lyon@startup.example"})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "could not send mail" in page
+    assert 'value="lyon@startup.example"' in page
