@@ -707,9 +707,29 @@ def solve(instance: Instance, *, time_limit: float = 60.0, workers: int = 2,
             break
         search.accept(level, result, on_progress, start)
         todo.pop(0)
+    if search.best is None and (stop is None or not stop.is_set()):
+        # No level was left to optimise and no heuristic timetable is valid: CP-SAT decides whether one exists.
+        anyone = tm.cp.clone()
+        anyone.clear_objective()
+        quiet = _Progress("feasibility", search.known, start, None, stop)
+        found = run_cp(tm, anyone, max(0.05, end - time.perf_counter()), workers, quiet, stop)
+        if found.status == "INFEASIBLE":
+            return _infeasible(instance, start, workers)
+        search.best = found.assignments
     if not search.proven and search.best is not None and "breaks" not in tm.constant:
         search.best = fewer_breaks(instance, search.best, end)
     return _finish(instance, tm, search.best, baseline, search.proven, search.bound, start)
+
+
+def trivial_bound(instance: Instance, level: str) -> int:
+    """A bound that holds whatever else is decided: used for levels the search never reached."""
+    if level == "weight":
+        return sum(m.weight for m in instance.meetings)
+    if level == "kept":
+        return sum(1 for m in instance.meetings if m.previous_slot is not None)
+    if level == "preferred":
+        return 2 * len(instance.meetings)
+    return 0  # breaks
 
 
 def _finish(instance: Instance, tm: TimetableModel, best: dict[str, str] | None,
@@ -724,8 +744,9 @@ def _finish(instance: Instance, tm: TimetableModel, best: dict[str, str] | None,
         best, proven = baseline, False
     objective = evaluate(instance, best)
     for level in LEVELS:
-        if level in tm.constant:
+        if level in tm.constant or proven:
             bound[level] = objective[level]
+        bound.setdefault(level, trivial_bound(instance, level))
     status = "OPTIMAL" if proven else "FEASIBLE"
     order = instance.meeting_by_id
     assignments = {m: best[m] for m in order if m in best}

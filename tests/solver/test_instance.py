@@ -8,9 +8,10 @@ import pytest
 
 from solver import (InputError, Solution, instance_from_dict, instance_to_dict, load_instance,
                     solution_from_dict, solution_to_dict)
+from solver.bench import DEFAULT_JAIR
 from tests.solver.builders import instance_data, make
 
-JAIR = Path("/work/shared/benchmarks/jair2022")
+JAIR = DEFAULT_JAIR  # shared/ lies beside the repository (as in CI)
 
 
 def test_json_round_trip_keeps_every_field() -> None:

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from solver import load_instance, solve
+from solver.bench import DEFAULT_JAIR
 from tests.solver.builders import assert_valid
 
-JAIR = Path("/work/shared/benchmarks/jair2022")
+JAIR = DEFAULT_JAIR  # shared/ lies beside the repository (as in CI)
 CI_INSTANCES = ["tic-12", "tic-13", "forumt-14", "forumt-14crafd", "tic-14crafd", "forum-13"]
 
 

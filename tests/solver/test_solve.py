@@ -149,3 +149,13 @@ def test_empty_event() -> None:
     inst = make(2, [], people={"a": {}})
     sol = run(inst)
     assert sol.status == "OPTIMAL" and sol.assignments == {} and sol.objective["weight"] == 0
+
+
+def test_locked_meeting_that_must_come_after_an_impossible_one_is_infeasible() -> None:
+    # Nothing is left to optimise here (all required, every slot preferred), so only a
+    # feasibility check can tell; found by the brute-force property test.
+    meetings = [("r0", "a", "b", {"required": True}),
+                ("r1", "a", "b", {"required": True, "fixed_slot": "s0", "after": ["r0"]})]
+    sol = run(make(2, meetings))
+    assert sol.status == "INFEASIBLE" and sol.assignments == {}
+    assert set(sol.unscheduled) == {"r0", "r1"}
