@@ -16,6 +16,10 @@ class RebuildResult:
     meetings_unslotted: int  # meetings whose (working or published) slot disappeared
 
 
+class PublishedMeetingsInTheWay(Exception):
+    """A change would remove slots that hold published meetings: participants' calendars still show them."""
+
+
 def slot_times(window: MeetingWindow, slot_minutes: int, pause_minutes: int) -> list[tuple[datetime, datetime]]:
     length, step = timedelta(minutes=slot_minutes), timedelta(minutes=slot_minutes + pause_minutes)
     times, start = [], window.start
@@ -49,6 +53,15 @@ def rebuild_slots(event: Event) -> RebuildResult:
                 gone.append(slot)
         ids = [slot.id for slot in gone if slot.id is not None]
         if ids:
+            published = db.session.scalars(db.select(Meeting).where(
+                Meeting.published_slot_id.in_(ids), Meeting.cancelled.is_(False))).all()
+            if published:
+                first = published[0]
+                a, b = first.participants
+                raise PublishedMeetingsInTheWay(
+                    f"{len(published)} published meeting(s) sit in slots this change would remove (for example "
+                    f"{a.organisation} with {b.organisation}, {first.published_slot.start:%d %b %H:%M} UTC). "
+                    "Move or unschedule them and publish the changes first, so participants are told.")
             unslotted = db.session.scalar(db.select(db.func.count(Meeting.id)).where(
                 Meeting.slot_id.in_(ids) | Meeting.published_slot_id.in_(ids)))
             # Explicit, because SQLite does not enforce the ON DELETE rules of the foreign keys.

@@ -14,7 +14,7 @@ from brokerage.access import get_event, organiser_role, require_organiser
 from brokerage.accounts.models import User
 from brokerage.accounts.views import SAFE_PATH, reset_token
 from brokerage.events.models import LABELS, PARTICIPANT_STATUSES, Event, EventOrganiser, MeetingWindow, Participant
-from brokerage.events.slots import rebuild_slots
+from brokerage.events.slots import PublishedMeetingsInTheWay, rebuild_slots
 from brokerage.extensions import db
 from brokerage.organiser import csv_io
 from brokerage.organiser.forms import (ImportConfirmForm, ImportForm, NewEventForm, ParticipantAdminForm, SettingsForm,
@@ -170,10 +170,15 @@ def settings(slug):
                 local = getattr(form, name).data
                 setattr(event, name, local_to_utc(local.date(), local.time(), event.timezone) if local else None)
             message = "Settings saved."
-            if timing != (event.slot_minutes, event.pause_minutes):
-                message += " " + _slots_message(rebuild_slots(event))
-                if event.timetable_published:
-                    message += " The published timetable has changed: review and publish it again to update invites."
+            try:
+                if timing != (event.slot_minutes, event.pause_minutes):
+                    message += " " + _slots_message(rebuild_slots(event))
+                    if event.timetable_published:
+                        message += " The published timetable has changed: review and publish it again to update invites."
+            except PublishedMeetingsInTheWay as problem:
+                db.session.rollback()
+                form.slot_minutes.errors.append(str(problem))
+                return render_template("organiser/settings.html", event=get_event(slug), form=form)
             db.session.commit()
             flash(message, "success")
             return redirect(url_for(".settings", slug=slug))
@@ -241,7 +246,12 @@ def edit_window(slug, window_id):
         problem = window_problem(event, start, end, ignore=window)
         if problem is None:
             window.label, window.start, window.end = form.label.data.strip(), start, end
-            message = f"Window '{window.label}' saved. " + _slots_message(rebuild_slots(event))
+            try:
+                message = f"Window '{window.label}' saved. " + _slots_message(rebuild_slots(event))
+            except PublishedMeetingsInTheWay as refused:
+                db.session.rollback()
+                form.start.errors.append(str(refused))
+                return _windows_page(get_event(slug), form, editing=_event_window(event, window_id))
             db.session.commit()
             flash(message, "success")
             return redirect(url_for(".windows", slug=slug))
@@ -255,7 +265,12 @@ def delete_window(slug, window_id):
     require_organiser(event)
     window = _event_window(event, window_id)
     event.windows.remove(window)
-    message = f"Window '{window.label}' deleted. " + _slots_message(rebuild_slots(event))
+    try:
+        message = f"Window '{window.label}' deleted. " + _slots_message(rebuild_slots(event))
+    except PublishedMeetingsInTheWay as refused:
+        db.session.rollback()
+        flash(f"Window not deleted: {refused}", "error")
+        return redirect(url_for(".windows", slug=slug))
     db.session.commit()
     flash(message, "success")
     return redirect(url_for(".windows", slug=slug))

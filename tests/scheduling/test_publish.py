@@ -151,28 +151,27 @@ def test_unpublish_hides_and_republish_mails_only_changes(app, client, auth, out
     assert len(outbox()) == 5  # nothing changed while hidden: no second round of invites
 
 
-def test_meeting_whose_published_slot_disappears_is_reannounced_with_a_higher_sequence(
-        app, client, auth, outbox, placed):
-    """Changing the slot length after publishing drops slots; the next invite must outrank the one calendars hold."""
-    from brokerage.events.models import Event, Slot
-    from brokerage.events.slots import rebuild_slots
+def test_a_change_that_would_drop_published_meetings_is_refused(app, client, auth, outbox, placed):
+    """Calendars hold the published time: a slot change may not silently take it away."""
+    from brokerage.events.models import Event, MeetingWindow
+    from brokerage.events.slots import PublishedMeetingsInTheWay, rebuild_slots
     from brokerage.meetings.models import Meeting
     event_id, p, ids = placed
     auth.login(ORGANISER)
     post_form(client, f"{TIMETABLE}/publish", {}, form_url=TIMETABLE)
-    first_batch = len(outbox())
     with app.app_context():
         event = db.session.get(Event, event_id)
-        event.pause_minutes = 10  # 07:50 UTC, where jp-kr was published, is no slot start any more
-        rebuild_slots(event)
-        db.session.commit()
-        moved = db.session.get(Meeting, ids["jp-kr"])
-        assert moved.published_slot_id is None and moved.sequence == 1
-        moved.slot_id = db.session.scalar(db.select(Slot.id).filter_by(event_id=event_id).order_by(Slot.start.desc()))
-        db.session.commit()
-    post_form(client, f"{TIMETABLE}/publish", {}, form_url=TIMETABLE)
-    mails = by_recipient(lambda: outbox()[first_batch:])
+        event.pause_minutes = 10  # 07:50 UTC, where jp-kr was published, would be no slot start any more
+        with pytest.raises(PublishedMeetingsInTheWay):
+            rebuild_slots(event)
+        db.session.rollback()
+        meeting = db.session.get(Meeting, ids["jp-kr"])
+        before = (meeting.published_slot_id, meeting.sequence)
+        window_id = meeting.published_slot.window_id
+    page = post_form(client, f"/organise/march-2027/windows/{window_id}/delete", {},
+                     form_url="/organise/march-2027/windows", follow_redirects=True).get_data(as_text=True)
+    assert "Window not deleted" in page and "published meeting(s)" in page
     with app.app_context():
-        moved = db.session.get(Meeting, ids["jp-kr"])
-        [invite] = [v for v in calendars(mails["kr@example.kr"])["REQUEST"].walk("VEVENT") if str(v["uid"]) == moved.uid]
-        assert int(invite["sequence"]) == moved.sequence == 2
+        meeting = db.session.get(Meeting, ids["jp-kr"])
+        assert (meeting.published_slot_id, meeting.sequence) == before
+        assert db.session.get(MeetingWindow, window_id) is not None
