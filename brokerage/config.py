@@ -16,7 +16,7 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "") in ("1", "true", "yes"),
         "MAIL_SENDER": os.environ.get("MAIL_SENDER", "Brokerage events <noreply@brokerage.localhost>"),
         "MAIL_OUTBOX": os.environ.get("MAIL_OUTBOX") or str(Path(instance_path) / "outbox"),
-        "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
+        "BASE_URL": os.environ.get("BASE_URL") or None,  # None: links use the address each request came to
         "SOLVER_TIME_LIMIT": float(os.environ.get("SOLVER_TIME_LIMIT", "30")),
         "SOLVER_WORKERS": int(os.environ.get("SOLVER_WORKERS", "2")),
         "WTF_CSRF_TIME_LIMIT": None,

@@ -450,8 +450,12 @@ class Builder:
             mine, theirs = self.focus[requester], self.focus[recipient]
             message = " ".join([rng.choice(OPENERS).format(their=_lower_first(theirs), mine=_lower_first(mine)),
                                 rng.choice(CLOSERS).format(aim=rng.choice(AIMS))])
+            # Requests trickle in over the weeks before the event; answers follow within a few days.
+            sent = timeutil.now_utc() - timedelta(hours=rng.randint(6, 21 * 24))
+            answered = None if status == "pending" else min(sent + timedelta(hours=rng.randint(1, 72)),
+                                                            timeutil.now_utc())
             request = MeetingRequest(event_id=event.id, requester=requester, recipient=recipient, message=message,
-                                     status=status, responded_at=None if status == "pending" else timeutil.now_utc())
+                                     status=status, created_at=sent, responded_at=answered)
             db.session.add(request)
             if status == "accepted":
                 db.session.add(Meeting(event_id=event.id, request=request))

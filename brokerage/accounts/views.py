@@ -7,6 +7,7 @@ from flask_login import login_required, login_user, logout_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from brokerage import mail
+from brokerage.links import base_url
 from brokerage.accounts.forms import LoginForm, ResetPasswordForm, ResetRequestForm, SignupForm
 from brokerage.accounts.models import User
 from brokerage.extensions import db
@@ -77,7 +78,7 @@ def reset_request():
     if form.validate_on_submit():
         user = db.session.scalar(db.select(User).filter_by(email=User.normalise_email(form.email.data)))
         if user:
-            link = current_app.config["BASE_URL"].rstrip("/") + url_for("accounts.reset_password", token=reset_token(user))
+            link = base_url() + url_for("accounts.reset_password", token=reset_token(user))
             if not mail.try_send(mail.template_mail(user.email, "Reset your password", "mail/password_reset.txt",
                                                     user=user, link=link)):
                 flash("We could not send mail just now. Please try again in a few minutes.", "error")

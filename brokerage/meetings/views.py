@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from brokerage import mail
+from brokerage import links, mail
 from brokerage.access import get_event, require_participant
 from brokerage.calendar import build_calendar
 from brokerage.events.models import Availability, Event, Participant, new_token
@@ -22,7 +22,7 @@ bp = Blueprint("meetings", __name__, url_prefix="/events")
 # --- shared helpers -------------------------------------------------------------------------------------------
 
 def absolute_url(endpoint: str, **values) -> str:
-    return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint, **values)
+    return links.external_url(endpoint, **values)
 
 
 def notify(to: Participant, subject: str, template: str, calendar: bytes | None = None, **context) -> None:

@@ -5,11 +5,12 @@ import secrets
 from collections import Counter
 from datetime import datetime, timedelta
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from brokerage import mail
+from brokerage.links import base_url
 from brokerage.access import get_event, organiser_role, require_organiser
 from brokerage.accounts.models import User
 from brokerage.accounts.views import SAFE_PATH, reset_token
@@ -49,7 +50,7 @@ def _console_nav():
 
 
 def _set_password_link(user: User) -> str:
-    return current_app.config["BASE_URL"].rstrip("/") + url_for("accounts.reset_password", token=reset_token(user))
+    return base_url() + url_for("accounts.reset_password", token=reset_token(user))
 
 
 def _invite_new_user(email: str, name: str) -> User:
@@ -327,7 +328,7 @@ def team(slug):
                 user.email, f"You are in the organising team of {event.name}", "mail/invitation_organiser.txt",
                 user=user, event=event, role=form.role.data, inviter=current_user,
                 link=_set_password_link(user) if new_account else None,
-                console=current_app.config["BASE_URL"].rstrip("/") + url_for(".dashboard", slug=slug))
+                console=base_url() + url_for(".dashboard", slug=slug))
             flash(f"{email} joined the team as {form.role.data.replace('_', '-')}"
                   + (" and got an invitation to set a password." if new_account else "."), "success")
             return redirect(url_for(".team", slug=slug))
@@ -428,7 +429,7 @@ def approve_pending(slug):
 def _tell_decision(event: Event, person: Participant) -> None:
     _send(person.user.email, f"Your registration for {event.name}", "mail/invitation_decision.txt",
                        person=person, event=event,
-                       link=current_app.config["BASE_URL"].rstrip("/") + url_for("events.detail", slug=event.slug))
+                       link=base_url() + url_for("events.detail", slug=event.slug))
 
 
 # --- CSV import and export -----------------------------------------------------------------------------
@@ -483,7 +484,7 @@ def import_confirm(slug):
         _send(
             user.email, f"You are registered for {event.name}", "mail/invitation_participant.txt",
             user=user, person=person, event=event, link=_set_password_link(user) if new_account else None,
-            event_link=current_app.config["BASE_URL"].rstrip("/") + url_for("events.detail", slug=slug))
+            event_link=base_url() + url_for("events.detail", slug=slug))
         registered += 1
         invited += new_account
     skipped = sum(1 for r in rows if not r.ok)

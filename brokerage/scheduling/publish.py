@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import current_app, render_template, url_for
+from flask import render_template
 from werkzeug.routing import BuildError
 
 from brokerage.calendar import build_calendar
 from brokerage.events.models import Event, Participant, Slot
 from brokerage.extensions import db
+from brokerage import links
 from brokerage.mail import Attachment, Mail, try_send
 from brokerage.meetings.models import Meeting
 from brokerage.meetings.services import calendar_entry
@@ -96,8 +97,7 @@ def _mail(event: Event, notice: Notice, first_time: bool) -> Mail:
 
 def external_url(endpoint: str, **values) -> str:
     """An absolute link for mails, also from `flask` commands with no request; '' if the page does not exist."""
-    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-        try:
-            return url_for(endpoint, _external=True, **values)
-        except BuildError:
-            return ""
+    try:
+        return links.external_url(endpoint, **values)
+    except BuildError:
+        return ""
