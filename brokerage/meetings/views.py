@@ -97,6 +97,17 @@ def own_request(event: Event, request_id: int) -> tuple[Participant, MeetingRequ
     return participant, meeting_request
 
 
+def answerable_request(event: Event, request_id: int, verb: str) -> tuple[Participant, MeetingRequest, bool]:
+    """A request addressed to the current participant; the flag says whether it still awaits an answer."""
+    participant, meeting_request = own_request(event, request_id)
+    if meeting_request.recipient_id != participant.id:
+        abort(403, f"Only the person who received a request can {verb} it.")
+    if meeting_request.status != "pending":
+        flash(f"This request is already {meeting_request.status}.", "error")
+        return participant, meeting_request, False
+    return participant, meeting_request, True
+
+
 def accept(meeting_request: MeetingRequest) -> Meeting:
     meeting_request.status = "accepted"
     meeting_request.responded_at = now_utc()
@@ -158,12 +169,11 @@ def new_request(slug, participant_id):
 @login_required
 def accept_request(slug, request_id):
     event = get_event(slug)
-    participant, meeting_request = own_request(event, request_id)
-    if meeting_request.recipient_id != participant.id:
-        abort(403, "Only the person who received a request can accept it.")
-    if meeting_request.status != "pending":
-        flash(f"This request is already {meeting_request.status}.", "error")
-    elif not meeting_request.requester.is_approved:
+    participant, meeting_request, pending = answerable_request(event, request_id, "accept")
+    back = redirect(url_for("meetings.requests", slug=event.slug))
+    if not pending:
+        return back
+    if not meeting_request.requester.is_approved:
         flash(f"{meeting_request.requester.organisation} is no longer taking part in the event's meetings.", "error")
     elif problem := booking_closed(event, participant) or meeting_limit_problem(
             event, participant, meeting_request.requester):
@@ -176,19 +186,15 @@ def accept_request(slug, request_id):
                link=absolute_url("meetings.availability", slug=event.slug))
         flash(f"Meeting with {meeting_request.requester.organisation} agreed. Make sure your availability is marked.",
               "success")
-    return redirect(url_for("meetings.requests", slug=event.slug))
+    return back
 
 
 @bp.post("/<slug>/requests/<int:request_id>/decline")
 @login_required
 def decline_request(slug, request_id):
     event = get_event(slug)
-    participant, meeting_request = own_request(event, request_id)
-    if meeting_request.recipient_id != participant.id:
-        abort(403, "Only the person who received a request can decline it.")
-    if meeting_request.status != "pending":
-        flash(f"This request is already {meeting_request.status}.", "error")
-    else:
+    participant, meeting_request, pending = answerable_request(event, request_id, "decline")
+    if pending:
         meeting_request.status = "declined"
         meeting_request.responded_at = now_utc()
         db.session.commit()

@@ -71,6 +71,19 @@ def meeting(app):
     return make
 
 
+def build_busy_event(make_event, people, meeting) -> int:
+    """24 participants in four regions with partial availability and 120 meetings: enough to keep CP-SAT busy."""
+    event_id = make_event()
+    specs = [(f"p{i}@x.eu", f"Org {i}", ["FR", "JP", "US", "KR"][i % 4],
+              ["Europe/Paris", "Asia/Tokyo", "America/New_York", "Asia/Seoul"][i % 4],
+              [s for s in range(14) if (s + i) % 3]) for i in range(24)]
+    p = list(people(event_id, specs).values())
+    for i in range(24):
+        for j in (1, 2, 3, 5, 7):
+            meeting(event_id, p[i], p[(i + j) % 24])
+    return event_id
+
+
 def wait_for_run(app, run_id, timeout=60):
     """Poll the run's row (the job runs in its own thread) until it finishes."""
     from brokerage.scheduling.models import ScheduleRun

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from brokerage.extensions import db
-from tests.scheduling.conftest import wait_for_run
+from tests.scheduling.conftest import build_busy_event, wait_for_run
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,14 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def busy_event(app, make_event, people, meeting):
     """24 participants in four regions, 120 meetings, half of them already published."""
     from brokerage.events.models import Event
-    event_id = make_event()
-    specs = [(f"p{i}@x.eu", f"Org {i}", ["FR", "JP", "US", "KR"][i % 4],
-              ["Europe/Paris", "Asia/Tokyo", "America/New_York", "Asia/Seoul"][i % 4],
-              [s for s in range(14) if (s + i) % 3]) for i in range(24)]
-    p = list(people(event_id, specs).values())
-    for i in range(24):
-        for j in (1, 2, 3, 5, 7):
-            meeting(event_id, p[i], p[(i + j) % 24])
+    event_id = build_busy_event(make_event, people, meeting)
     with app.app_context():
         event = db.session.get(Event, event_id)
         event.timetable_published = True

@@ -8,7 +8,7 @@ import pytest
 
 from brokerage.extensions import db
 from tests.support import post_form
-from tests.scheduling.conftest import wait_for_run
+from tests.scheduling.conftest import build_busy_event, wait_for_run
 
 ORGANISER = "organiser@een.example"
 
@@ -174,14 +174,7 @@ def test_progress_page_while_running_and_cancel_stops_the_solver(app, client, au
     from brokerage.events.models import Event
     from brokerage.scheduling import jobs
     from brokerage.scheduling.models import ScheduleRun
-    event_id = make_event()
-    specs = [(f"p{i}@x.eu", f"Org {i}", ["FR", "JP", "US", "KR"][i % 4],
-              ["Europe/Paris", "Asia/Tokyo", "America/New_York", "Asia/Seoul"][i % 4],
-              [s for s in range(14) if (s + i) % 3]) for i in range(24)]
-    p = list(people(event_id, specs).values())
-    for i in range(24):
-        for j in (1, 2, 3, 5, 7):
-            meeting(event_id, p[i], p[(i + j) % 24])
+    event_id = build_busy_event(make_event, people, meeting)
     with app.app_context():
         run_id = jobs.start_run(db.session.get(Event, event_id), 1, 120).id
     deadline = time.monotonic() + 30
