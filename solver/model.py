@@ -15,10 +15,11 @@ from typing import Callable
 
 from ortools.sat.python import cp_model
 
+from . import sat
 from .greedy import fair, greedy_assignments
 from .instance import LEVELS, Instance, Solution
-from .reasons import explain_infeasible, explain_unscheduled
 from .improve import fewer_breaks
+from .reasons import explain_infeasible, explain_unscheduled
 from .relax import relax
 from .validate import evaluate
 
@@ -26,6 +27,8 @@ Lit = cp_model.IntVar
 Expr = cp_model.LinearExprT
 
 MAXIMISE = {"weight": True, "kept": True, "breaks": False, "preferred": True}
+# Seconds CP-SAT has both cores to itself before the SAT solver joins on breaks.
+SAT_JOINS_AFTER = 3.0
 # Share of the remaining time each level may use; weight matters most.
 TIME_SHARE = {"weight": 4.0, "kept": 1.0, "breaks": 3.0, "preferred": 1.0}
 
@@ -515,9 +518,39 @@ def run_level(tm: TimetableModel, level: str, time_limit: float, workers: int,
 def minimise_breaks(tm: TimetableModel, time_limit: float, workers: int,
                     progress: _Progress, stop: threading.Event | None) -> PhaseResult:
     """Core-based search for a lower bound, then 'breaks <= bound' as a pure
-    satisfaction problem, raising the bound while that is infeasible."""
+    satisfaction problem, raising the bound while that is infeasible.  When
+    every meeting is held, clausal SAT (solver.sat) then races CP-SAT, one
+    core each: it wins on events where table capacity binds."""
     deadline = time.perf_counter() + time_limit
-    best = run_cp(tm, tm.cp, 0.3 * time_limit, workers, progress, stop, CORE)
+    racing = sat.applies(tm.instance)
+    # Events CP-SAT settles settle in seconds; the others need the SAT solver early.
+    alone = min(0.3 * time_limit, SAT_JOINS_AFTER) if racing else 0.3 * time_limit
+    best = run_cp(tm, tm.cp, alone, workers, progress, stop, CORE)
+    if best.status in ("OPTIMAL", "INFEASIBLE") or not racing:
+        return _tighten(tm, best, deadline, workers, progress, stop, None)
+    lower = best.bound if best.bound is not None else 0
+    upper = best.value if best.value is not None else sat.unknown_upper(tm.instance)
+    side = sat.Background(tm.instance, lower, upper, deadline, stop)
+    try:
+        return _tighten(tm, best, deadline, workers, progress, stop, side)
+    finally:
+        side.cancel()
+
+
+def _tighten(tm: TimetableModel, best: PhaseResult, deadline: float, workers: int,
+             progress: _Progress, stop: threading.Event | None,
+             side: sat.Background | None) -> PhaseResult:
+    def sat_answer() -> PhaseResult | None:
+        if side is None or side.assignments is None:
+            return None
+        return PhaseResult("OPTIMAL", side.lower, side.lower, side.assignments)
+
+    def cores() -> tuple[int, threading.Event | sat.Either | None]:
+        """CP-SAT's workers and stop signal: one core is the SAT solver's while it runs."""
+        if side is None or side.done.is_set():
+            return workers, stop
+        return max(1, workers - 1), sat.Either(stop, side.done)
+
     if best.status in ("OPTIMAL", "INFEASIBLE"):
         return best
     lower = best.bound if best.bound is not None else 0
@@ -526,14 +559,18 @@ def minimise_breaks(tm: TimetableModel, time_limit: float, workers: int,
         anyone = tm.cp.clone()
         anyone.clear_objective()
         quiet = _Progress(progress.level, progress.known, progress.start, None, stop)
-        found = run_cp(tm, anyone, 0.3 * (deadline - time.perf_counter()), workers, quiet,
-                       stop, SAT)
+        n, halt = cores()
+        found = run_cp(tm, anyone, 0.3 * (deadline - time.perf_counter()), n, quiet, halt, SAT)
         if found.assignments is not None:
             value = evaluate(tm.instance, found.assignments)["breaks"]
             best = PhaseResult("FEASIBLE", value, lower, found.assignments, found.full)
     while best.value is None or lower < best.value:
+        if side is not None:
+            lower = max(lower, side.lower)
+            if best.value is not None and lower >= best.value:
+                break
         left = deadline - time.perf_counter()
-        if left <= 0.05 or (stop is not None and stop.is_set()):
+        if left <= 0.05 or (stop is not None and stop.is_set()) or sat_answer() is not None:
             break
         trial = tm.cp.clone()
         trial.clear_objective()
@@ -543,14 +580,22 @@ def minimise_breaks(tm: TimetableModel, time_limit: float, workers: int,
             for i, v in enumerate(best.full):
                 trial.add_hint(trial.get_int_var_from_proto_index(i), v)
         progress.value = lower
-        found = run_cp(tm, trial, left, workers, progress, stop, SAT)
+        n, halt = cores()
+        found = run_cp(tm, trial, left, n, progress, halt, SAT)
         progress.value = None
+        if found.status == "UNKNOWN" and halt is not stop and halt.is_set() \
+                and not (stop is not None and stop.is_set()):
+            continue  # the SAT solver ended: take its bound, or its core
         if found.status == "INFEASIBLE":
             lower += 1
             continue
         if found.assignments is not None:
             return PhaseResult("OPTIMAL", lower, lower, found.assignments, found.full)
         break
+    if (answer := sat_answer()) is not None:
+        return answer
+    if side is not None:
+        lower = max(lower, side.lower)
     if best.value is not None and lower >= best.value:
         return PhaseResult("OPTIMAL", best.value, best.value, best.assignments, best.full)
     best.bound = lower
@@ -633,6 +678,8 @@ class _Search:
         fix_level(self.tm, level, result.value)
         if result.full is not None:
             set_hint(self.tm, dict(enumerate(result.full)))
+        else:
+            set_hint(self.tm, hint_values(self.tm, result.assignments))
         if on_progress is not None:
             on_progress({"phase": f"{level} done", "objective": dict(self.known),
                          "bound": dict(self.bound), "wall_s": time.perf_counter() - start})

@@ -1,0 +1,400 @@
+"""Break minimisation by clausal SAT, for events where every meeting is held.
+
+Why a second engine: on the crafted JAIR instances, where table capacity
+binds, CaDiCaL (through PySAT) on a clausal encoding finds timetables with
+few breaks and proves break bounds many times faster than CP-SAT searching
+the same problem (figures in docs/solver.md); the paper's best solver is
+SAT-based for the same reason.  CP-SAT keeps every other level, and runs
+first: most events never get here.
+
+Two encodings share the break, fairness and total-breaks clauses:
+- the *busy* relaxation decides only in which slots each participant is
+  busy, with implied constraints (counts, capacity, someone to meet); when
+  it has no timetable with B breaks, neither has the real problem, so it
+  proves lower bounds cheaply;
+- the full encoding adds a Boolean per (meeting, slot) and is exact.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from pysat.card import CardEnc, EncType, ITotalizer
+from pysat.formula import IDPool
+from pysat.solvers import Solver
+
+from .instance import Instance
+
+ENGINE = "g4"  # Glucose 4.1: fast here, and it can be interrupted
+
+
+@dataclass
+class BreakEncoding:
+    instance: Instance
+    relaxed: bool
+    pool: IDPool = field(default_factory=IDPool)
+    clauses: list[list[int]] = field(default_factory=list)
+    x: dict[tuple[int, int], int] = field(default_factory=dict)
+    busy: dict[tuple[int, int], int] = field(default_factory=dict)
+    breaks_of: dict[int, list[int]] = field(default_factory=dict)
+    total: ITotalizer | None = None
+
+    def new(self) -> int:
+        return self.pool.id()
+
+    def at_most(self, lits: list[int], k: int) -> None:
+        if k >= len(lits):
+            return
+        kind = EncType.pairwise if k == 1 and len(lits) <= 6 else EncType.seqcounter
+        self.clauses += CardEnc.atmost(lits, k, vpool=self.pool, encoding=kind).clauses
+
+    def impossible(self) -> None:
+        v = self.new()
+        self.clauses += [[v], [-v]]
+
+    def at_least(self, lits: list[int], k: int) -> None:
+        if k <= 0:
+            return
+        if k > len(lits):
+            self.impossible()
+        elif k == 1:
+            self.clauses.append(list(lits))
+        else:
+            self.clauses += CardEnc.atleast(lits, k, vpool=self.pool,
+                                            encoding=EncType.seqcounter).clauses
+
+    def exactly(self, lits: list[int], k: int) -> None:
+        if 0 < k < len(lits):
+            self.clauses += CardEnc.equals(lits, k, vpool=self.pool,
+                                           encoding=EncType.totalizer).clauses
+        elif k > len(lits):
+            self.impossible()
+        elif k == len(lits):
+            self.clauses += [[v] for v in lits]
+        else:
+            self.clauses += [[-v] for v in lits]
+
+    def breaks_at_most(self, bound: int) -> list[int]:
+        """Assumptions that keep the total breaks at or below `bound`."""
+        rhs = self.total.rhs if self.total is not None else []
+        return [-rhs[bound]] if bound < len(rhs) else []
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """The instance as indices: who meets whom, where each meeting may go."""
+    people: dict[int, list[int]]   # participant -> meetings
+    pairs: list[tuple[int, int]]
+    cand: list[list[int]]
+
+    @classmethod
+    def of(cls, inst: Instance) -> _Shape:
+        index = {p.id: i for i, p in enumerate(inst.participants)}
+        pairs = [(index[m.participants[0]], index[m.participants[1]]) for m in inst.meetings]
+        people: dict[int, list[int]] = defaultdict(list)
+        for mi, (a, b) in enumerate(pairs):
+            people[a].append(mi)
+            people[b].append(mi)
+        return cls(dict(people), pairs, [inst.candidates[m.id] for m in inst.meetings])
+
+    def partners_at(self, p: int, s: int) -> set[int]:
+        return {q for mi in self.people[p] if s in self.cand[mi] for q in self.pairs[mi] if q != p}
+
+
+def _sessions(inst: Instance) -> list[list[int]]:
+    out: dict[str, list[int]] = {}
+    for i, s in enumerate(inst.slots):
+        out.setdefault(s.session, []).append(i)
+    return list(out.values())
+
+
+def _full(enc: BreakEncoding, shape: _Shape) -> None:
+    inst = enc.instance
+    at: dict[tuple[int, int], list[int]] = defaultdict(list)
+    per_slot: dict[int, list[int]] = defaultdict(list)
+    for mi, slots in enumerate(shape.cand):
+        row = []
+        for s in slots:
+            v = enc.x[mi, s] = enc.new()
+            row.append(v)
+            per_slot[s].append(v)
+            for p in shape.pairs[mi]:
+                at[p, s].append(v)
+        enc.at_least(row, 1)
+        enc.at_most(row, 1)
+    for (p, s), lits in at.items():
+        b = enc.busy[p, s] = enc.new()
+        enc.clauses.append([-b] + lits)
+        enc.clauses += [[-v, b] for v in lits]
+        enc.at_most(lits, 1)
+    for s, lits in per_slot.items():
+        if inst.slots[s].capacity is not None:
+            enc.at_most(lits, inst.slots[s].capacity)
+    index = {m.id: i for i, m in enumerate(inst.meetings)}
+    for mi, m in enumerate(inst.meetings):
+        for a in m.after:  # the earlier meeting's slot index is smaller
+            ai = index[a]
+            for s in shape.cand[mi]:
+                enc.clauses += [[-enc.x[mi, s], -enc.x[ai, t]] for t in shape.cand[ai] if t >= s]
+
+
+def _relaxed(enc: BreakEncoding, shape: _Shape) -> None:
+    """Busy slots only, with what any timetable implies of them."""
+    inst = enc.instance
+    for mi, slots in enumerate(shape.cand):
+        for s in slots:
+            for p in shape.pairs[mi]:
+                if (p, s) not in enc.busy:
+                    enc.busy[p, s] = enc.new()
+    u = enc.busy
+    for mi, (a, b) in enumerate(shape.pairs):  # the pair shares a busy slot
+        both = []
+        for s in shape.cand[mi]:
+            y = enc.new()
+            enc.clauses += [[-y, u[a, s]], [-y, u[b, s]]]
+            both.append(y)
+        enc.clauses.append(both)
+    for p, meetings in shape.people.items():
+        # A meeting needs its own slot among its candidates (Hall's condition
+        # for each set of candidates that occurs).
+        for group in {frozenset(shape.cand[mi]) for mi in meetings}:
+            inside = sum(1 for mi in meetings if set(shape.cand[mi]) <= group)
+            touching = sum(1 for mi in meetings if group & set(shape.cand[mi]))
+            lits = [u[p, s] for s in sorted(group)]
+            enc.at_least(lits, inside)
+            enc.at_most(lits, touching)
+    for s, slot in enumerate(inst.slots):
+        here = [(p, v) for (p, t), v in u.items() if t == s]
+        if slot.capacity is not None:
+            enc.at_most([v for _, v in here], 2 * slot.capacity)
+        for p, v in here:
+            partners = shape.partners_at(p, s)
+            enc.clauses.append([-v] + sorted(u[q, s] for q in partners))
+            # Partners who can meet nobody but p here: p meets one at most.
+            only_p = [u[q, s] for q in partners if shape.partners_at(q, s) == {p}]
+            enc.at_most(only_p, 1)
+
+
+def _breaks(enc: BreakEncoding, shape: _Shape, upper: int) -> None:
+    """Break literals per participant and session (as in the CP-SAT model:
+    busy here, free just before, busy somewhere earlier), the busy count
+    implied by every meeting being held, fairness and a total counter."""
+    inst = enc.instance
+    for p, meetings in shape.people.items():
+        enc.exactly([v for (q, _), v in enc.busy.items() if q == p], len(meetings))
+        if inst.participants[p].max_meetings is not None:
+            enc.at_most([v for (q, _), v in enc.busy.items() if q == p],
+                        inst.participants[p].max_meetings)
+        lits: list[int] = []
+        for slots in _sessions(inst):
+            busy = [enc.busy.get((p, s)) for s in slots]
+            seen = None
+            for k in range(1, len(slots)):
+                if k >= 2 and busy[k - 2] is not None:
+                    if seen is None:
+                        seen = busy[k - 2]
+                    else:
+                        either = enc.new()
+                        enc.clauses += [[-seen, either], [-busy[k - 2], either],
+                                        [-either, seen, busy[k - 2]]]
+                        seen = either
+                if busy[k] is None or seen is None:
+                    continue
+                brk = enc.new()
+                clause = [-busy[k], -seen, brk]
+                if busy[k - 1] is not None:
+                    clause.append(busy[k - 1])
+                enc.clauses.append(clause)
+                lits.append(brk)
+        enc.breaks_of[p] = lits
+    _fairness(enc)
+    every = [b for lits in enc.breaks_of.values() for b in lits]
+    if every:
+        enc.total = ITotalizer(every, ubound=max(1, upper), top_id=enc.pool.top)
+        enc.pool.top = enc.total.top_id
+        enc.clauses += enc.total.cnf.clauses
+
+
+def _fairness(enc: BreakEncoding) -> None:
+    d = enc.instance.max_break_difference
+    if d is None:
+        return
+    if any(not lits for lits in enc.breaks_of.values()) or \
+            len(enc.breaks_of) < len(enc.instance.participants):
+        for lits in enc.breaks_of.values():  # someone has none: nobody above d
+            enc.at_most(lits, d)
+        return
+    # fewest[k]: every participant has at least k breaks.
+    most = max(len(lits) for lits in enc.breaks_of.values())
+    fewest = [0] + [enc.new() for _ in range(most)]
+    for k in range(2, most + 1):
+        enc.clauses.append([-fewest[k], fewest[k - 1]])
+    for lits in enc.breaks_of.values():
+        tot = ITotalizer(lits, ubound=len(lits), top_id=enc.pool.top)
+        enc.pool.top = tot.top_id
+        enc.clauses += tot.cnf.clauses
+        has = [0] + tot.rhs  # has[k]: at least k breaks
+        for k in range(1, most + 1):
+            enc.clauses.append([-fewest[k]] + ([has[k]] if k < len(has) else []))
+        for j in range(d + 1, len(has)):
+            enc.clauses.append([-has[j], fewest[j - d]])
+
+
+def encode(instance: Instance, *, relaxed: bool, upper: int) -> BreakEncoding:
+    enc = BreakEncoding(instance, relaxed)
+    shape = _Shape.of(instance)
+    (_relaxed if relaxed else _full)(enc, shape)
+    _breaks(enc, shape, upper)
+    return enc
+
+
+def applies(instance: Instance) -> bool:
+    """Every meeting is held, so the busy counts are known, and no level
+    above breaks but the fixed weight constrains the timetable."""
+    return bool(instance.meetings) and all(
+        m.must_hold and m.previous_slot is None for m in instance.meetings)
+
+
+def unknown_upper(instance: Instance) -> int:
+    """How far to count breaks when no timetable is known yet."""
+    return min(len(instance.meetings), 64)
+
+
+class _Run:
+    """One SAT solver with a deadline (interrupted from a timer thread)."""
+
+    def __init__(self, enc: BreakEncoding, stop: threading.Event | None):
+        self.enc, self.stop = enc, stop
+        self.solver = Solver(name=ENGINE, bootstrap_with=enc.clauses)
+
+    def holds(self, bound: int, deadline: float) -> bool | None:
+        """Whether some timetable has at most `bound` breaks (None: no answer in time)."""
+        left = deadline - time.perf_counter()
+        if left <= 0 or (self.stop is not None and self.stop.is_set()):
+            return None
+        done = threading.Event()
+
+        def watch() -> None:
+            end = time.perf_counter() + left
+            while not done.wait(0.02):
+                if time.perf_counter() >= end or (self.stop is not None and self.stop.is_set()):
+                    self.solver.interrupt()
+                    return
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        try:
+            answer = self.solver.solve_limited(self.enc.breaks_at_most(bound),
+                                               expect_interrupt=True)
+        finally:
+            done.set()
+            watcher.join()
+        self.solver.clear_interrupt()
+        return answer
+
+    def assignments(self) -> dict[str, str]:
+        inst = self.enc.instance
+        true = {v for v in self.solver.get_model() if v > 0}
+        return {inst.meetings[mi].id: inst.slots[s].id
+                for (mi, s), v in self.enc.x.items() if v in true}
+
+    def close(self) -> None:
+        self.solver.delete()
+
+
+@dataclass
+class SatResult:
+    lower: int = 0  # proven: no timetable has fewer breaks
+    value: int | None = None
+    assignments: dict[str, str] | None = None
+
+
+def fewest_breaks(instance: Instance, lower: int, upper: int, deadline: float,
+                  stop: Either | threading.Event | None = None,
+                  result: SatResult | None = None) -> SatResult:
+    """Raise `lower` on the busy relaxation, then look for a timetable with
+    `lower` breaks on the exact encoding (raising `lower` while it has none),
+    up to `upper`.  `result` is updated as bounds are proven."""
+    result = result if result is not None else SatResult()
+    result.lower = max(result.lower, lower)
+    start = time.perf_counter()
+    relax = _Run(encode(instance, relaxed=True, upper=upper), stop)
+    try:
+        # Proving bounds may take part of the time; finding needs the rest.
+        until = start + 0.4 * (deadline - start)
+        while result.lower < upper and relax.holds(result.lower, until) is False:
+            result.lower += 1
+    finally:
+        relax.close()
+    exact = None
+    try:
+        while result.lower < upper:
+            if exact is None:
+                exact = _Run(encode(instance, relaxed=False, upper=upper), stop)
+            answer = exact.holds(result.lower, deadline)
+            if answer is None:
+                break
+            if answer is False:
+                result.lower += 1
+                continue
+            result.value = result.lower
+            result.assignments = exact.assignments()
+            break
+    finally:
+        if exact is not None:
+            exact.close()
+    return result
+
+
+class Either:
+    """Set when any of the given events is (an Event-like 'stop' for CP-SAT)."""
+
+    def __init__(self, *events: threading.Event | Either | None):
+        self.events = [e for e in events if e is not None]
+
+    def is_set(self) -> bool:
+        return any(e.is_set() for e in self.events)
+
+    def wait(self, timeout: float) -> bool:
+        end = time.perf_counter() + timeout
+        while not self.is_set() and time.perf_counter() < end:
+            time.sleep(min(0.01, timeout))
+        return self.is_set()
+
+
+class Background:
+    """fewest_breaks in a thread (the SAT solver releases the GIL), racing
+    CP-SAT; `done` is set when it ends, `found` if it has an optimal timetable."""
+
+    def __init__(self, instance: Instance, lower: int, upper: int, deadline: float,
+                 stop: threading.Event | None):
+        self.found = threading.Event()
+        self.done = threading.Event()
+        self._cancel = threading.Event()
+        self._state = SatResult()
+
+        def run() -> None:
+            try:
+                fewest_breaks(instance, lower, upper, deadline,
+                              Either(stop, self._cancel), self._state)
+                if self._state.assignments is not None:
+                    self.found.set()
+            finally:
+                self.done.set()
+
+        self._thread = threading.Thread(target=run, name="sat-breaks", daemon=True)
+        self._thread.start()
+
+    @property
+    def lower(self) -> int:
+        return self._state.lower
+
+    @property
+    def assignments(self) -> dict[str, str] | None:
+        return self._state.assignments if self.found.is_set() else None
+
+    def cancel(self) -> None:
+        self._cancel.set()
+        self._thread.join()

@@ -1,0 +1,132 @@
+"""The clausal SAT engine for the breaks level (solver.sat)."""
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from solver import Solution, load_instance, solve, validate
+from solver.bench import DEFAULT_JAIR
+from solver.sat import Background, applies, encode, fewest_breaks
+from solver.validate import evaluate
+from tests.solver.builders import assert_valid, make, slot_ids
+
+JAIR = DEFAULT_JAIR
+needs_jair = pytest.mark.skipif(not JAIR.is_dir(), reason="JAIR benchmark not present")
+
+
+@st.composite
+def held_events(draw):
+    """Tiny events where every meeting must be held (what the engine serves)."""
+    n_slots = draw(st.integers(2, 5))
+    slots = slot_ids(n_slots)
+    people = [f"p{i}" for i in range(draw(st.integers(2, 5)))]
+    extras = {p: ({"available": draw(st.lists(st.sampled_from(slots), unique=True, min_size=1))}
+                  if draw(st.integers(0, 2)) == 0 else {}) for p in people}
+    meetings = []
+    for i in range(draw(st.integers(1, 6))):
+        a, b = draw(st.lists(st.sampled_from(people), min_size=2, max_size=2, unique=True))
+        extra: dict = {"required": True}
+        if draw(st.integers(0, 3)) == 0:
+            extra["allowed_slots"] = draw(st.lists(st.sampled_from(slots), unique=True, min_size=1))
+        if i and draw(st.integers(0, 4)) == 0:
+            extra["after"] = [f"r{draw(st.integers(0, i - 1))}"]
+        meetings.append((f"r{i}", a, b, extra))
+    sessions = draw(st.lists(st.sampled_from(["am", "pm"]), min_size=n_slots, max_size=n_slots))
+    return make(n_slots, meetings, people=extras, sessions=sorted(sessions),
+                capacity=draw(st.sampled_from([None, 1, 2])),
+                fairness=draw(st.sampled_from([None, 0, 1])))
+
+
+def fewest_by_search(inst) -> int | None:
+    """The fewest breaks of any valid timetable holding every meeting."""
+    ids = [m.id for m in inst.meetings]
+    best = None
+    for combo in itertools.product([s.id for s in inst.slots], repeat=len(ids)):
+        assignments = dict(zip(ids, combo, strict=True))
+        if validate(inst, Solution("FEASIBLE", assignments, {}, {}, {}, 0, "")):
+            continue
+        breaks = evaluate(inst, assignments)["breaks"]
+        best = breaks if best is None else min(best, breaks)
+    return best
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(held_events())
+def test_engine_matches_exhaustive_search(inst) -> None:
+    assert applies(inst)
+    optimum = fewest_by_search(inst)
+    upper = 2 * len(inst.slots) * len(inst.participants)
+    found = fewest_breaks(inst, 0, upper, time.perf_counter() + 20)
+    if optimum is None:
+        assert found.assignments is None
+        return
+    # The relaxation's bound is sound and the exact encoding reaches it.
+    assert found.value == optimum == found.lower
+    solution = Solution("OPTIMAL", found.assignments, {}, {}, {}, 0, "")
+    assert validate(inst, solution) == []
+    assert evaluate(inst, found.assignments)["breaks"] == optimum
+
+
+def test_not_used_when_meetings_may_be_dropped_or_kept() -> None:
+    optional = make(3, [("r0", "a", "b"), ("r1", "b", "c", {"required": True})])
+    kept = make(3, [("r0", "a", "b", {"required": True, "previous_slot": "s1"})])
+    held = make(3, [("r0", "a", "b", {"required": True}), ("r1", "b", "c", {"fixed_slot": "s2"})])
+    assert not applies(optional)
+    assert not applies(kept)
+    assert applies(held)
+
+
+def test_relaxation_proves_a_bound_the_exact_model_agrees_with() -> None:
+    # Three people meeting each other need three slots; they share two.
+    held = {"required": True}
+    inst = make(3, [("r0", "a", "b", held), ("r1", "b", "c", held), ("r2", "a", "c", held)],
+                people={p: {"available": ["s0", "s2"]} for p in "abc"})
+    assert fewest_breaks(inst, 0, 5, time.perf_counter() + 5).assignments is None
+    # a can meet b only at 9:00 and c only at 9:40: a waits once.
+    inst = make(4, [("r0", "a", "b", {"required": True}), ("r1", "a", "c", {"required": True})],
+                people={"a": {"available": ["s0", "s2", "s3"]}, "b": {"available": ["s0"]},
+                        "c": {"available": ["s2"]}})
+    relaxed = encode(inst, relaxed=True, upper=3)
+    assert relaxed.total is not None
+    found = fewest_breaks(inst, 0, 3, time.perf_counter() + 5)
+    assert (found.lower, found.value) == (1, 1)
+    assert found.assignments == {"r0": "s0", "r1": "s2"}
+
+
+@needs_jair
+@pytest.mark.parametrize(("name", "optimum"), [("forum-13crafc", 1), ("tic-13crafc", 4)])
+def test_capacity_bound_jair_instances(name: str, optimum: int) -> None:
+    """Crafted instances where tables bind: CP-SAT alone did not reach these."""
+    inst = load_instance(JAIR / f"{name}.original.dzn")
+    sol = solve(inst, time_limit=60, workers=2)
+    assert_valid(inst, sol)
+    assert sol.status == "OPTIMAL"
+    assert sol.objective["breaks"] == optimum
+
+
+@needs_jair
+def test_background_search_stops_when_cancelled() -> None:
+    inst = load_instance(JAIR / "forum-13crafb.original.dzn")
+    side = Background(inst, 5, 64, time.perf_counter() + 120, None)
+    time.sleep(1.0)
+    begun = time.perf_counter()
+    side.cancel()
+    assert side.done.is_set()
+    assert side.assignments is None
+    assert time.perf_counter() - begun < 30  # interrupted, not run to its 120 s deadline
+
+
+@needs_jair
+def test_user_stop_reaches_the_sat_solver() -> None:
+    inst = load_instance(JAIR / "forum-13crafb.original.dzn")
+    stop = threading.Event()
+    threading.Timer(1.0, stop.set).start()
+    begun = time.perf_counter()
+    found = fewest_breaks(inst, 5, 64, time.perf_counter() + 120, stop)
+    assert found.assignments is None
+    assert time.perf_counter() - begun < 30
