@@ -142,7 +142,6 @@ def _full(enc: BreakEncoding, shape: _Shape) -> None:
 
 def _relaxed(enc: BreakEncoding, shape: _Shape) -> None:
     """Busy slots only, with what any timetable implies of them."""
-    inst = enc.instance
     for mi, slots in enumerate(shape.cand):
         for s in slots:
             for p in shape.pairs[mi]:
@@ -165,16 +164,42 @@ def _relaxed(enc: BreakEncoding, shape: _Shape) -> None:
             lits = [u[p, s] for s in sorted(group)]
             enc.at_least(lits, inside)
             enc.at_most(lits, touching)
-    for s, slot in enumerate(inst.slots):
-        here = [(p, v) for (p, t), v in u.items() if t == s]
+    _busy_capacity(enc)
+    for (p, s), v in u.items():
+        partners = shape.partners_at(p, s)
+        enc.clauses.append([-v] + sorted(u[q, s] for q in partners))
+        # Partners who can meet nobody but p here: p meets one at most.
+        enc.at_most([u[q, s] for q in partners if shape.partners_at(q, s) == {p}], 1)
+
+
+def _busy_capacity(enc: BreakEncoding) -> None:
+    """Two busy people per table: on the exact encoding too, this counter
+    lets the SAT solver reason about crowded slots (proofs become 5x faster
+    where tables bind), though it slows finding on some events."""
+    for s, slot in enumerate(enc.instance.slots):
         if slot.capacity is not None:
-            enc.at_most([v for _, v in here], 2 * slot.capacity)
-        for p, v in here:
-            partners = shape.partners_at(p, s)
-            enc.clauses.append([-v] + sorted(u[q, s] for q in partners))
-            # Partners who can meet nobody but p here: p meets one at most.
-            only_p = [u[q, s] for q in partners if shape.partners_at(q, s) == {p}]
-            enc.at_most(only_p, 1)
+            enc.at_most([v for (_, t), v in enc.busy.items() if t == s], 2 * slot.capacity)
+
+
+def _interchangeable(enc: BreakEncoding, shape: _Shape) -> None:
+    """Participants with one meeting, all with the same partner and the same
+    candidate slots, can swap places: keep only timetables that meet them in
+    a fixed order (cuts the symmetric search a proof would repeat)."""
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for p, meetings in shape.people.items():
+        if len(meetings) == 1 and not _ordered(enc.instance, meetings[0]):
+            mi = meetings[0]
+            partner = next(q for q in shape.pairs[mi] if q != p)
+            groups[partner, tuple(shape.cand[mi])].append(p)
+    for (_, slots), group in groups.items():
+        for a, b in zip(group, group[1:]):
+            enc.clauses += [[-enc.busy[a, s], -enc.busy[b, t]]
+                            for s in slots for t in slots if t <= s]
+
+
+def _ordered(inst: Instance, mi: int) -> bool:
+    m = inst.meetings[mi]
+    return bool(m.after) or any(m.id in other.after for other in inst.meetings)
 
 
 def _breaks(enc: BreakEncoding, shape: _Shape, upper: int) -> None:
@@ -242,10 +267,16 @@ def _fairness(enc: BreakEncoding) -> None:
             enc.clauses.append([-has[j], fewest[j - d]])
 
 
-def encode(instance: Instance, *, relaxed: bool, upper: int) -> BreakEncoding:
+def encode(instance: Instance, *, relaxed: bool, upper: int, counted: bool = False) -> BreakEncoding:
     enc = BreakEncoding(instance, relaxed)
     shape = _Shape.of(instance)
-    (_relaxed if relaxed else _full)(enc, shape)
+    if relaxed:
+        _relaxed(enc, shape)
+    else:
+        _full(enc, shape)
+        if counted:
+            _busy_capacity(enc)
+    _interchangeable(enc, shape)
     _breaks(enc, shape, upper)
     return enc
 
@@ -311,40 +342,38 @@ class SatResult:
     assignments: dict[str, str] | None = None
 
 
+# (encoding, share of the time left when the stage starts): the relaxation
+# proves bounds cheaply; the plain exact encoding finds timetables fastest;
+# the counted one proves what the relaxation cannot (and finds the rest).
+STAGES = ((dict(relaxed=True), 0.3), (dict(relaxed=False), 0.7),
+          (dict(relaxed=False, counted=True), 1.0))
+
+
 def fewest_breaks(instance: Instance, lower: int, upper: int, deadline: float,
                   stop: Either | threading.Event | None = None,
                   result: SatResult | None = None) -> SatResult:
-    """Raise `lower` on the busy relaxation, then look for a timetable with
-    `lower` breaks on the exact encoding (raising `lower` while it has none),
-    up to `upper`.  `result` is updated as bounds are proven."""
+    """Raise `lower` while no timetable has that few breaks, and return one
+    with exactly `lower` breaks once found; `upper` is the breaks of a
+    timetable already known.  `result` is updated as bounds are proven."""
     result = result if result is not None else SatResult()
     result.lower = max(result.lower, lower)
-    start = time.perf_counter()
-    relax = _Run(encode(instance, relaxed=True, upper=upper), stop)
-    try:
-        # Proving bounds may take part of the time; finding needs the rest.
-        until = start + 0.4 * (deadline - start)
-        while result.lower < upper and relax.holds(result.lower, until) is False:
-            result.lower += 1
-    finally:
-        relax.close()
-    exact = None
-    try:
-        while result.lower < upper:
-            if exact is None:
-                exact = _Run(encode(instance, relaxed=False, upper=upper), stop)
-            answer = exact.holds(result.lower, deadline)
-            if answer is None:
-                break
-            if answer is False:
-                result.lower += 1
-                continue
-            result.value = result.lower
-            result.assignments = exact.assignments()
+    for kind, share in STAGES:
+        if result.lower >= upper or result.assignments is not None:
             break
-    finally:
-        if exact is not None:
-            exact.close()
+        until = time.perf_counter() + share * (deadline - time.perf_counter())
+        run = _Run(encode(instance, upper=upper, **kind), stop)
+        try:
+            while result.lower < upper:
+                answer = run.holds(result.lower, until)
+                if answer is False:
+                    result.lower += 1
+                    continue
+                if answer and not run.enc.relaxed:
+                    result.value = result.lower
+                    result.assignments = run.assignments()
+                break
+        finally:
+            run.close()
     return result
 
 
