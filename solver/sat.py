@@ -1,18 +1,19 @@
 """Break minimisation by clausal SAT, for events where every meeting is held.
 
 Why a second engine: on the crafted JAIR instances, where table capacity
-binds, CaDiCaL (through PySAT) on a clausal encoding finds timetables with
+binds, Glucose (through PySAT) on a clausal encoding finds timetables with
 few breaks and proves break bounds many times faster than CP-SAT searching
 the same problem (figures in docs/solver.md); the paper's best solver is
-SAT-based for the same reason.  CP-SAT keeps every other level, and runs
-first: most events never get here.
+SAT-based for the same reason.  CP-SAT keeps every other level and starts
+the breaks level alone: most events never need this.
 
-Two encodings share the break, fairness and total-breaks clauses:
+The encodings share the break, fairness and total-breaks clauses:
 - the *busy* relaxation decides only in which slots each participant is
   busy, with implied constraints (counts, capacity, someone to meet); when
   it has no timetable with B breaks, neither has the real problem, so it
   proves lower bounds cheaply;
-- the full encoding adds a Boolean per (meeting, slot) and is exact.
+- the exact encoding adds a literal per (meeting, slot); optionally with
+  the busy-capacity counters too, which speed up proofs where tables bind.
 """
 from __future__ import annotations
 
@@ -403,6 +404,7 @@ class Background:
         self.done = threading.Event()
         self._cancel = threading.Event()
         self._state = SatResult()
+        self._error: BaseException | None = None
 
         def run() -> None:
             try:
@@ -410,6 +412,8 @@ class Background:
                               Either(stop, self._cancel), self._state)
                 if self._state.assignments is not None:
                     self.found.set()
+            except BaseException as error:  # raised again in the caller's thread
+                self._error = error
             finally:
                 self.done.set()
 
@@ -427,3 +431,5 @@ class Background:
     def cancel(self) -> None:
         self._cancel.set()
         self._thread.join()
+        if self._error is not None:
+            raise self._error
