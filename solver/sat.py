@@ -21,6 +21,7 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from pysat.card import CardEnc, EncType, ITotalizer
 from pysat.formula import IDPool
@@ -193,7 +194,7 @@ def _interchangeable(enc: BreakEncoding, shape: _Shape) -> None:
             partner = next(q for q in shape.pairs[mi] if q != p)
             groups[partner, tuple(shape.cand[mi])].append(p)
     for (_, slots), group in groups.items():
-        for a, b in zip(group, group[1:]):
+        for a, b in pairwise(group):
             enc.clauses += [[-enc.busy[a, s], -enc.busy[b, t]]
                             for s in slots for t in slots if t <= s]
 
