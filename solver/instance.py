@@ -94,6 +94,14 @@ class Instance:
         return {m.id: m for m in self.meetings}
 
     @cached_property
+    def session_slots(self) -> dict[str, list[int]]:
+        """Slot indices of each session, in order."""
+        out: dict[str, list[int]] = {}
+        for i, s in enumerate(self.slots):
+            out.setdefault(s.session, []).append(i)
+        return out
+
+    @cached_property
     def previous_in_session(self) -> list[int | None]:
         """For each slot index, the index of the slot just before it in its session."""
         last: dict[str, int] = {}

@@ -137,13 +137,6 @@ def add_precedences(tm: TimetableModel) -> None:
             tm.cp.add(t_a + 1 <= t_m).only_enforce_if(enforce)
 
 
-def _sessions(inst: Instance) -> dict[str, list[int]]:
-    out: dict[str, list[int]] = {}
-    for i, s in enumerate(inst.slots):
-        out.setdefault(s.session, []).append(i)
-    return out
-
-
 def _or_lit(tm: TimetableModel, a: Lit, b: Lit, name: str) -> Lit:
     v = tm.cp.new_bool_var(name)
     tm.cp.add_bool_or([~v, a, b])
@@ -199,7 +192,7 @@ def _count_busy(tm: TimetableModel, p: int, slots: list[int], busy: list[Lit]) -
 
 def add_breaks(tm: TimetableModel) -> None:
     """tm.breaks[p]: p's number of breaks (0 when p can never have one)."""
-    sessions = _sessions(tm.instance)
+    sessions = tm.instance.session_slots
     for p in range(len(tm.instance.participants)):
         lits: list[Lit] = []
         used = []

@@ -105,13 +105,6 @@ class _Shape:
         return {q for mi in self.people[p] if s in self.cand[mi] for q in self.pairs[mi] if q != p}
 
 
-def _sessions(inst: Instance) -> list[list[int]]:
-    out: dict[str, list[int]] = {}
-    for i, s in enumerate(inst.slots):
-        out.setdefault(s.session, []).append(i)
-    return list(out.values())
-
-
 def _full(enc: BreakEncoding, shape: _Shape) -> None:
     inst = enc.instance
     at: dict[tuple[int, int], list[int]] = defaultdict(list)
@@ -187,9 +180,11 @@ def _interchangeable(enc: BreakEncoding, shape: _Shape) -> None:
     """Participants with one meeting, all with the same partner and the same
     candidate slots, can swap places: keep only timetables that meet them in
     a fixed order (cuts the symmetric search a proof would repeat)."""
+    inst = enc.instance
+    ordered = {m.id for m in inst.meetings if m.after} | {a for m in inst.meetings for a in m.after}
     groups: dict[tuple, list[int]] = defaultdict(list)
     for p, meetings in shape.people.items():
-        if len(meetings) == 1 and not _ordered(enc.instance, meetings[0]):
+        if len(meetings) == 1 and inst.meetings[meetings[0]].id not in ordered:
             mi = meetings[0]
             partner = next(q for q in shape.pairs[mi] if q != p)
             groups[partner, tuple(shape.cand[mi])].append(p)
@@ -197,11 +192,6 @@ def _interchangeable(enc: BreakEncoding, shape: _Shape) -> None:
         for a, b in pairwise(group):
             enc.clauses += [[-enc.busy[a, s], -enc.busy[b, t]]
                             for s in slots for t in slots if t <= s]
-
-
-def _ordered(inst: Instance, mi: int) -> bool:
-    m = inst.meetings[mi]
-    return bool(m.after) or any(m.id in other.after for other in inst.meetings)
 
 
 def _breaks(enc: BreakEncoding, shape: _Shape, upper: int) -> None:
@@ -215,7 +205,7 @@ def _breaks(enc: BreakEncoding, shape: _Shape, upper: int) -> None:
             enc.at_most([v for (q, _), v in enc.busy.items() if q == p],
                         inst.participants[p].max_meetings)
         lits: list[int] = []
-        for slots in _sessions(inst):
+        for slots in inst.session_slots.values():
             busy = [enc.busy.get((p, s)) for s in slots]
             seen = None
             for k in range(1, len(slots)):

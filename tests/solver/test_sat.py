@@ -1,7 +1,6 @@
 """The clausal SAT engine for the breaks level (solver.sat)."""
 from __future__ import annotations
 
-import itertools
 import threading
 import time
 
@@ -14,6 +13,7 @@ from solver.bench import DEFAULT_JAIR
 from solver.sat import Background, applies, encode, fewest_breaks
 from solver.validate import evaluate
 from tests.solver.builders import assert_valid, make, slot_ids
+from tests.solver.test_brute_force import brute_force_best
 
 JAIR = DEFAULT_JAIR
 needs_jair = pytest.mark.skipif(not JAIR.is_dir(), reason="JAIR benchmark not present")
@@ -42,24 +42,12 @@ def held_events(draw):
                 fairness=draw(st.sampled_from([None, 0, 1])))
 
 
-def fewest_by_search(inst) -> int | None:
-    """The fewest breaks of any valid timetable holding every meeting."""
-    ids = [m.id for m in inst.meetings]
-    best = None
-    for combo in itertools.product([s.id for s in inst.slots], repeat=len(ids)):
-        assignments = dict(zip(ids, combo, strict=True))
-        if validate(inst, Solution("FEASIBLE", assignments, {}, {}, {}, 0, "")):
-            continue
-        breaks = evaluate(inst, assignments)["breaks"]
-        best = breaks if best is None else min(best, breaks)
-    return best
-
-
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(held_events())
 def test_engine_matches_exhaustive_search(inst) -> None:
     assert applies(inst)
-    optimum = fewest_by_search(inst)
+    best = brute_force_best(inst)  # every meeting held: it minimises breaks
+    optimum = None if best is None else -best[2]
     upper = 2 * len(inst.slots) * len(inst.participants)
     found = fewest_breaks(inst, 0, upper, time.perf_counter() + 20)
     if optimum is None:
