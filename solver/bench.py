@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -279,6 +280,16 @@ def _read(path: str) -> str:
         return ""
 
 
+def speed_check() -> float:
+    """Seconds for a fixed pure-Python loop: shared cores run at different
+    speeds from hour to hour, and this lets two runs' figures be compared."""
+    start = time.perf_counter()
+    total = 0
+    for i in range(20_000_000):
+        total += i
+    return time.perf_counter() - start
+
+
 def source_digest() -> str:
     """Which solver code produced the figures (the tree may change under a long run)."""
     digest = hashlib.sha256()
@@ -287,7 +298,8 @@ def source_digest() -> str:
     return digest.hexdigest()[:12]
 
 
-def markdown(results: list[Result], command: str, loads: tuple[float, float], digests: tuple[str, str]) -> str:
+def markdown(results: list[Result], command: str, loads: tuple[float, float],
+             digests: tuple[str, str], speeds: tuple[float, float]) -> str:
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return "\n".join([
         "# Solver benchmarks", "",
@@ -295,6 +307,8 @@ def markdown(results: list[Result], command: str, loads: tuple[float, float], di
         "## Machine", "", *(f"- {line}" for line in machine()),
         # The cores may be shared: say how busy they were, since it moves every time below.
         f"- Load average (1 min) at start and end of the run: {loads[0]:.1f}, {loads[1]:.1f}",
+        f"- Speed check (a fixed 20-million-step Python loop) at start and end: "
+        f"{speeds[0]:.2f} s, {speeds[1]:.2f} s (lower is faster; compare runs by it)",
         f"- Solver sources (sha256 of solver/*.py): {digests[0]}"
         + ("" if digests[0] == digests[1] else f", CHANGED during the run to {digests[1]}: figures mix versions"),
         "",
@@ -399,6 +413,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = parse(argv)
         load_before, digest_before = os.getloadavg()[0], source_digest()
+        speed_before = speed_check() if args.markdown else math.nan
         with tempfile.TemporaryDirectory(prefix="solver-bench-") as tmp:
             results = run(args, Path(tmp))
     except (ArgumentError, InputError) as exc:
@@ -408,7 +423,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.markdown:
         command = shlex.join(["python", "-m", "solver", "bench", *argv])
         loads, digests = (load_before, os.getloadavg()[0]), (digest_before, source_digest())
-        args.markdown.write_text(markdown(results, command, loads, digests), encoding="utf-8")
+        speeds = (speed_before, speed_check())
+        args.markdown.write_text(markdown(results, command, loads, digests, speeds), encoding="utf-8")
     if source_digest() != digest_before:
         print("solver bench: warning: solver/*.py changed during the run; the figures mix versions", file=sys.stderr)
     bad = [r.case.name for r in results if not r.ok]

@@ -334,6 +334,9 @@ class SatResult:
     assignments: dict[str, str] | None = None
 
 
+# Encoding a stage takes 0.5-1.5 s (Python): a stage starts only with at
+# least twice what the last encoding took left, or the deadline slips.
+MIN_STAGE_S = 0.25
 # Encodings in turn: the relaxation proves bounds cheaply; the plain exact
 # encoding finds timetables fastest; the counted one proves what the
 # relaxation cannot (and finds the rest, slowly).
@@ -342,12 +345,12 @@ STAGES = (dict(relaxed=True), dict(relaxed=False), dict(relaxed=False, counted=T
 
 def _stage_time(stage: int, left: float) -> float:
     """Seconds for a stage out of the `left` seconds: the plain encoding
-    finds what it finds within seconds, so on long runs the counted one
-    gets most of the time."""
+    finds what it finds within seconds (JAIR: 2-4 s, twice that on a busy
+    machine), so on long runs the counted one gets the larger share."""
     if stage == 0:
-        return 0.3 * left
+        return 0.6 * left
     if stage == 1:
-        return min(0.7 * left, max(4.0, 0.3 * left))
+        return max(min(left, 6.0), 0.4 * left)
     return left
 
 
@@ -359,11 +362,15 @@ def fewest_breaks(instance: Instance, lower: int, upper: int, deadline: float,
     timetable already known.  `result` is updated as bounds are proven."""
     result = result if result is not None else SatResult()
     result.lower = max(result.lower, lower)
+    encoding_s = MIN_STAGE_S
     for stage, kind in enumerate(STAGES):
-        if result.lower >= upper or result.assignments is not None:
+        if result.lower >= upper or result.assignments is not None \
+                or deadline - time.perf_counter() < 2 * encoding_s:
             break
-        until = time.perf_counter() + _stage_time(stage, deadline - time.perf_counter())
+        begun = time.perf_counter()
+        until = begun + _stage_time(stage, deadline - begun)
         run = _Run(encode(instance, upper=upper, **kind), stop)
+        encoding_s = max(encoding_s, time.perf_counter() - begun)
         try:
             while result.lower < upper:
                 answer = run.holds(result.lower, until)
@@ -395,6 +402,15 @@ class Either:
         return self.is_set()
 
 
+@dataclass(frozen=True)
+class _Above:
+    side: Background
+    bound: int
+
+    def is_set(self) -> bool:
+        return self.side.lower > self.bound
+
+
 class Background:
     """fewest_breaks in a thread (the SAT solver releases the GIL), racing
     CP-SAT; `done` is set when it ends, `found` if it has an optimal timetable."""
@@ -424,6 +440,10 @@ class Background:
     @property
     def lower(self) -> int:
         return self._state.lower
+
+    def above(self, bound: int | None) -> _Above | None:
+        """Set once this proves that no timetable has `bound` breaks."""
+        return None if bound is None else _Above(self, bound)
 
     @property
     def assignments(self) -> dict[str, str] | None:

@@ -1,6 +1,7 @@
 """The benchmark command: one table, real solves in child processes, loud on invalid solutions."""
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -61,6 +62,7 @@ def test_bench_prints_one_table_and_writes_markdown(tic12: Path, tmp_path: Path,
     assert gen[1] in ("OPTIMAL", "FEASIBLE") and int(gen[2]) >= int(gen[-3]) > 0  # never below greedy
     text = md.read_text()
     assert "python -m solver bench --jair-dir" in text and "OR-Tools 9.15" in text and f"| tic-12 | {tic[1]} |" in text
+    assert re.search(r"Speed check .*: \d+\.\d\d s, \d+\.\d\d s", text)  # runs are comparable across hours
     assert "JAIR 2022: " in out and "gen-50 (" in out
 
 

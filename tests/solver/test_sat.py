@@ -118,3 +118,19 @@ def test_user_stop_reaches_the_sat_solver() -> None:
     found = fewest_breaks(inst, 5, 64, time.perf_counter() + 120, stop)
     assert found.assignments is None
     assert time.perf_counter() - begun < 30
+
+
+@needs_jair
+def test_sat_bound_ends_a_cp_sat_trial_it_makes_hopeless() -> None:
+    inst = load_instance(JAIR / "forum-14.original.dzn")  # relaxation: no timetable with 1 break
+    side = Background(inst, 0, 200, time.perf_counter() + 60, None)
+    try:
+        above_zero, above_five = side.above(0), side.above(5)
+        waited = time.perf_counter()
+        while not above_zero.is_set() and time.perf_counter() - waited < 30:
+            time.sleep(0.05)
+        assert above_zero.is_set() and side.lower >= 1
+        assert not above_five.is_set()  # forum-14 has a timetable with 2 breaks
+        assert side.above(None) is None
+    finally:
+        side.cancel()
