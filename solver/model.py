@@ -540,7 +540,7 @@ def _tighten(tm: TimetableModel, best: PhaseResult, deadline: float, workers: in
             return None
         return PhaseResult("OPTIMAL", side.lower, side.lower, side.assignments)
 
-    def cores(bound: int | None = None) -> tuple[int, threading.Event | sat.Either | None]:
+    def cores(bound: int) -> tuple[int, threading.Event | sat.Either | None]:
         """CP-SAT's workers and stop signal: one core is the SAT solver's while
         it runs, and a trial ends once the SAT solver proves its bound too low."""
         if side is None or side.done.is_set():
@@ -555,8 +555,8 @@ def _tighten(tm: TimetableModel, best: PhaseResult, deadline: float, workers: in
         anyone = tm.cp.clone()
         anyone.clear_objective()
         quiet = _Progress(progress.level, progress.known, progress.start, None, stop)
-        n, halt = cores()
-        found = run_cp(tm, anyone, 0.3 * (deadline - time.perf_counter()), n, quiet, halt, SAT)
+        found = run_cp(tm, anyone, 0.3 * (deadline - time.perf_counter()), workers, quiet,
+                       stop, SAT)
         if found.assignments is not None:
             value = evaluate(tm.instance, found.assignments)["breaks"]
             best = PhaseResult("FEASIBLE", value, lower, found.assignments, found.full)

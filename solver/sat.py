@@ -171,9 +171,12 @@ def _busy_capacity(enc: BreakEncoding) -> None:
     """Two busy people per table: on the exact encoding too, this counter
     lets the SAT solver reason about crowded slots (proofs become 5x faster
     where tables bind), though it slows finding on some events."""
+    columns: dict[int, list[int]] = defaultdict(list)
+    for (_, s), v in enc.busy.items():
+        columns[s].append(v)
     for s, slot in enumerate(enc.instance.slots):
         if slot.capacity is not None:
-            enc.at_most([v for (_, t), v in enc.busy.items() if t == s], 2 * slot.capacity)
+            enc.at_most(columns[s], 2 * slot.capacity)
 
 
 def _interchangeable(enc: BreakEncoding, shape: _Shape) -> None:
@@ -199,11 +202,13 @@ def _breaks(enc: BreakEncoding, shape: _Shape, upper: int) -> None:
     busy here, free just before, busy somewhere earlier), the busy count
     implied by every meeting being held, fairness and a total counter."""
     inst = enc.instance
+    rows: dict[int, list[int]] = defaultdict(list)
+    for (p, _), v in enc.busy.items():
+        rows[p].append(v)
     for p, meetings in shape.people.items():
-        enc.exactly([v for (q, _), v in enc.busy.items() if q == p], len(meetings))
+        enc.exactly(rows[p], len(meetings))
         if inst.participants[p].max_meetings is not None:
-            enc.at_most([v for (q, _), v in enc.busy.items() if q == p],
-                        inst.participants[p].max_meetings)
+            enc.at_most(rows[p], inst.participants[p].max_meetings)
         lits: list[int] = []
         for slots in inst.session_slots.values():
             busy = [enc.busy.get((p, s)) for s in slots]
