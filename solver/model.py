@@ -592,6 +592,9 @@ def _tighten(tm: TimetableModel, best: PhaseResult, deadline: float, workers: in
         return answer
     if side is not None:
         lower = max(lower, side.lower)
+        found = side.best
+        if found is not None and (best.value is None or found[0] < best.value):
+            best = PhaseResult("FEASIBLE", found[0], lower, found[1])
     if best.value is not None and lower >= best.value:
         return PhaseResult("OPTIMAL", best.value, best.value, best.assignments, best.full)
     best.bound = lower

@@ -13,7 +13,9 @@ The encodings share the break, fairness and total-breaks clauses:
   it has no timetable with B breaks, neither has the real problem, so it
   proves lower bounds cheaply;
 - the exact encoding adds a literal per (meeting, slot); optionally with
-  the busy-capacity counters too, which speed up proofs where tables bind.
+  the busy-capacity counters too, which speed up proofs where tables bind,
+  and optionally with cardinality constraints left native for Gluecard,
+  which finds timetables on crowded events fastest.
 """
 from __future__ import annotations
 
@@ -28,19 +30,28 @@ from pysat.formula import IDPool
 from pysat.solvers import Solver
 
 from .instance import Instance
+from .validate import evaluate
 
 ENGINE = "g4"  # Glucose 4.1: fast here, and it can be interrupted
+NATIVE_ENGINE = "gluecard4"  # the same with native cardinality constraints
 
 
 @dataclass
 class BreakEncoding:
     instance: Instance
     relaxed: bool
+    # Cardinality constraints kept whole, for a solver that propagates them
+    # itself (Gluecard), instead of as counter clauses.
+    native: bool = False
+    cards: list[tuple[list[int], int]] = field(default_factory=list)
     pool: IDPool = field(default_factory=IDPool)
     clauses: list[list[int]] = field(default_factory=list)
     x: dict[tuple[int, int], int] = field(default_factory=dict)
     busy: dict[tuple[int, int], int] = field(default_factory=dict)
     breaks_of: dict[int, list[int]] = field(default_factory=dict)
+    # Each break literal's cause, (busy here, seen before, busy just before
+    # or None); the literal is only forced up, which suffices to count.
+    causes: dict[int, tuple[int, int, int | None]] = field(default_factory=dict)
     total: ITotalizer | None = None
 
     def new(self) -> int:
@@ -48,6 +59,9 @@ class BreakEncoding:
 
     def at_most(self, lits: list[int], k: int) -> None:
         if k >= len(lits):
+            return
+        if self.native:
+            self.cards.append((list(lits), k))
             return
         kind = EncType.pairwise if k == 1 and len(lits) <= 6 else EncType.seqcounter
         self.clauses += CardEnc.atmost(lits, k, vpool=self.pool, encoding=kind).clauses
@@ -63,12 +77,17 @@ class BreakEncoding:
             self.impossible()
         elif k == 1:
             self.clauses.append(list(lits))
+        elif self.native:
+            self.at_most([-v for v in lits], len(lits) - k)
         else:
             self.clauses += CardEnc.atleast(lits, k, vpool=self.pool,
                                             encoding=EncType.seqcounter).clauses
 
     def exactly(self, lits: list[int], k: int) -> None:
-        if 0 < k < len(lits):
+        if 0 < k < len(lits) and self.native:
+            self.at_most(lits, k)
+            self.at_least(lits, k)
+        elif 0 < k < len(lits):
             self.clauses += CardEnc.equals(lits, k, vpool=self.pool,
                                            encoding=EncType.totalizer).clauses
         elif k > len(lits):
@@ -229,6 +248,7 @@ def _breaks(enc: BreakEncoding, shape: _Shape, upper: int) -> None:
                 if busy[k - 1] is not None:
                     clause.append(busy[k - 1])
                 enc.clauses.append(clause)
+                enc.causes[brk] = (busy[k], seen, busy[k - 1])
                 lits.append(brk)
         enc.breaks_of[p] = lits
     _fairness(enc)
@@ -248,7 +268,10 @@ def _fairness(enc: BreakEncoding) -> None:
         for lits in enc.breaks_of.values():  # someone has none: nobody above d
             enc.at_most(lits, d)
         return
-    # fewest[k]: every participant has at least k breaks.
+    # fewest[k]: every participant has at least k breaks.  That must count
+    # real breaks only, so here break literals are exact both ways.
+    for brk, (here, seen, before) in enc.causes.items():
+        enc.clauses += [[-brk, here], [-brk, seen]] + ([[-brk, -before]] if before else [])
     most = max(len(lits) for lits in enc.breaks_of.values())
     fewest = [0] + [enc.new() for _ in range(most)]
     for k in range(2, most + 1):
@@ -257,15 +280,22 @@ def _fairness(enc: BreakEncoding) -> None:
         tot = ITotalizer(lits, ubound=len(lits), top_id=enc.pool.top)
         enc.pool.top = tot.top_id
         enc.clauses += tot.cnf.clauses
-        has = [0] + tot.rhs  # has[k]: at least k breaks
-        for k in range(1, most + 1):
-            enc.clauses.append([-fewest[k]] + ([has[k]] if k < len(has) else []))
+        has = [0] + tot.rhs  # has[k]: forced once there are k breaks
+        for k in range(1, most + 1):  # fewest[k] -> at least k (the totalizer: only up)
+            if k > len(lits):
+                enc.clauses.append([-fewest[k]])
+            elif k == 1:
+                enc.clauses.append([-fewest[1]] + lits)
+            else:
+                enc.clauses += [c + [-fewest[k]] for c in CardEnc.atleast(
+                    lits, k, vpool=enc.pool, encoding=EncType.seqcounter).clauses]
         for j in range(d + 1, len(has)):
             enc.clauses.append([-has[j], fewest[j - d]])
 
 
-def encode(instance: Instance, *, relaxed: bool, upper: int, counted: bool = False) -> BreakEncoding:
-    enc = BreakEncoding(instance, relaxed)
+def encode(instance: Instance, *, relaxed: bool, upper: int, counted: bool = False,
+           native: bool = False) -> BreakEncoding:
+    enc = BreakEncoding(instance, relaxed, native)
     shape = _Shape.of(instance)
     if relaxed:
         _relaxed(enc, shape)
@@ -295,7 +325,10 @@ class _Run:
 
     def __init__(self, enc: BreakEncoding, stop: threading.Event | None):
         self.enc, self.stop = enc, stop
-        self.solver = Solver(name=ENGINE, bootstrap_with=enc.clauses)
+        self.solver = Solver(name=NATIVE_ENGINE if enc.native else ENGINE,
+                             bootstrap_with=enc.clauses)
+        for lits, k in enc.cards:
+            self.solver.add_atmost(lits, k)
 
     def holds(self, bound: int, deadline: float) -> bool | None:
         """Whether some timetable has at most `bound` breaks (None: no answer in time)."""
@@ -335,28 +368,75 @@ class _Run:
 @dataclass
 class SatResult:
     lower: int = 0  # proven: no timetable has fewer breaks
-    value: int | None = None
+    value: int | None = None  # set with assignments once they are optimal
     assignments: dict[str, str] | None = None
+    # The fewest-breaks timetable found so far, optimal or not: (breaks,
+    # assignments), replaced whole so another thread reads a consistent pair.
+    best: tuple[int, dict[str, str]] | None = None
+
+    def learn(self, refuted: int | None = None,
+              found: tuple[int, dict[str, str]] | None = None) -> None:
+        """A bound proven too low, or a timetable found; the best one is
+        optimal once it reaches the lower bound."""
+        if refuted is not None:
+            self.lower = max(self.lower, refuted + 1)
+        if found is not None and (self.best is None or found[0] < self.best[0]):
+            self.best = found
+        if self.best is not None and self.best[0] <= self.lower:
+            self.value, self.assignments = self.best
 
 
-# Encoding a stage takes 0.5-1.5 s (Python): a stage starts only with at
-# least twice what the last encoding took left, or the deadline slips.
+# Encoding takes 0.2-1.5 s (Python): an encoding is built only with at
+# least twice what the last one took left, or the deadline slips.
 MIN_STAGE_S = 0.25
-# Encodings in turn: the relaxation proves bounds cheaply; the plain exact
-# encoding finds timetables fastest; the counted one proves what the
-# relaxation cannot (and finds the rest, slowly).
-STAGES = (dict(relaxed=True), dict(relaxed=False), dict(relaxed=False, counted=True))
+# Share of the SAT side's time the relaxation may use (it stops early once
+# it has a busy pattern at the bound).
+RELAXATION_SHARE = 0.6
+# The plain exact encoding settles most events within seconds (JAIR: 0.2-
+# 2.5 s), so it first runs alone; events it leaves open are those where
+# tables bind, and there the exact encodings take turns in growing slices,
+# keeping what they learnt between turns.
+PLAIN_ALONE_S = 3.0
+FIRST_TURN_S = 0.5
+TURN_GROWTH = 1.5
 
 
-def _stage_time(stage: int, left: float) -> float:
-    """Seconds for a stage out of the `left` seconds: the plain encoding
-    finds what it finds within seconds (JAIR: 2-4 s, twice that on a busy
-    machine), so on long runs the counted one gets the larger share."""
-    if stage == 0:
-        return 0.6 * left
-    if stage == 1:
-        return max(min(left, 6.0), 0.4 * left)
-    return left
+def _ask(run: _Run, result: SatResult, bound: int, until: float) -> bool | None:
+    """Whether a timetable has at most `bound` breaks; what it learns goes
+    into `result` (a refuted bound raises the lower bound)."""
+    answer = run.holds(bound, until)
+    if answer is False:
+        result.learn(refuted=bound)
+    elif answer and not run.enc.relaxed:
+        assignments = run.assignments()
+        result.learn(found=(evaluate(run.enc.instance, assignments)["breaks"], assignments))
+    return answer
+
+
+def _from_below(run: _Run, result: SatResult, upper: int, until: float) -> None:
+    """Ask at the proven bound, raising it while refuted, until an answer is
+    found or `until` passes."""
+    while result.lower < upper and result.assignments is None:
+        if _ask(run, result, result.lower, until) is not False:
+            return
+
+
+def _from_above(run: _Run, result: SatResult, upper: int, until: float) -> None:
+    """Ask for one break fewer than the best timetable so far: on events
+    where the optimum is hard to find this still yields good timetables
+    early (forum-13crafb: 13 breaks after 8 s, where the plain search has
+    none), and it ends at the optimum."""
+    while result.assignments is None:
+        best = result.best[0] if result.best is not None else upper
+        if best - 1 < result.lower or not _ask(run, result, best - 1, until):
+            return
+
+
+# Counted encoding with native cardinality: much the fastest at finding
+# timetables where tables bind (forum-14's optimum in 4 s, the plain and
+# counter encodings 12-20 s and more), slow at proving bounds.
+TURNS = ((dict(), _from_below), (dict(counted=True), _from_below),
+         (dict(counted=True, native=True), _from_above))
 
 
 def fewest_breaks(instance: Instance, lower: int, upper: int, deadline: float,
@@ -364,30 +444,53 @@ def fewest_breaks(instance: Instance, lower: int, upper: int, deadline: float,
                   result: SatResult | None = None) -> SatResult:
     """Raise `lower` while no timetable has that few breaks, and return one
     with exactly `lower` breaks once found; `upper` is the breaks of a
-    timetable already known.  `result` is updated as bounds are proven."""
+    timetable already known.  `result` is updated as bounds are proven and
+    better timetables found."""
     result = result if result is not None else SatResult()
     result.lower = max(result.lower, lower)
     encoding_s = MIN_STAGE_S
-    for stage, kind in enumerate(STAGES):
-        if result.lower >= upper or result.assignments is not None \
-                or deadline - time.perf_counter() < 2 * encoding_s:
-            break
+
+    def build(**kind) -> _Run | None:
+        nonlocal encoding_s
         begun = time.perf_counter()
-        until = begun + _stage_time(stage, deadline - begun)
+        if deadline - begun < 2 * encoding_s or (stop is not None and stop.is_set()):
+            return None
         run = _Run(encode(instance, upper=upper, **kind), stop)
         encoding_s = max(encoding_s, time.perf_counter() - begun)
+        return run
+
+    def settled() -> bool:
+        return result.lower >= upper or result.assignments is not None or \
+            time.perf_counter() >= deadline or (stop is not None and stop.is_set())
+
+    runs: list[_Run | None] = [None] * len(TURNS)
+    try:
+        if settled() or (relaxation := build(relaxed=True)) is None:
+            return result
         try:
-            while result.lower < upper:
-                answer = run.holds(result.lower, until)
-                if answer is False:
-                    result.lower += 1
-                    continue
-                if answer and not run.enc.relaxed:
-                    result.value = result.lower
-                    result.assignments = run.assignments()
-                break
+            begun = time.perf_counter()
+            _from_below(relaxation, result, upper,
+                        begun + RELAXATION_SHARE * (deadline - begun))
         finally:
-            run.close()
+            relaxation.close()
+        if settled() or (plain := build(relaxed=False)) is None:
+            return result
+        runs[0] = plain
+        _from_below(plain, result, upper, min(deadline, time.perf_counter() + PLAIN_ALONE_S))
+        turn = FIRST_TURN_S
+        while not settled():
+            for i, (kind, ask) in enumerate(TURNS):
+                run = runs[i] = runs[i] or build(relaxed=False, **kind)
+                if run is None:
+                    continue
+                ask(run, result, upper, min(deadline, time.perf_counter() + turn))
+                if settled():
+                    break
+            turn *= TURN_GROWTH
+    finally:
+        for run in runs:
+            if run is not None:
+                run.close()
     return result
 
 
@@ -453,6 +556,11 @@ class Background:
     @property
     def assignments(self) -> dict[str, str] | None:
         return self._state.assignments if self.found.is_set() else None
+
+    @property
+    def best(self) -> tuple[int, dict[str, str]] | None:
+        """The fewest-breaks timetable found so far (optimal or not)."""
+        return self._state.best
 
     def cancel(self) -> None:
         self._cancel.set()
