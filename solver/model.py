@@ -591,8 +591,8 @@ def _tighten(tm: TimetableModel, best: PhaseResult, deadline: float, workers: in
     if (answer := sat_answer()) is not None:
         return answer
     if side is not None:
+        found = side.best  # first: a bound read later is only tighter
         lower = max(lower, side.lower)
-        found = side.best
         if found is not None and (best.value is None or found[0] < best.value):
             best = PhaseResult("FEASIBLE", found[0], lower, found[1])
     if best.value is not None and lower >= best.value:

@@ -427,7 +427,7 @@ def _from_above(run: _Run, result: SatResult, upper: int, until: float) -> None:
     early (forum-13crafb: 13 breaks after 8 s, where the plain search has
     none), and it ends at the optimum."""
     while result.assignments is None:
-        best = result.best[0] if result.best is not None else upper
+        best = min(result.best[0], upper) if result.best is not None else upper
         if best - 1 < result.lower or not _ask(run, result, best - 1, until):
             return
 

@@ -188,9 +188,10 @@ def test_crowded_event_gets_better_timetables_before_the_optimum() -> None:
 
 @needs_jair
 def test_solve_keeps_the_sat_sides_better_timetable() -> None:
-    # CP-SAT alone ended this 30 s run at 68 breaks; the optimum is 3.
+    # CP-SAT alone ended 10 s and 30 s runs at 68 breaks; the optimum is 3
+    # (20 s runs here end at 8-32, depending on the machine's load).
     inst = load_instance(JAIR / "ticf-13crafb.original.dzn")
     sol = solve(inst, time_limit=20, workers=2)
     assert_valid(inst, sol)
     assert sol.status in ("FEASIBLE", "OPTIMAL")
-    assert sol.objective["breaks"] <= 30
+    assert sol.objective["breaks"] <= 50
