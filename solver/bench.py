@@ -220,10 +220,18 @@ def summary(results: list[Result]) -> list[str]:
     lines = []
     jair = [r for r in results if r.case.published is not None]
     if jair:
-        good = sum(r.met for r in jair)
-        slowest = max(jair, key=lambda r: -1 if math.isnan(r.wall_s) else r.wall_s)
-        lines.append(f"JAIR 2022: {good}/{len(jair)} proven optimal with the published breaks within "
-                     f"{jair[0].case.time_limit:g} s; slowest {slowest.case.name} {_num(slowest.wall_s, 2)} s.")
+        met = [r for r in jair if r.met]
+        line = (f"JAIR 2022: {len(met)}/{len(jair)} proven optimal with the published breaks "
+                f"within {jair[0].case.time_limit:g} s")
+        if met:
+            slowest = max(met, key=lambda r: -1 if math.isnan(r.wall_s) else r.wall_s)
+            line += f"; slowest of those {slowest.case.name} {_num(slowest.wall_s, 2)} s"
+        missed = [f"{r.case.name} ({r.status}, {r.objective.get('breaks', '-')} breaks, "
+                  f"bound {r.bound.get('breaks', '-')}, optimum {r.case.published})"
+                  for r in jair if not r.met]
+        if missed:
+            line += "; missed: " + ", ".join(missed)
+        lines.append(line + ".")
     for r in results:
         if r.case.published is None:
             top = r.bound.get("weight")

@@ -112,6 +112,13 @@ class Instance:
         return prev
 
     @cached_property
+    def between_in_session(self) -> list[list[int]]:
+        """For each slot index, the slots of other sessions between it and the
+        slot before it in its session (empty unless sessions interleave)."""
+        return [list(range(p + 1, i)) if p is not None else []
+                for i, p in enumerate(self.previous_in_session)]
+
+    @cached_property
     def next_in_session(self) -> list[int | None]:
         """For each slot index, the index of the slot just after it in its session."""
         nxt: list[int | None] = [None] * len(self.slots)

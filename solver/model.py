@@ -4,7 +4,9 @@ One Boolean x[m, s] per meeting and slot the meeting may use (slots outside
 both participants' availability, allowed slots or a locked slot get no
 variable at all).  Breaks are counted through block starts: a participant's
 breaks in a session are the number of maximal runs of busy slots minus one,
-and a run starts wherever busy[p, s] is on and busy[p, s-1] is off.
+and a run starts wherever busy[p, s] is on and busy[p, s-1] is off.  Where
+sessions interleave, a meeting of another session in between ends the run
+without a break (the spec counts pairs of meetings consecutive in time).
 """
 from __future__ import annotations
 
@@ -47,6 +49,7 @@ class TimetableModel:
     levels: dict[str, Expr] = field(default_factory=dict)
     times: dict[str, cp_model.IntVar] = field(default_factory=dict)
     busy_at: dict[int, list[Lit]] = field(default_factory=dict)
+    busy: dict[tuple[int, int], Lit | None] = field(default_factory=dict)
     blocks: dict[tuple[int, ...], list[cp_model.IntervalVar]] = field(default_factory=dict)
     constant: set[str] = field(default_factory=set)
 
@@ -146,34 +149,66 @@ def _or_lit(tm: TimetableModel, a: Lit, b: Lit, name: str) -> Lit:
     return v
 
 
+def _busy(tm: TimetableModel, p: int, s: int) -> Lit | None:
+    """p is busy at slot s (None when p can never be)."""
+    if (p, s) not in tm.busy:
+        tm.busy[p, s] = _sum_lit(tm, tm.at.get((p, s), []), f"busy{p}_{s}")
+    return tm.busy[p, s]
+
+
+def _elsewhere(tm: TimetableModel, p: int, s: int) -> Lit | None:
+    """p is busy in another session between s and the slot before it in its
+    session (None when sessions do not interleave there)."""
+    lits = [b for f in tm.instance.between_in_session[s] if (b := _busy(tm, p, f)) is not None]
+    if len(lits) <= 1:
+        return lits[0] if lits else None
+    v = tm.cp.new_bool_var(f"elsewhere{p}_{s}")
+    tm.cp.add_max_equality(v, lits)
+    tm.derived.append((v, "max", tuple(lits)))
+    return v
+
+
 def _session_breaks(tm: TimetableModel, p: int, slots: list[int]) -> tuple[list[Lit], list[Lit]]:
     """Literals, one per break of participant p in one session.
 
     A break ends at slot s when p is busy at s, free at s-1 and has met
     before: brk = busy[s] & ~busy[s-1] & seen[s-2], seen being 'busy at or
     before'.  The first block of the day costs nothing, so every literal is
-    a real break and the objective's trivial bound is 0.
+    a real break and the objective's trivial bound is 0.  A meeting of
+    another session in between (sessions may interleave) resets seen.
     """
-    busy = [_sum_lit(tm, tm.at.get((p, s), []), f"busy{p}_{s}") for s in slots]
+    busy = [_busy(tm, p, s) for s in slots]
+    away = [_elsewhere(tm, p, s) for s in slots]
     out: list[Lit] = []
-    seen: Lit | None = None  # busy at or before slot k-2
+    seen: Lit | None = None  # p's last meeting before slot k-1 is in this session
     for k in range(1, len(slots)):
         here, before = busy[k], busy[k - 1]
         if k >= 2 and busy[k - 2] is not None:
             seen = busy[k - 2] if seen is None else _or_lit(tm, seen, busy[k - 2],
                                                              f"seen{p}_{slots[k - 2]}")
+        if seen is not None and away[k - 1] is not None:
+            seen = _and_not_lit(tm, seen, away[k - 1], f"seen{p}_{slots[k - 1]}")
         if here is None or seen is None:
             continue
         brk = tm.cp.new_bool_var(f"break{p}_{slots[k]}")
-        cond = [here, seen] + ([~before] if before is not None else [])
+        off = [c for c in (before, away[k]) if c is not None]  # must be free for a break
+        cond = [here, seen] + [~c for c in off]
         tm.cp.add_bool_and(cond).only_enforce_if(brk)
         tm.cp.add_bool_or([brk] + [~c for c in cond])
-        tm.derived.append((brk, "break", tuple(c for c in (here, seen, before) if c is not None)))
+        tm.derived.append((brk, "break", (here, seen, *off)))
         out.append(brk)
     for s, b in zip(slots, busy, strict=True):
         if b is not None:
             tm.busy_at.setdefault(s, []).append(b)
     return out, [b for b in busy if b is not None]
+
+
+def _and_not_lit(tm: TimetableModel, a: Lit, b: Lit, name: str) -> Lit:
+    v = tm.cp.new_bool_var(name)
+    tm.cp.add_bool_and([a, ~b]).only_enforce_if(v)
+    tm.cp.add_bool_or([~a, b, v])
+    tm.derived.append((v, "andnot", (a, b)))
+    return v
 
 
 def _count_busy(tm: TimetableModel, p: int, slots: list[int], busy: list[Lit]) -> None:
@@ -358,6 +393,8 @@ def hint_values(tm: TimetableModel, assignments: dict[str, str]) -> dict[int, in
             values[var.index] = sum(got)
         elif kind == "max":
             values[var.index] = max(got)
+        elif kind == "andnot":
+            values[var.index] = int(got[0] and not got[1])
         else:  # break: busy here, met before, (if it could be) free just before
             values[var.index] = int(got[0] and got[1] and not any(got[2:]))
     return values

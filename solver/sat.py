@@ -22,6 +22,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -34,6 +35,10 @@ from .validate import evaluate
 
 ENGINE = "g4"  # Glucose 4.1: fast here, and it can be interrupted
 NATIVE_ENGINE = "gluecard4"  # the same with native cardinality constraints
+
+
+class Interrupted(Exception):
+    """An encoding was abandoned: its time ran out or the search was stopped."""
 
 
 @dataclass
@@ -49,10 +54,18 @@ class BreakEncoding:
     x: dict[tuple[int, int], int] = field(default_factory=dict)
     busy: dict[tuple[int, int], int] = field(default_factory=dict)
     breaks_of: dict[int, list[int]] = field(default_factory=dict)
-    # Each break literal's cause, (busy here, seen before, busy just before
-    # or None); the literal is only forced up, which suffices to count.
-    causes: dict[int, tuple[int, int, int | None]] = field(default_factory=dict)
+    # Each break literal's cause, (busy here, seen before, literals that must
+    # be off: busy just before, busy elsewhere in between); the literal is
+    # only forced up, which suffices to count.
+    causes: dict[int, tuple[int, int, tuple[int, ...]]] = field(default_factory=dict)
     total: ITotalizer | None = None
+    # Asked between pieces of work: building a big encoding takes seconds of
+    # Python, and a stop or the deadline must not wait for it.
+    halt: Callable[[], bool] | None = None
+
+    def check(self) -> None:
+        if self.halt is not None and self.halt():
+            raise Interrupted
 
     def new(self) -> int:
         return self.pool.id()
@@ -129,6 +142,7 @@ def _full(enc: BreakEncoding, shape: _Shape) -> None:
     at: dict[tuple[int, int], list[int]] = defaultdict(list)
     per_slot: dict[int, list[int]] = defaultdict(list)
     for mi, slots in enumerate(shape.cand):
+        enc.check()
         row = []
         for s in slots:
             v = enc.x[mi, s] = enc.new()
@@ -138,7 +152,9 @@ def _full(enc: BreakEncoding, shape: _Shape) -> None:
                 at[p, s].append(v)
         enc.at_least(row, 1)
         enc.at_most(row, 1)
-    for (p, s), lits in at.items():
+    for i, ((p, s), lits) in enumerate(at.items()):
+        if i % 256 == 0:
+            enc.check()
         b = enc.busy[p, s] = enc.new()
         enc.clauses.append([-b] + lits)
         enc.clauses += [[-v, b] for v in lits]
@@ -170,6 +186,7 @@ def _relaxed(enc: BreakEncoding, shape: _Shape) -> None:
             both.append(y)
         enc.clauses.append(both)
     for p, meetings in shape.people.items():
+        enc.check()
         # A meeting needs its own slot among its candidates (Hall's condition
         # for each set of candidates that occurs).
         for group in {frozenset(shape.cand[mi]) for mi in meetings}:
@@ -179,7 +196,9 @@ def _relaxed(enc: BreakEncoding, shape: _Shape) -> None:
             enc.at_least(lits, inside)
             enc.at_most(lits, touching)
     _busy_capacity(enc)
-    for (p, s), v in u.items():
+    for i, ((p, s), v) in enumerate(u.items()):
+        if i % 256 == 0:
+            enc.check()
         partners = shape.partners_at(p, s)
         enc.clauses.append([-v] + sorted(u[q, s] for q in partners))
         # Partners who can meet nobody but p here: p meets one at most.
@@ -194,6 +213,7 @@ def _busy_capacity(enc: BreakEncoding) -> None:
     for (_, s), v in enc.busy.items():
         columns[s].append(v)
     for s, slot in enumerate(enc.instance.slots):
+        enc.check()
         if slot.capacity is not None:
             enc.at_most(columns[s], 2 * slot.capacity)
 
@@ -225,13 +245,15 @@ def _breaks(enc: BreakEncoding, shape: _Shape, upper: int) -> None:
     for (p, _), v in enc.busy.items():
         rows[p].append(v)
     for p, meetings in shape.people.items():
+        enc.check()
         enc.exactly(rows[p], len(meetings))
         if inst.participants[p].max_meetings is not None:
             enc.at_most(rows[p], inst.participants[p].max_meetings)
         lits: list[int] = []
         for slots in inst.session_slots.values():
             busy = [enc.busy.get((p, s)) for s in slots]
-            seen = None
+            away = [_elsewhere(enc, p, s) for s in slots]
+            seen = None  # p's last meeting before slot k-1 is in this session
             for k in range(1, len(slots)):
                 if k >= 2 and busy[k - 2] is not None:
                     if seen is None:
@@ -241,14 +263,17 @@ def _breaks(enc: BreakEncoding, shape: _Shape, upper: int) -> None:
                         enc.clauses += [[-seen, either], [-busy[k - 2], either],
                                         [-either, seen, busy[k - 2]]]
                         seen = either
+                if seen is not None and away[k - 1] is not None:
+                    still = enc.new()
+                    enc.clauses += [[-still, seen], [-still, -away[k - 1]],
+                                    [still, -seen, away[k - 1]]]
+                    seen = still
                 if busy[k] is None or seen is None:
                     continue
                 brk = enc.new()
-                clause = [-busy[k], -seen, brk]
-                if busy[k - 1] is not None:
-                    clause.append(busy[k - 1])
-                enc.clauses.append(clause)
-                enc.causes[brk] = (busy[k], seen, busy[k - 1])
+                off = tuple(c for c in (busy[k - 1], away[k]) if c is not None)
+                enc.clauses.append([-busy[k], -seen, brk, *off])
+                enc.causes[brk] = (busy[k], seen, off)
                 lits.append(brk)
         enc.breaks_of[p] = lits
     _fairness(enc)
@@ -257,6 +282,18 @@ def _breaks(enc: BreakEncoding, shape: _Shape, upper: int) -> None:
         enc.total = ITotalizer(every, ubound=max(1, upper), top_id=enc.pool.top)
         enc.pool.top = enc.total.top_id
         enc.clauses += enc.total.cnf.clauses
+
+
+def _elsewhere(enc: BreakEncoding, p: int, s: int) -> int | None:
+    """p is busy in another session between s and the slot before it in its
+    session (None when sessions do not interleave there): that meeting comes
+    between, so it is no break."""
+    lits = [b for f in enc.instance.between_in_session[s] if (b := enc.busy.get((p, f)))]
+    if len(lits) <= 1:
+        return lits[0] if lits else None
+    v = enc.new()
+    enc.clauses += [[-v, *lits]] + [[-b, v] for b in lits]
+    return v
 
 
 def _fairness(enc: BreakEncoding) -> None:
@@ -270,13 +307,14 @@ def _fairness(enc: BreakEncoding) -> None:
         return
     # fewest[k]: every participant has at least k breaks.  That must count
     # real breaks only, so here break literals are exact both ways.
-    for brk, (here, seen, before) in enc.causes.items():
-        enc.clauses += [[-brk, here], [-brk, seen]] + ([[-brk, -before]] if before else [])
+    for brk, (here, seen, off) in enc.causes.items():
+        enc.clauses += [[-brk, here], [-brk, seen]] + [[-brk, -c] for c in off]
     most = max(len(lits) for lits in enc.breaks_of.values())
     fewest = [0] + [enc.new() for _ in range(most)]
     for k in range(2, most + 1):
         enc.clauses.append([-fewest[k], fewest[k - 1]])
     for lits in enc.breaks_of.values():
+        enc.check()
         tot = ITotalizer(lits, ubound=len(lits), top_id=enc.pool.top)
         enc.pool.top = tot.top_id
         enc.clauses += tot.cnf.clauses
@@ -287,6 +325,7 @@ def _fairness(enc: BreakEncoding) -> None:
             elif k == 1:
                 enc.clauses.append([-fewest[1]] + lits)
             else:
+                enc.check()
                 enc.clauses += [c + [-fewest[k]] for c in CardEnc.atleast(
                     lits, k, vpool=enc.pool, encoding=EncType.seqcounter).clauses]
         for j in range(d + 1, len(has)):
@@ -294,8 +333,9 @@ def _fairness(enc: BreakEncoding) -> None:
 
 
 def encode(instance: Instance, *, relaxed: bool, upper: int, counted: bool = False,
-           native: bool = False) -> BreakEncoding:
-    enc = BreakEncoding(instance, relaxed, native)
+           native: bool = False, halt: Callable[[], bool] | None = None) -> BreakEncoding:
+    """The encoding; raises Interrupted once `halt()` is true."""
+    enc = BreakEncoding(instance, relaxed, native, halt=halt)
     shape = _Shape.of(instance)
     if relaxed:
         _relaxed(enc, shape)
@@ -325,10 +365,16 @@ class _Run:
 
     def __init__(self, enc: BreakEncoding, stop: threading.Event | None):
         self.enc, self.stop = enc, stop
-        self.solver = Solver(name=NATIVE_ENGINE if enc.native else ENGINE,
-                             bootstrap_with=enc.clauses)
-        for lits, k in enc.cards:
-            self.solver.add_atmost(lits, k)
+        self.solver = Solver(name=NATIVE_ENGINE if enc.native else ENGINE)
+        try:  # in pieces: loading millions of clauses takes seconds
+            for i in range(0, len(enc.clauses), 100_000):
+                enc.check()
+                self.solver.append_formula(enc.clauses[i:i + 100_000])
+            for lits, k in enc.cards:
+                self.solver.add_atmost(lits, k)
+        except Interrupted:
+            self.solver.delete()
+            raise
 
     def holds(self, bound: int, deadline: float) -> bool | None:
         """Whether some timetable has at most `bound` breaks (None: no answer in time)."""
@@ -455,9 +501,15 @@ def fewest_breaks(instance: Instance, lower: int, upper: int, deadline: float,
         begun = time.perf_counter()
         if deadline - begun < 2 * encoding_s or (stop is not None and stop.is_set()):
             return None
-        run = _Run(encode(instance, upper=upper, **kind), stop)
+        try:
+            run = _Run(encode(instance, upper=upper, halt=halted, **kind), stop)
+        except Interrupted:
+            return None
         encoding_s = max(encoding_s, time.perf_counter() - begun)
         return run
+
+    def halted() -> bool:
+        return time.perf_counter() >= deadline or (stop is not None and stop.is_set())
 
     def settled() -> bool:
         return result.lower >= upper or result.assignments is not None or \

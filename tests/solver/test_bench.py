@@ -112,3 +112,15 @@ def test_gap_and_target_on_the_open_level() -> None:
     jair = Result(Case("forum-13", Path("f.dzn"), 10.0, published=2), "FEASIBLE", {"weight": 154, "breaks": 3},
                   {"breaks": 1}, 10.0, 11.0, 80.0, 150)
     assert gap(jair) == pytest.approx(2 / 3) and not jair.matched
+
+
+def test_summary_names_the_slowest_met_and_each_miss() -> None:
+    def jair(name: str, status: str, breaks: int, bound: dict, wall: float) -> Result:
+        return Result(Case(name, Path(f"{name}.dzn"), 10.0, published=3), status,
+                      {"weight": 10, "breaks": breaks}, bound, wall, wall, 80.0, None)
+
+    line = bench.summary([jair("fast", "OPTIMAL", 3, {}, 2.0), jair("slow", "OPTIMAL", 3, {}, 7.5),
+                          jair("open", "FEASIBLE", 40, {"breaks": 2}, 9.9)])[0]
+    assert line.startswith("JAIR 2022: 2/3 proven optimal with the published breaks within 10 s")
+    assert "slowest of those slow 7.50 s" in line
+    assert "missed: open (FEASIBLE, 40 breaks, bound 2, optimum 3)" in line

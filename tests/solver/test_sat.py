@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from solver import Solution, load_instance, solve, validate
 from solver.bench import DEFAULT_JAIR
-from solver.sat import Background, _Run, applies, encode, fewest_breaks
+from solver.sat import Background, Interrupted, _Run, applies, encode, fewest_breaks
 from solver.validate import evaluate
 from tests.solver.builders import assert_valid, make, slot_ids
 from tests.solver.test_brute_force import brute_force_best
@@ -36,8 +36,9 @@ def held_events(draw):
         if i and draw(st.integers(0, 4)) == 0:
             extra["after"] = [f"r{draw(st.integers(0, i - 1))}"]
         meetings.append((f"r{i}", a, b, extra))
+    # Sessions may interleave (am, pm, am): the spec allows it.
     sessions = draw(st.lists(st.sampled_from(["am", "pm"]), min_size=n_slots, max_size=n_slots))
-    return make(n_slots, meetings, people=extras, sessions=sorted(sessions),
+    return make(n_slots, meetings, people=extras, sessions=sessions,
                 capacity=draw(st.sampled_from([None, 1, 2])),
                 fairness=draw(st.sampled_from([None, 0, 1])))
 
@@ -92,6 +93,49 @@ def test_equal_breaks_count_real_breaks_only() -> None:
                     ("r4", "p2", "p0", first)], fairness=0)
     assert brute_force_best(inst) is None
     assert fewest_breaks(inst, 0, 50, time.perf_counter() + 10).assignments is None
+
+
+def test_meeting_of_another_session_in_between_is_no_break() -> None:
+    # Sessions interleave: am, am, pm, pm, am.  Three meetings of p0 and p1,
+    # in order, the last at s2 or s4: s0, s3 (pm), s4 has no break, since the
+    # pm meeting comes between the two am ones.
+    held = {"required": True}
+    inst = make(5, [("r0", "p0", "p1", held), ("r1", "p0", "p1", {**held, "after": ["r0"]}),
+                    ("r2", "p0", "p1", {**held, "allowed_slots": ["s2", "s4"], "after": ["r1"]})],
+                people={"p1": {"available": ["s0", "s3", "s4"]}},
+                sessions=["am", "am", "pm", "pm", "am"], capacity=2, fairness=0)
+    found = fewest_breaks(inst, 0, 20, time.perf_counter() + 10)
+    assert (found.lower, found.value) == (0, 0)
+    assert found.assignments == {"r0": "s0", "r1": "s3", "r2": "s4"}
+    for kind in (dict(relaxed=True), dict(relaxed=False), dict(relaxed=False, counted=True)):
+        run = _Run(encode(inst, upper=20, **kind), None)
+        try:
+            assert run.holds(0, time.perf_counter() + 10) is True
+        finally:
+            run.close()
+
+
+def test_encoding_gives_up_as_soon_as_it_is_stopped() -> None:
+    # Building a big encoding takes seconds: a stop or the deadline must not
+    # wait for the end of it.
+    held = {"required": True}
+    meetings = [(f"r{i}", f"p{i % 12}", f"p{(i * 5 + 1) % 12}", held) for i in range(30)
+                if i % 12 != (i * 5 + 1) % 12]
+    inst = make(8, meetings, fairness=1)
+    asked = []
+
+    def halt() -> bool:
+        asked.append(True)
+        return len(asked) > 3
+
+    for kind in (dict(relaxed=True), dict(relaxed=False, counted=True)):
+        asked.clear()
+        with pytest.raises(Interrupted):
+            encode(inst, upper=10, halt=halt, **kind)
+        assert len(asked) == 4
+    stop = threading.Event()
+    stop.set()
+    assert fewest_breaks(inst, 0, 10, time.perf_counter() + 30, stop).assignments is None
 
 
 def test_not_used_when_meetings_may_be_dropped_or_kept() -> None:
@@ -175,8 +219,11 @@ def test_crowded_event_gets_better_timetables_before_the_optimum() -> None:
     """forum-13crafb: the optimum (6) takes the SAT engines 15-40 s to find;
     meanwhile the descending search reports ever better timetables."""
     inst = load_instance(JAIR / "forum-13crafb.original.dzn")
-    side = Background(inst, 0, 64, time.perf_counter() + 12, None)
-    side.done.wait(30)
+    # Ends once both are seen (about 10 s here), with room for a slow machine.
+    end = time.perf_counter() + 60
+    side = Background(inst, 0, 64, end, None)
+    while not side.done.wait(0.1) and (side.best is None or side.lower < 5):
+        pass
     side.cancel()
     assert side.best is not None
     breaks, assignments = side.best

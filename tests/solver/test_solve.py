@@ -78,6 +78,27 @@ def test_fairness_limits_break_difference() -> None:
     assert lenient.status == "OPTIMAL" and lenient.objective["breaks"] == 1
 
 
+def test_breaks_follow_time_when_sessions_interleave() -> None:
+    # Slots am, pm, am, am.  p meets a at s0 (am), b at s1 (pm), c at s3
+    # (am): consecutive meetings are never in one session, so nobody has a
+    # break, and fairness 0 holds.  Counting per session would see a gap
+    # s0-s3 in the morning and call this infeasible.
+    locked = [("r0", "p", "a", {"fixed_slot": "s0"}), ("r1", "p", "b", {"fixed_slot": "s1"}),
+              ("r2", "p", "c", {"fixed_slot": "s3"})]
+    sol = run(make(4, locked, sessions=["am", "pm", "am", "am"], fairness=0))
+    assert sol.status == "OPTIMAL" and sol.objective["breaks"] == 0
+    # Free to choose, the solver finds the timetable without breaks.
+    held = {"required": True}
+    inst = make(6, [("r0", "p0", "p1", {**held, "allowed_slots": ["s0", "s5"]}),
+                    ("r1", "p3", "p2", {**held, "allowed_slots": ["s3", "s5"]}),
+                    ("r2", "p0", "p3", {**held, "allowed_slots": ["s4", "s5"]}),
+                    ("r3", "p1", "p3", held),
+                    ("r4", "p0", "p3", {**held, "allowed_slots": ["s1", "s5"]})],
+                sessions=["am", "pm", "am", "am", "am", "am"])
+    sol = run(inst)
+    assert sol.status == "OPTIMAL" and sol.objective["breaks"] == 0
+
+
 def test_kept_level_keeps_published_slots() -> None:
     inst = make(3, [("r1", "a", "b", {"previous_slot": "s2"}), ("r2", "c", "d", {"previous_slot": "s1"})])
     sol = run(inst)
