@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
-from .instance import (LEVELS, InputError, Solution, load_instance, load_solution,
+from .instance import (LEVELS, MAX_INT, InputError, Solution, load_instance, load_solution,
                        solution_to_dict)
 
 EXIT_CODES = {"OPTIMAL": 0, "FEASIBLE": 0, "INFEASIBLE": 3, "UNKNOWN": 4}
@@ -21,24 +21,28 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(EXIT_BAD_INPUT)
 
 
+MAX_SECONDS = 7 * 24 * 3600.0  # a week: more is a typo, and CP-SAT needs a finite limit
+MAX_WORKERS = 256
+
+
 def _positive_float(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
+    if not 0 < value <= MAX_SECONDS:
+        raise argparse.ArgumentTypeError(f"must be more than 0 and at most {MAX_SECONDS:g}: {text!r}")
     return value
 
 
-def _int_at_least(minimum: int):
+def _int_in(minimum: int, maximum: int):
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {minimum}: {text!r}")
+        if not minimum <= value <= maximum:
+            raise argparse.ArgumentTypeError(f"must be from {minimum} to {maximum}: {text!r}")
         return value
     return parse
 
@@ -51,15 +55,15 @@ def _parser() -> _Parser:
     solve.add_argument("-o", "--output", help="solution file (default: standard output)")
     solve.add_argument("--time-limit", type=_positive_float, default=60.0, metavar="SECONDS",
                        help="wall-clock budget for all objective levels (default 60)")
-    solve.add_argument("--workers", type=_int_at_least(1), default=2, metavar="N",
+    solve.add_argument("--workers", type=_int_in(1, MAX_WORKERS), default=2, metavar="N",
                        help="CP-SAT search threads (default 2)")
-    solve.add_argument("--fairness", type=_int_at_least(0), metavar="D",
+    solve.add_argument("--fairness", type=_int_in(0, MAX_INT), metavar="D",
                        help="max break difference between participants "
                             "(default: 2 for .dzn, the instance's own for .json)")
     check = sub.add_parser("check", help="validate a solution without the solver")
     check.add_argument("instance")
     check.add_argument("solution")
-    check.add_argument("--fairness", type=_int_at_least(0), metavar="D")
+    check.add_argument("--fairness", type=_int_in(0, MAX_INT), metavar="D")
     sub.add_parser("generate", help="generate a synthetic event (see generate --help)")
     sub.add_parser("bench", help="run the benchmarks (see bench --help)")
     return parser
@@ -77,6 +81,8 @@ def _solve(args: argparse.Namespace) -> int:
     instance = load_instance(args.instance, args.fairness)
     if args.output and not Path(args.output).resolve().parent.is_dir():
         raise InputError(f"{args.output}: directory does not exist")
+    if args.output and Path(args.output).is_dir():
+        raise InputError(f"{args.output}: is a directory, not a file")
     solution = solve(instance, time_limit=args.time_limit, workers=args.workers)
     text = json.dumps(solution_to_dict(solution), indent=1, ensure_ascii=False) + "\n"
     if args.output:
@@ -96,6 +102,9 @@ def _check(args: argparse.Namespace) -> int:
     instance = load_instance(args.instance, args.fairness)
     solution = load_solution(args.solution)
     problems = validate(instance, solution)
+    if solution.status in ("OPTIMAL", "FEASIBLE"):
+        problems += [f"objective lacks the {level} level" for level in LEVELS
+                     if level not in solution.objective]
     for problem in problems:
         print(problem)
     known = {m: s for m, s in solution.assignments.items()

@@ -49,7 +49,7 @@ MAX_TRIES = 20
 def generate_event(participants: int, *, requests_per_participant: float = 5, days: int = 2, seed: int = 0,
                    slot_minutes: int = 20, start: date = DEFAULT_START, capacity: int | None = None) -> dict:
     """A brokerage-instance/1 dict; the same arguments always give the same dict."""
-    _check(participants, requests_per_participant, days, slot_minutes, capacity)
+    _check(participants, requests_per_participant, days, slot_minutes, capacity, start)
     rng = random.Random(seed)
     slots = _slots(_event_days(start, days), slot_minutes, capacity)
     local = _local_times(slots)
@@ -66,7 +66,10 @@ def generate_event(participants: int, *, requests_per_participant: float = 5, da
     }
 
 
-def _check(participants: int, rpp: float, days: int, slot_minutes: int, capacity: int | None) -> None:
+def _check(participants: int, rpp: float, days: int, slot_minutes: int, capacity: int | None,
+           start: date) -> None:
+    if not 2000 <= start.year <= 2999:
+        raise ValueError(f"start must be a day in the years 2000-2999, got {start.isoformat()}")
     if not MIN_PARTICIPANTS <= participants <= MAX_PARTICIPANTS:
         raise ValueError(f"participants must be between {MIN_PARTICIPANTS} and {MAX_PARTICIPANTS}, got {participants}")
     if not 0 < rpp <= 50:

@@ -171,23 +171,31 @@ def _fail(source: str, where: str, problem: str) -> InputError:
     return InputError(f"{source}: {where}: {problem}")
 
 
+# RFC 3339 date-time (fromisoformat alone also takes ISO 8601 forms such as
+# week dates or times without seconds, which other tools may not read).
+RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})?")
+# Keeps every number within what CP-SAT and the JSON writers take.
+MAX_INT = 2**31 - 1
+
+
 def _utc(value: Any, source: str, where: str) -> datetime:
-    if not isinstance(value, str):
-        raise _fail(source, where, f"expected an RFC 3339 UTC time, got {value!r}")
+    example = "such as 2027-03-09T08:00:00Z"
+    if not isinstance(value, str) or not RFC3339.fullmatch(value):
+        raise _fail(source, where, f"{value!r} is not an RFC 3339 time {example}")
+    if value[-1] not in "Zz":
+        raise _fail(source, where, f"{value!r} is not in UTC (end it with 'Z', {example})")
     try:
-        t = datetime.fromisoformat(value)
+        t = datetime.fromisoformat(value[:-1].upper() + "+00:00")
     except ValueError:
-        raise _fail(source, where, f"{value!r} is not an RFC 3339 time") from None
-    if t.tzinfo is None or t.utcoffset() != timedelta(0):
-        raise _fail(source, where, f"{value!r} is not in UTC (end it with 'Z')")
+        raise _fail(source, where, f"{value!r} is not a valid time {example}") from None
     return t.astimezone(timezone.utc)
 
 
 def _opt_int(value: Any, source: str, where: str, minimum: int) -> int | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise _fail(source, where, f"expected an integer >= {minimum}, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= MAX_INT:
+        raise _fail(source, where, f"expected an integer from {minimum} to {MAX_INT}, got {value!r}")
     return value
 
 
@@ -221,7 +229,7 @@ def _id_set(value: Any, known: dict, kind: str, source: str, where: str) -> froz
     if not isinstance(value, list):
         raise _fail(source, where, f"expected a list of {kind} ids")
     for v in value:
-        if v not in known:
+        if not isinstance(v, str) or v not in known:
             raise _fail(source, where, f"unknown {kind} {v!r}")
     return frozenset(value)
 
@@ -234,7 +242,7 @@ def _read_slots(data: dict, source: str) -> list[Slot]:
         start = _utc(raw.get("start"), source, f"{where} start")
         end = _utc(raw.get("end"), source, f"{where} end")
         if end <= start:
-            raise _fail(source, where, "ends before it starts")
+            raise _fail(source, where, "ends before it starts" if end < start else "ends when it starts")
         if slots and start < slots[-1].end:
             raise _fail(source, where, f"starts before slot {slots[-1].id!r} ends "
                         "(slots must be chronological and not overlap)")
@@ -277,7 +285,7 @@ def _read_meeting(raw: dict, i: int, people: dict, slots: dict, source: str) -> 
     if not isinstance(pair, list) or len(pair) != 2:
         raise _fail(source, where, "participants must list exactly two participant ids")
     for p in pair:
-        if p not in people:
+        if not isinstance(p, str) or p not in people:
             raise _fail(source, where, f"unknown participant {p!r}")
     if pair[0] == pair[1]:
         raise _fail(source, where, f"participant {pair[0]!r} cannot meet themselves")
@@ -290,9 +298,10 @@ def _read_meeting(raw: dict, i: int, people: dict, slots: dict, source: str) -> 
     allowed = _id_set(raw.get("allowed_slots"), slots, "slot", source, f"{where} allowed_slots")
     fixed, previous = raw.get("fixed_slot"), raw.get("previous_slot")
     for key, value in (("fixed_slot", fixed), ("previous_slot", previous)):
-        if value is not None and value not in slots:
+        if value is not None and (not isinstance(value, str) or value not in slots):
             raise _fail(source, where, f"{key}: unknown slot {value!r}")
-    after = raw.get("after") or []
+    after = raw.get("after")
+    after = [] if after is None else after
     if not isinstance(after, list) or not all(isinstance(a, str) for a in after):
         raise _fail(source, where, "after must be a list of meeting ids")
     return Meeting(mid, (pair[0], pair[1]), weight if weight is not None else 1, required,
@@ -485,14 +494,14 @@ def load_instance(path: str | Path, fairness: int | None = None) -> Instance:
     path = Path(path)
     source = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise InputError(f"{source}: no such file") from None
     except UnicodeDecodeError:
         raise InputError(f"{source}: not UTF-8 text") from None
     except OSError as e:
         raise InputError(f"{source}: cannot read ({e.strerror})") from None
-    if path.suffix == ".dzn":
+    if path.suffix.lower() == ".dzn":
         return instance_from_dzn(text, source, path.stem, 2 if fairness is None else fairness)
     instance = instance_from_dict(_parse_json(text, source), source)
     if fairness is not None:
@@ -506,6 +515,9 @@ def _parse_json(text: str, source: str) -> Any:
     except json.JSONDecodeError as e:
         raise InputError(f"{source}: not valid JSON (line {e.lineno}, column {e.colno}: "
                          f"{e.msg})") from None
+    except ValueError as e:  # e.g. a number of thousands of digits
+        reason = str(e).split(";")[0]
+        raise InputError(f"{source}: not valid JSON ({reason})") from None
 
 
 # ----------------------------------------------------------------- solutions
@@ -564,7 +576,7 @@ def solution_from_dict(data: Any, source: str = "solution") -> Solution:
 def load_solution(path: str | Path) -> Solution:
     source = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = Path(path).read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise InputError(f"{source}: no such file") from None
     except (OSError, UnicodeDecodeError) as e:

@@ -126,11 +126,14 @@ def _check_people_and_slots(instance: Instance, assignments: dict[str, str]) -> 
 def validate(instance: Instance, solution: Solution) -> list[str]:
     """Human-readable violations of the spec's rules; [] when valid."""
     problems = _check_ids(instance, solution)
+    if solution.instance_name and instance.name and solution.instance_name != instance.name:
+        problems.insert(0, f"the solution is for instance {solution.instance_name!r}, "
+                           f"not {instance.name!r}")
     if problems:
         return problems
     assignments = solution.assignments
-    if solution.status == "INFEASIBLE" and assignments:
-        problems.append("an INFEASIBLE solution must not assign meetings")
+    if solution.status in ("INFEASIBLE", "UNKNOWN") and assignments:
+        problems.append(f"an {solution.status} solution must not assign meetings")
     if solution.status in ("INFEASIBLE", "UNKNOWN"):
         return problems
     problems += _check_meetings(instance, assignments)

@@ -76,11 +76,41 @@ def test_unknown_exits_4(tmp_path: Path, capsys, monkeypatch) -> None:
     assert main(["solve", str(inst)]) == 4
 
 
+@pytest.mark.parametrize("start,fragment", [
+    ("2027-03-09T08:00:00+00:00", "is not in UTC (end it with 'Z'"),
+    ("2027-03-09T08:00Z", "is not an RFC 3339 time"),
+    ("20270309T080000Z", "is not an RFC 3339 time"),
+    ("2027-03-09", "is not an RFC 3339 time"),
+    ("2027-02-30T08:00:00Z", "is not a valid time"),
+])
+def test_times_must_be_rfc3339_utc(tmp_path: Path, capsys, start: str, fragment: str) -> None:
+    data = instance_data(1, [("r1", "a", "b")])
+    data["slots"][0]["start"] = start
+    assert main(["solve", str(write(tmp_path, "bad.json", data))]) == 2
+    one_error_line(capsys, "slot 's0' start", fragment)
+
+
+def test_lowercase_rfc3339_and_a_byte_order_mark_are_read(tmp_path: Path, capsys) -> None:
+    data = instance_data(1, [("r1", "a", "b")])
+    data["slots"][0]["start"] = data["slots"][0]["start"].replace("T", "t").replace("Z", "z")
+    path = tmp_path / "bom.json"
+    path.write_text("\ufeff" + json.dumps(data), encoding="utf-8")
+    assert main(["solve", str(path), "--time-limit", "5"]) == 0
+
+
 @pytest.mark.parametrize("content,fragment", [
     ("{not json", "bad.json: not valid JSON (line 1, column 2"),
     (instance_data(1, [("r1", "a", "zz")]) | {"participants": [{"id": "a"}]}, "unknown participant 'zz'"),
     (instance_data(1, [("r1", "a", "a")]), "participant 'a' cannot meet themselves"),
     (instance_data(1, [("r1", "a", "b"), ("r1", "a", "c")]), "meeting 'r1': duplicate id"),
+    # Wrong shapes and sizes: one line, never a traceback.
+    (instance_data(1, [("r1", "a", "b")], people={"a": {"available": [["s0"]]}}), "unknown slot ['s0']"),
+    (instance_data(1, [("r1", "a", "b", {"fixed_slot": ["s0"]})]), "fixed_slot: unknown slot ['s0']"),
+    (instance_data(1, [("r1", "a", "b")]) | {"meetings": [{"id": "r1", "participants": [["a"], "b"]}]},
+     "unknown participant ['a']"),
+    (instance_data(1, [("r1", "a", "b", {"weight": 10**30})]), "weight: expected an integer from 1 to"),
+    (instance_data(1, [("r1", "a", "b", {"after": False})]), "after must be a list of meeting ids"),
+    ('{"format": "brokerage-instance/1", "slots": [], "n": ' + "9" * 5000 + "}", "not valid JSON"),
 ])
 def test_bad_instance_is_one_line_and_exit_2(tmp_path: Path, capsys, content, fragment: str) -> None:
     path = write(tmp_path, "bad.json", content)
@@ -90,8 +120,11 @@ def test_bad_instance_is_one_line_and_exit_2(tmp_path: Path, capsys, content, fr
 
 @pytest.mark.parametrize("argv,fragment", [
     (["solve"], "required: instance"),
-    (["solve", "x.json", "--time-limit", "-1"], "must be positive"),
-    (["solve", "x.json", "--workers", "0"], "must be at least 1"),
+    (["solve", "x.json", "--time-limit", "-1"], "must be more than 0 and at most 604800"),
+    (["solve", "x.json", "--time-limit", "inf"], "must be more than 0 and at most 604800"),
+    (["solve", "x.json", "--workers", "0"], "must be from 1 to 256"),
+    (["solve", "x.json", "--workers", "100000"], "must be from 1 to 256"),
+    (["solve", "x.json", "--fairness", str(10**20)], "must be from 0 to 2147483647"),
     (["frobnicate"], "invalid choice"),
     (["solve", "missing.json"], "missing.json: no such file"),
 ])
@@ -109,6 +142,25 @@ def test_output_directory_checked_before_solving(tmp_path: Path, capsys) -> None
     inst = write(tmp_path, "event.json", instance_data(1, [("r1", "a", "b")]))
     assert main(["solve", str(inst), "-o", str(tmp_path / "no" / "such" / "dir.json")]) == 2
     one_error_line(capsys, "directory does not exist")
+    assert main(["solve", str(inst), "-o", str(tmp_path)]) == 2
+    one_error_line(capsys, "is a directory, not a file")
+
+
+def test_check_refuses_a_solution_of_another_event_or_an_unknown_one_with_meetings(
+        tmp_path: Path, capsys) -> None:
+    inst = write(tmp_path, "event.json", instance_data(2, [("r1", "a", "b")]))
+    good = {"format": "brokerage-solution/1", "instance": "test", "status": "OPTIMAL",
+            "assignments": [{"meeting": "r1", "slot": "s0"}], "unscheduled": [],
+            "objective": {"weight": 1, "kept": 0, "breaks": 0, "preferred": 2}, "bound": {}}
+    assert main(["check", str(inst), str(write(tmp_path, "good.json", good))]) == 0
+    capsys.readouterr()
+    cases = [({"instance": "another event"}, "the solution is for instance 'another event', not 'test'"),
+             ({"status": "UNKNOWN"}, "an UNKNOWN solution must not assign meetings"),
+             ({"objective": {"weight": 1}}, "objective lacks the kept level")]
+    for change, problem in cases:
+        path = write(tmp_path, "sol.json", good | change)
+        assert main(["check", str(inst), str(path)]) == 1
+        assert problem in capsys.readouterr().out
 
 
 def test_generate_and_bench_are_dispatched(monkeypatch) -> None:
@@ -129,4 +181,4 @@ def test_module_entry_point_has_no_traceback(tmp_path: Path) -> None:
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 2 and run.stdout == ""
     assert run.stderr.strip() == (f"solver: {bad}: slot 's0' start: '2027-03-09T10:00:00+02:00' "
-                                  "is not in UTC (end it with 'Z')")
+                                  "is not in UTC (end it with 'Z', such as 2027-03-09T08:00:00Z)")

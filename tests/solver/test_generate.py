@@ -162,6 +162,7 @@ def test_capacity_is_optional() -> None:
     ([], "--participants"),
     (["--participants", "60", "--days", "0"], "days"),
     (["--participants", "60", "--start", "15/03/2027"], "--start"),
+    (["--participants", "60", "--start", "9999-12-31"], "years 2000-2999"),
     (["--participants", "60", "-o", "/nonexistent/dir/x.json"], "cannot write /nonexistent/dir/x.json"),
 ])
 def test_bad_arguments_one_line_exit_2(argv: list[str], needle: str, capsys: pytest.CaptureFixture) -> None:
