@@ -821,6 +821,8 @@ def _finish(instance: Instance, tm: TimetableModel, best: dict[str, str] | None,
     wall = time.perf_counter() - start
     if best is None:
         note = "no valid timetable found within the time limit"
+        for level in LEVELS:  # the spec wants a bound on every level not proven
+            bound.setdefault(level, trivial_bound(instance, level))
         return Solution("UNKNOWN", {}, {m.id: note for m in instance.meetings}, {}, bound,
                         wall, instance.name)
     if baseline is not None and _key(instance, baseline) > _key(instance, best):

@@ -180,3 +180,13 @@ def test_locked_meeting_that_must_come_after_an_impossible_one_is_infeasible() -
     sol = run(make(2, meetings))
     assert sol.status == "INFEASIBLE" and sol.assignments == {}
     assert set(sol.unscheduled) == {"r0", "r1"}
+
+
+def test_unknown_result_still_bounds_every_level() -> None:
+    from solver.model import _finish, build_model
+
+    inst = make(2, [("r1", "a", "b", {"weight": 3, "previous_slot": "s1"}), ("r2", "a", "c")])
+    sol = _finish(inst, build_model(inst), None, None, False, {"weight": 3}, time.perf_counter())
+    assert sol.status == "UNKNOWN" and sol.assignments == {}
+    # What was proven stays; the rest holds whatever a timetable does.
+    assert sol.bound == {"weight": 3, "kept": 1, "breaks": 0, "preferred": 4}
