@@ -43,7 +43,8 @@ def is_valid_timezone(name: str | None) -> bool:
 
 @lru_cache(maxsize=1)
 def _zone_names() -> frozenset[str]:
-    return frozenset(available_timezones())
+    # 'localtime' is the server's own zone, not one a participant lives in (the solver refuses it).
+    return frozenset(available_timezones()) - {"localtime"}
 
 
 def to_local(moment: datetime, tz_name: str) -> datetime:

@@ -9,10 +9,10 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import available_timezones
 
 INSTANCE_FORMAT = "brokerage-instance/1"
 SOLUTION_FORMAT = "brokerage-solution/1"
@@ -257,16 +257,22 @@ def _read_slots(data: dict, source: str) -> list[Slot]:
     return slots
 
 
+@lru_cache(maxsize=1)
+def _zone_names() -> frozenset[str]:
+    # 'localtime' is this machine's zone, which a reader elsewhere does not share.
+    return frozenset(available_timezones()) - {"localtime"}
+
+
 def _read_participants(data: dict, slots: dict, source: str) -> list[Participant]:
     out = []
     for i, raw in enumerate(_items(data, "participants", source)):
         pid = _id(raw.get("id"), source, f"participants[{i}]")
         where = f"participant {pid!r}"
-        tz = raw.get("timezone", "UTC")
-        try:
-            ZoneInfo(tz)
-        except (ZoneInfoNotFoundError, ValueError, TypeError):
-            raise _fail(source, where, f"unknown time zone {tz!r}") from None
+        tz = raw.get("timezone")
+        if tz is None:
+            raise _fail(source, where, "timezone is missing (an IANA name such as 'Asia/Tokyo')")
+        if not isinstance(tz, str) or tz not in _zone_names():
+            raise _fail(source, where, f"unknown time zone {tz!r} (expected an IANA name such as 'Asia/Tokyo')")
         available = _id_set(raw.get("available"), slots, "slot", source, f"{where} available")
         preferred = _id_set(raw.get("preferred"), slots, "slot", source, f"{where} preferred")
         if preferred is not None and available is not None and not preferred <= available:
@@ -408,11 +414,25 @@ def _dzn_ints(text: str, source: str, name: str) -> list[int]:
         raise InputError(f"{source}: {name}: expected integers") from None
 
 
-def _dzn_sets(text: str, source: str, name: str) -> list[list[int]]:
+# A MiniZinc set: a literal {1, 5} or a range 3..7.
+_DZN_SET = re.compile(r"\{([^{}]*)\}|(\d+)\s*\.\.\s*(\d+)")
+
+
+def _dzn_sets(text: str, source: str, name: str, kind: str, top: int) -> list[list[int]]:
+    """An array of sets of kind numbers 1..top, 0 being padding."""
     if not (text.startswith("[") and text.endswith("]")):
         raise InputError(f"{source}: {name}: expected an array of sets")
-    sets = re.findall(r"\{([^{}]*)\}", text)
-    return [_dzn_ints(s, source, name) for s in sets]
+    body = text[1:-1]
+    if _DZN_SET.sub("", body).strip(" \t\r\n,"):
+        raise InputError(f"{source}: {name}: expected sets such as {{1, 5}} or 3..7")
+    out = []
+    for k, (literal, lo, hi) in enumerate(_DZN_SET.findall(body), 1):
+        values = _dzn_ints(literal, source, name) if lo == "" else [int(lo), int(hi)]
+        for v in values:
+            if not 0 <= v <= top:
+                raise InputError(f"{source}: {name}[{k}]: no {kind} {v}")
+        out.append(values if lo == "" else list(range(int(lo), int(hi) + 1)))
+    return out
 
 
 def _dzn_get(stmts: dict[str, str], name: str, source: str) -> str:
@@ -444,9 +464,9 @@ def instance_from_dzn(text: str, source: str = "instance.dzn", name: str = "",
     requested = _dzn_ints(_dzn_get(st, "requested", source), source, "requested")
     if len(requested) != 3 * n_meetings:
         raise InputError(f"{source}: requested: expected {n_meetings} rows of 3 numbers")
-    forbidden = _dzn_sets(st.get("forbidden", "[]"), source, "forbidden")
+    forbidden = _dzn_sets(st.get("forbidden", "[]"), source, "forbidden", "slot", n_slots)
     fixed = _dzn_ints(st.get("fixed", "[]"), source, "fixed")
-    precedences = _dzn_sets(st.get("precedences", "[]"), source, "precedences")
+    precedences = _dzn_sets(st.get("precedences", "[]"), source, "precedences", "meeting", n_meetings)
     for key, arr, size in (("forbidden", forbidden, n_people), ("fixed", fixed, n_meetings),
                            ("precedences", precedences, n_meetings)):
         if arr and len(arr) != size:
@@ -457,9 +477,6 @@ def instance_from_dzn(text: str, source: str = "instance.dzn", name: str = "",
     participants = []
     for p in range(n_people):
         banned = set(forbidden[p]) - {0} if forbidden else set()
-        for t in banned:
-            if not 1 <= t <= n_slots:
-                raise InputError(f"{source}: forbidden[{p + 1}]: no slot {t}")
         available = None if not banned else frozenset(
             sid for i, sid in enumerate(slot_ids, 1) if i not in banned)
         participants.append(Participant(f"p{p + 1}", "UTC", available))
@@ -478,9 +495,8 @@ def instance_from_dzn(text: str, source: str = "instance.dzn", name: str = "",
         if not 0 <= slot <= n_slots:
             raise InputError(f"{source}: fixed[{m + 1}]: no slot {slot}")
         before = set(precedences[m]) - {0} if precedences else set()
-        for o in before:
-            if not 1 <= o <= n_meetings or o == m + 1:
-                raise InputError(f"{source}: precedences[{m + 1}]: bad meeting {o}")
+        if m + 1 in before:
+            raise InputError(f"{source}: precedences[{m + 1}]: a meeting cannot follow itself")
         meetings.append(Meeting(f"m{m + 1}", (f"p{a}", f"p{b}"), 1, True, sessions[part],
                                 f"t{slot}" if slot else None,
                                 tuple(f"m{o}" for o in sorted(before))))

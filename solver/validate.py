@@ -143,4 +143,21 @@ def validate(instance: Instance, solution: Solution) -> list[str]:
         if level in solution.objective and solution.objective[level] != actual[level]:
             problems.append(f"objective {level} is {solution.objective[level]}, "
                             f"recomputed {actual[level]}")
+    return problems + _check_bounds(solution, actual)
+
+
+def _check_bounds(solution: Solution, actual: dict[str, int]) -> list[str]:
+    """A proven bound cannot be beaten by the solution's own schedule, and an
+    OPTIMAL one has nothing left between bound and value."""
+    problems = []
+    for level in LEVELS:
+        if level not in solution.bound:
+            continue
+        bound, value = solution.bound[level], actual[level]
+        beaten = bound > value if level == "breaks" else bound < value
+        if beaten:
+            side = "above" if level == "breaks" else "below"
+            problems.append(f"bound {level} {bound} is {side} the schedule's own {value}")
+        elif solution.status == "OPTIMAL" and bound != value:
+            problems.append(f"an OPTIMAL solution's bound {level} {bound} differs from its value {value}")
     return problems

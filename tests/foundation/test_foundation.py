@@ -56,6 +56,12 @@ def test_timezone_choices_offer_the_countrys_zones_first():
     assert len(set(us)) == len(us)
 
 
+def test_a_zone_must_be_an_iana_name():
+    assert timeutil.is_valid_timezone("Asia/Seoul") and timeutil.is_valid_timezone("UTC")
+    # The server's own zone means nothing to a participant, and the solver refuses it.
+    assert not timeutil.is_valid_timezone("localtime") and not timeutil.is_valid_timezone("Mars/Olympus")
+
+
 def test_slots_follow_windows(app, make_event):
     from brokerage.events.models import Event
     event_id = make_event(slot_minutes=20, pause_minutes=10)

@@ -100,7 +100,7 @@ def test_lowercase_rfc3339_and_a_byte_order_mark_are_read(tmp_path: Path, capsys
 
 @pytest.mark.parametrize("content,fragment", [
     ("{not json", "bad.json: not valid JSON (line 1, column 2"),
-    (instance_data(1, [("r1", "a", "zz")]) | {"participants": [{"id": "a"}]}, "unknown participant 'zz'"),
+    (instance_data(1, [("r1", "a", "zz")]) | {"participants": [{"id": "a", "timezone": "UTC"}]}, "unknown participant 'zz'"),
     (instance_data(1, [("r1", "a", "a")]), "participant 'a' cannot meet themselves"),
     (instance_data(1, [("r1", "a", "b"), ("r1", "a", "c")]), "meeting 'r1': duplicate id"),
     # Wrong shapes and sizes: one line, never a traceback.

@@ -37,7 +37,7 @@ def test_json_round_trip_keeps_every_field() -> None:
 def test_defaults_of_optional_keys() -> None:
     inst = instance_from_dict({"slots": [{"id": "x", "start": "2027-03-09T08:00:00Z",
                                           "end": "2027-03-09T08:20:00Z"}],
-                               "participants": [{"id": "a"}, {"id": "b"}],
+                               "participants": [{"id": "a", "timezone": "UTC"}, {"id": "b", "timezone": "UTC"}],
                                "meetings": [{"id": "r", "participants": ["a", "b"]}]})
     m, s = inst.meetings[0], inst.slots[0]
     assert (m.weight, m.required, m.allowed_slots, m.fixed_slot, m.after) == (1, False, None, None, ())
@@ -69,6 +69,8 @@ BAD = [
     ("slots.0.start", "yesterday", "not an RFC 3339 time"),
     ("slots.1.start", "2027-03-09T08:10:00Z", "starts before slot 's0' ends"),
     ("participants.0.timezone", "Mars/Olympus", "unknown time zone"),
+    ("participants.0.timezone", "localtime", "unknown time zone"),
+    ("participants.0.timezone", None, "timezone is missing"),
     ("participants.0.available", ["s9"], "unknown slot 's9'"),
     ("participants.0.preferred", ["s9"], "unknown slot 's9'"),
     ("meetings.0.weight", 0, "weight"),
@@ -131,13 +133,26 @@ def test_dzn_mapping(tmp_path: Path) -> None:
     assert load_instance(path, fairness=5).max_break_difference == 5
 
 
+def test_dzn_reads_set_ranges(tmp_path: Path) -> None:
+    """MiniZinc writes a set as {2, 3} or as the range 2..3; both mean the same."""
+    path = tmp_path / "ranges.dzn"
+    path.write_text(DZN.replace("{0, 3}", "2..3").replace("{}, {}, {1}", "{}, 1..0, 1..2"))
+    inst = load_instance(path)
+    assert inst.participant_by_id["p2"].available == {"t1", "t4"}
+    assert inst.meeting_by_id["m2"].after == () and inst.meeting_by_id["m3"].after == ("m1", "m2")
+
+
 @pytest.mark.parametrize("edit,message", [
     (("nMeetings = 3", "nMeetings = 4"), "requested: expected 4 rows"),
     (("|3, 4, 2,", "|3, 9, 2,"), "requested[2]: participant out of range"),
     (("|3, 4, 2,", "|3, 3, 2,"), "requested[2]: participant 3 cannot meet themselves"),
     (("nTables = 2;", ""), "missing nTables"),
     (("{0, 3}", "{0, 7}"), "forbidden[2]: no slot 7"),
+    (("{0, 3}", "2..7"), "forbidden[2]: no slot 7"),
+    (("{0, 3}", "{0, 3} x"), "forbidden: expected sets such as"),
     (("fixed = [0, 0, 4]", "fixed = [0, 0]"), "fixed: expected 3 entries"),
+    (("{}, {}, {1}", "{}, {}, {5}"), "precedences[3]: no meeting 5"),
+    (("{}, {}, {1}", "{}, {}, {3}"), "precedences[3]: a meeting cannot follow itself"),
 ])
 def test_dzn_errors(tmp_path: Path, edit: tuple[str, str], message: str) -> None:
     path = tmp_path / "bad.dzn"

@@ -80,3 +80,18 @@ def test_bookkeeping_is_checked() -> None:
     assert validate(inst, wrong) == ["objective weight is 5, recomputed 1"]
     assert validate(inst, Solution("INFEASIBLE", {"r1": "s0"}, {"r2": "x"}, {}, {}, 0, "")) == [
         "an INFEASIBLE solution must not assign meetings"]
+
+
+def test_bounds_are_judged_against_the_schedule() -> None:
+    # r1 alone scheduled: weight 1, 0 breaks. A weight bound below 1 or a breaks bound above 0
+    # claims to have proven something the schedule itself refutes.
+    inst = make(3, [("r1", "a", "b"), ("r2", "a", "c")])
+    sol = solution(inst, {"r1": "s0"})
+    sol.bound.update({"weight": 2, "breaks": 0})
+    assert validate(inst, sol) == []
+    sol.bound.update({"weight": 0, "breaks": 1})
+    assert validate(inst, sol) == ["bound weight 0 is below the schedule's own 1",
+                                   "bound breaks 1 is above the schedule's own 0"]
+    best = solution(inst, {"r1": "s0", "r2": "s1"}, status="OPTIMAL")
+    best.bound["weight"] = 3
+    assert validate(inst, best) == ["an OPTIMAL solution's bound weight 3 differs from its value 2"]
