@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 import icalendar
 
@@ -44,8 +44,10 @@ def build_calendar(entries: list[CalendarEntry], method: str | None = None, name
         calendar.add("x-wr-calname", name)
     for entry in entries:
         calendar.add_component(_event(entry, method))
-    # VTIMEZONE blocks for every TZID used, generated from zoneinfo so DST rules are the real ones.
-    calendar.add_missing_timezones()
+    # VTIMEZONE blocks for every TZID used, generated from zoneinfo so DST rules are the real ones,
+    # up to the last meeting: clients such as Outlook read only these, and the default ends in 2038.
+    last = max([e.end.date() + timedelta(days=366) for e in entries] + [date(2038, 1, 1)])
+    calendar.add_missing_timezones(last_date=last)
     return calendar.to_ical()
 
 

@@ -33,7 +33,8 @@ def build_message(mail: Mail, sender: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = mail.to
-    message["Subject"] = mail.subject
+    # A header must be one line: a name with a line break in it would make the whole mail fail.
+    message["Subject"] = " ".join(mail.subject.split())
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain="brokerage.localhost")
     message.set_content(mail.text)
@@ -72,7 +73,7 @@ def try_send(mail: Mail) -> bool:
     try:
         send(mail)
         return True
-    except (OSError, smtplib.SMTPException) as error:
+    except (OSError, ValueError, smtplib.SMTPException) as error:  # ValueError: a header email refuses
         current_app.logger.warning("mail %r to %s failed: %s", mail.subject, mail.to, error)
         return False
 

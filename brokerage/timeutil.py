@@ -1,6 +1,7 @@
 """The one place that converts times. The database holds UTC; zones apply at the edges."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
@@ -69,13 +70,34 @@ def fmt_day(moment: datetime, tz_name: str) -> str:
     return to_local(moment, tz_name).strftime("%a %d %b %Y")
 
 
-def zone_label(tz_name: str, at: datetime | None = None) -> str:
-    """'Asia/Tokyo (UTC+09:00)': the offset at the given moment, since it changes with DST."""
-    offset = to_local(at or now_utc(), tz_name).utcoffset() or timedelta(0)
+@dataclass(frozen=True)
+class Span:
+    """From an event's first meeting to its last: a zone's UTC offset may change in between."""
+    start: datetime
+    end: datetime
+
+
+def _offset_text(moment: datetime, tz_name: str) -> str:
+    offset = to_local(moment, tz_name).utcoffset() or timedelta(0)
     minutes = int(offset.total_seconds() // 60)
     sign = "+" if minutes >= 0 else "-"
     hours, mins = divmod(abs(minutes), 60)
-    return f"{tz_name} (UTC{sign}{hours:02d}:{mins:02d})"
+    return f"UTC{sign}{hours:02d}:{mins:02d}"
+
+
+def zone_label(tz_name: str, at: datetime | Span | None = None) -> str:
+    """'Asia/Tokyo (UTC+09:00)': the offset at the given moment, since it changes with DST.
+    Over a span that a clock change cuts: 'Europe/Brussels (UTC+01:00; UTC+02:00 from Sun 28 Mar)'."""
+    if isinstance(at, Span):
+        before, after = _offset_text(at.start, tz_name), _offset_text(at.end, tz_name)
+        if before == after:
+            return f"{tz_name} ({before})"
+        low, high = at.start, at.end  # find the change to the minute
+        while high - low > timedelta(minutes=1):
+            middle = low + (high - low) / 2
+            low, high = (middle, high) if _offset_text(middle, tz_name) == before else (low, middle)
+        return f"{tz_name} ({before}; {after} from {to_local(high, tz_name).strftime('%a %d %b')})"
+    return f"{tz_name} ({_offset_text(at or now_utc(), tz_name)})"
 
 
 def timezone_choices(country: str | None = None) -> list[tuple[str, str]]:
@@ -94,8 +116,9 @@ def working_hours_utc(day: date, tz_name: str, start: time = time(9), end: time 
     return local_to_utc(day, start, tz_name), local_to_utc(day, end, tz_name)
 
 
-def event_moment(event) -> datetime:
-    """A moment on the event, for the UTC offsets printed beside zone names (DST then may differ from today's)."""
+def event_span(event) -> Span:
+    """The event's meeting time, for the UTC offsets printed beside zone names (DST then may differ from today's)."""
     if event.windows:
-        return event.windows[0].start
-    return datetime.combine(event.start_date, time(12), tzinfo=UTC)
+        return Span(min(w.start for w in event.windows), max(w.end for w in event.windows))
+    return Span(datetime.combine(event.start_date, time(12), tzinfo=UTC),
+                datetime.combine(event.end_date, time(12), tzinfo=UTC))

@@ -2,7 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from brokerage.events.forms import no_control_characters, strip
+from brokerage.events.forms import no_control_characters, one_line, strip
 
 
 def email_field():
@@ -19,7 +19,7 @@ def new_password_fields(label: str):
 
 
 class SignupForm(FlaskForm):
-    name = StringField("Your name", filters=[strip],
+    name = StringField("Your name", filters=[one_line],
                        validators=[DataRequired("Enter your name."), Length(max=120), no_control_characters])
     email = email_field()
     password, confirm = new_password_fields("Password")

@@ -22,6 +22,12 @@ def strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
+def one_line(value):
+    """A single-line field (a name, a title) on one line: pasted or imported line breaks
+    (also Excel's Alt+Enter and U+2028) become spaces, as they would break mail subjects."""
+    return " ".join(value.splitlines()).strip() if isinstance(value, str) else value
+
+
 def no_control_characters(form, field):
     # PostgreSQL refuses NUL in text, and other control characters are never meant: say so rather than fail.
     values = field.data if isinstance(field.data, list) else [field.data]
@@ -31,7 +37,7 @@ def no_control_characters(form, field):
 
 
 class ProfileForm(FlaskForm):
-    organisation = StringField("Organisation name", filters=[strip], validators=[
+    organisation = StringField("Organisation name", filters=[one_line], validators=[
         DataRequired("Enter your organisation's name."), Length(max=200), no_control_characters])
     country = SelectField("Country", invalid_choice_message="Choose your country from the list.",
                           validators=[DataRequired("Choose your country.")])
@@ -46,7 +52,7 @@ class ProfileForm(FlaskForm):
         Optional(), Length(max=300), URL(message="Enter a full web address, e.g. https://example.com."),
         no_control_characters])
     description = TextAreaField("What your organisation does", validators=[Length(max=5000), no_control_characters])
-    languages = StringField("Languages you can meet in", filters=[strip],
+    languages = StringField("Languages you can meet in", filters=[one_line],
                             validators=[Length(max=200), no_control_characters])
     timezone = SelectField("Your time zone", invalid_choice_message="Choose your time zone from the list.",
                            validators=[DataRequired("Choose your time zone.")])
@@ -58,17 +64,21 @@ class ProfileForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.country.choices = choices(CHOOSE, timeutil.country_choices())
         # The submitted country's zones come first; an unknown country just gives the plain list.
-        self.timezone.choices = choices(CHOOSE, timeutil.timezone_choices(self.country.data))
+        zones = timeutil.timezone_choices(self.country.data)
+        kept = self.timezone.data
+        if kept and timeutil.is_valid_timezone(kept) and kept not in dict(zones):
+            zones.insert(0, (kept, kept.replace("_", " ")))  # an older name (Asia/Calcutta), e.g. from a CSV import
+        self.timezone.choices = choices(CHOOSE, zones)
 
 
 class OpportunityForm(FlaskForm):
     kind = SelectField("Type", choices=choices(CHOOSE, OPPORTUNITY_KINDS),
                        invalid_choice_message="Choose a type from the list.",
                        validators=[DataRequired("Choose the type.")])
-    title = StringField("Title", filters=[strip], validators=[
+    title = StringField("Title", filters=[one_line], validators=[
         DataRequired("Give the opportunity a title."),
         Length(max=160, message="Keep the title to at most %(max)d characters (it has %(length)d)."),
         no_control_characters])
     description = TextAreaField("Description", validators=[Length(max=5000), no_control_characters])
-    keywords = StringField("Keywords (comma-separated)", filters=[strip],
+    keywords = StringField("Keywords (comma-separated)", filters=[one_line],
                            validators=[Length(max=300), no_control_characters])

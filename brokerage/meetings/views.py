@@ -14,7 +14,7 @@ from brokerage.extensions import db
 from brokerage.meetings.forms import AvailabilityForm, MeetingRequestForm, WorkingHoursForm
 from brokerage.meetings.models import Meeting, MeetingRequest
 from brokerage.meetings.services import calendar_entry, video_link
-from brokerage.timeutil import event_moment, fmt_datetime, now_utc, to_local, zone_label
+from brokerage.timeutil import event_span, fmt_datetime, now_utc, to_local, zone_label
 
 bp = Blueprint("meetings", __name__, url_prefix="/events")
 
@@ -297,7 +297,7 @@ def availability(slug):
         MeetingRequest.status == "accepted", Meeting.cancelled.is_(False),
         db.or_(MeetingRequest.requester_id == participant.id, MeetingRequest.recipient_id == participant.id))).all()
     return render_template("meetings/availability.html", event=event, participant=participant, tz=tz,
-                           moment=event_moment(event), groups=slot_groups(event, tz), mine=mine,
+                           moment=event_span(event), groups=slot_groups(event, tz), mine=mine,
                            hours_form=hours_form, slots_form=slots_form,
                            common=common_slots(agreed, participant, mine)), status
 
@@ -357,7 +357,7 @@ def agenda(slug):
     url = feed_url(participant)
     webcal = "webcal://" + url.split("://", 1)[1]
     return render_template("meetings/agenda.html", event=event, participant=participant, tz=participant.timezone,
-                           moment=event_moment(event), meetings=meetings, unscheduled=unscheduled,
+                           moment=event_span(event), meetings=meetings, unscheduled=unscheduled,
                            video_link=video_link, feed_url=url, webcal_url=webcal)
 
 

@@ -11,6 +11,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import selectinload
 
 from brokerage.accounts.models import User
+from brokerage.events.forms import one_line
 from brokerage.events.models import ORGANISATION_TYPES, SECTORS, Event, Participant
 from brokerage.extensions import db
 from brokerage.timeutil import is_valid_timezone, to_local
@@ -83,7 +84,9 @@ def parse_participants(text: str, event: Event) -> list[ImportRow]:
     for number, record in enumerate(records[1:], start=2):
         if not any(cell.strip() for cell in record):
             continue  # blank lines, common at the end of spreadsheet exports
-        values = {column: (record[i].strip() if i < len(record) else "")
+        # A quoted cell may hold line breaks (Excel's Alt+Enter): only the description keeps them.
+        values = {column: ((record[i].strip() if column == "description" else one_line(record[i]))
+                           if i < len(record) else "")
                   for i, column in enumerate(header) if column in REQUIRED_COLUMNS + OPTIONAL_COLUMNS}
         for column in REQUIRED_COLUMNS + OPTIONAL_COLUMNS:
             values.setdefault(column, "")

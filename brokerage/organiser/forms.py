@@ -11,7 +11,7 @@ from wtforms import (BooleanField, DateField, DateTimeLocalField, EmailField, Hi
                      StringField, TextAreaField, TimeField)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from brokerage.events.forms import choices, no_control_characters
+from brokerage.events.forms import choices, no_control_characters, one_line
 from brokerage.timeutil import timezone_choices
 
 SLOT_LENGTHS = [(15, "15 minutes"), (20, "20 minutes"), (30, "30 minutes")]
@@ -44,7 +44,7 @@ def video_template_problem(template: str) -> str | None:
 
 
 class EventBasicsForm(FlaskForm):
-    name = StringField("Event name", validators=[DataRequired("Give the event a name."), Length(max=200),
+    name = StringField("Event name", filters=[one_line], validators=[DataRequired("Give the event a name."), Length(max=200),
                                                  no_control_characters])
     timezone = SelectField("Event time zone", validators=[DataRequired("Choose the event's time zone.")],
                            invalid_choice_message="Choose a time zone from the list.")
@@ -62,6 +62,12 @@ class EventBasicsForm(FlaskForm):
         if field.data and not 2000 <= field.data.year <= 2100:
             raise ValidationError("Give a date between the years 2000 and 2100.")
 
+    @property
+    def valid_start(self):
+        """The first day if it is usable: date sums on a year-1 date overflow."""
+        start = self.start_date.data
+        return start if start and 2000 <= start.year <= 2100 else None
+
     def validate_end_date(self, field):
         if self.start_date.data and field.data:
             if field.data < self.start_date.data:
@@ -71,10 +77,10 @@ class EventBasicsForm(FlaskForm):
 
 
 class NewEventForm(EventBasicsForm):
-    slug = StringField("Web address (optional)", validators=[
+    slug = StringField("Web address (optional)", filters=[one_line], validators=[
         Optional(), Length(min=3, max=80),
         Regexp(SLUG_RE, message="Use lower-case letters, digits and single hyphens, e.g. eu-japan-2027.")])
-    organisation = StringField("Your organisation (support office)",
+    organisation = StringField("Your organisation (support office)", filters=[one_line],
                                validators=[DataRequired("Give your organisation, e.g. EEN Brussels."), Length(max=200),
                                            no_control_characters])
 
@@ -100,7 +106,7 @@ class SettingsForm(EventBasicsForm):
     max_pending_requests = _optional_count("Most open requests a participant may send (empty = no limit)")
     max_meetings = _optional_count("Most meetings per participant (empty = no limit)")
     video_mode = SelectField("Video links", choices=choices(VIDEO_MODES))
-    video_link_template = StringField("Video link template", validators=[Length(max=300), no_control_characters])
+    video_link_template = StringField("Video link template", filters=[one_line], validators=[Length(max=300), no_control_characters])
 
     def validate_video_link_template(self, field):
         field.data = (field.data or "").strip()
@@ -114,7 +120,7 @@ class SettingsForm(EventBasicsForm):
     def _deadline_within_event(self, field):
         if field.data and self.end_date.data and field.data.date() > self.end_date.data:
             raise ValidationError("The deadline must be on or before the last event day.")
-        if field.data and self.start_date.data and field.data.date() < self.start_date.data - timedelta(days=366):
+        if field.data and self.valid_start and field.data.date() < self.valid_start - timedelta(days=366):
             raise ValidationError("The deadline must be within the year before the event.")
 
     validate_registration_deadline = _deadline_within_event
@@ -122,7 +128,7 @@ class SettingsForm(EventBasicsForm):
 
 
 class WindowForm(FlaskForm):
-    label = StringField("Label", validators=[DataRequired("Give the window a label, e.g. Asia-Europe."), Length(max=80),
+    label = StringField("Label", filters=[one_line], validators=[DataRequired("Give the window a label, e.g. Asia-Europe."), Length(max=80),
                                              no_control_characters],
                         render_kw={"placeholder": "Asia-Europe"})
     day = DateField("Day (UTC)", validators=[InputRequired(message="Choose the day.")])
@@ -134,8 +140,8 @@ class WindowForm(FlaskForm):
 class TeamMemberForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired("Give their email address."), Email(check_deliverability=False),
                                             Length(max=254)])
-    name = StringField("Name (for a new account)", validators=[Optional(), Length(max=120), no_control_characters])
-    organisation = StringField("Organisation (support office)",
+    name = StringField("Name (for a new account)", filters=[one_line], validators=[Optional(), Length(max=120), no_control_characters])
+    organisation = StringField("Organisation (support office)", filters=[one_line],
                                validators=[DataRequired("Give their organisation (support office)."), Length(max=200),
                                            no_control_characters])
     role = SelectField("Role", choices=choices([("co_organiser", "Co-organiser: manages participants"),
@@ -143,7 +149,7 @@ class TeamMemberForm(FlaskForm):
 
 
 class ParticipantAdminForm(FlaskForm):
-    support_office = StringField("Support office", validators=[Optional(), Length(max=200), no_control_characters])
+    support_office = StringField("Support office", filters=[one_line], validators=[Optional(), Length(max=200), no_control_characters])
     organiser_notes = TextAreaField("Organiser notes (never shown to the participant)",
                                     validators=[Optional(), Length(max=10000), no_control_characters])
 

@@ -7,20 +7,12 @@ from flask_login import login_required
 from brokerage.access import get_event, require_participant
 from brokerage.events.models import Participant
 from brokerage.extensions import db
-from brokerage.meetings.models import FOLLOW_UPS, RATINGS, Meeting, MeetingOutcome, MeetingRequest
+from brokerage.meetings.models import FOLLOW_UPS, RATINGS, Meeting, MeetingOutcome
+from brokerage.meetings.views import published_meetings
 from brokerage.outcomes.forms import OutcomeForm
 from brokerage.timeutil import fmt_datetime, now_utc
 
 bp = Blueprint("outcomes", __name__, url_prefix="/events")
-
-
-def my_meetings(participant: Participant) -> list[Meeting]:
-    """The participant's meetings as published to them (the working timetable is the organisers' business)."""
-    return list(db.session.scalars(
-        db.select(Meeting).join(Meeting.request)
-        .where(Meeting.event_id == participant.event_id, Meeting.cancelled.is_(False),
-               Meeting.published_slot_id.is_not(None),
-               db.or_(MeetingRequest.requester_id == participant.id, MeetingRequest.recipient_id == participant.id))))
 
 
 def _outcome(meeting: Meeting, participant: Participant) -> MeetingOutcome | None:
@@ -32,7 +24,7 @@ def _outcome(meeting: Meeting, participant: Participant) -> MeetingOutcome | Non
 def my_outcomes(slug: str):
     event = get_event(slug)
     me = require_participant(event)
-    meetings = sorted(my_meetings(me), key=lambda m: m.published_slot.start)
+    meetings = published_meetings(me)  # none while the timetable is unpublished
     rows = [{"meeting": m, "partner": m.request.other(me), "outcome": _outcome(m, me),
              "started": m.published_slot.start <= now_utc()} for m in meetings]
     return render_template("outcomes/my_outcomes.html", event=event, me=me, rows=rows,
@@ -45,7 +37,8 @@ def rate(slug: str, meeting_id: int):
     event = get_event(slug)
     me = require_participant(event)
     meeting = db.session.get(Meeting, meeting_id)
-    if meeting is None or meeting.event_id != event.id or meeting.cancelled or meeting.published_slot is None:
+    if (meeting is None or meeting.event_id != event.id or meeting.cancelled or meeting.published_slot is None
+            or not event.timetable_published):
         abort(404, "There is no such meeting in your agenda.")
     if me.id not in (meeting.request.requester_id, meeting.request.recipient_id):
         abort(403, "You can only rate your own meetings.")
@@ -62,7 +55,7 @@ def rate(slug: str, meeting_id: int):
             db.session.add(outcome)
         outcome.rating = form.rating.data
         outcome.follow_up = form.follow_up.data or None
-        outcome.comment = form.comment.data.strip()
+        outcome.comment = (form.comment.data or "").strip()  # absent from a hand-made POST
         db.session.commit()
         flash(f"Saved your outcome of the meeting with {partner.organisation}.", "success")
         return redirect(url_for("outcomes.my_outcomes", slug=slug))

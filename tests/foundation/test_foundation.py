@@ -88,3 +88,20 @@ def test_nul_in_a_url_is_not_found(client, make_event):
     make_event()
     assert client.get("/feed/abc%00.ics").status_code == 404
     assert client.get("/events/march%00-2027").status_code == 404
+
+
+def test_a_zone_label_over_an_event_names_the_clock_change_inside_it():
+    # 25-29 March 2027: Europe changes clocks on the 28th, New York did on the 14th.
+    span = timeutil.Span(datetime(2027, 3, 25, 14, tzinfo=timezone.utc), datetime(2027, 3, 29, 15, tzinfo=timezone.utc))
+    assert timeutil.zone_label("Europe/Brussels", span) == "Europe/Brussels (UTC+01:00; UTC+02:00 from Sun 28 Mar)"
+    assert timeutil.zone_label("America/New_York", span) == "America/New_York (UTC-04:00)"
+    assert timeutil.zone_label("Asia/Tokyo", span) == "Asia/Tokyo (UTC+09:00)"
+
+
+def test_event_page_headings_name_both_offsets_when_the_event_crosses_a_change(app, client, make_event):
+    make_event(start_date=date(2027, 3, 25), end_date=date(2027, 3, 29), windows=[
+        ("Thursday", datetime(2027, 3, 25, 14, tzinfo=timezone.utc), datetime(2027, 3, 25, 15, tzinfo=timezone.utc)),
+        ("Monday", datetime(2027, 3, 29, 14, tzinfo=timezone.utc), datetime(2027, 3, 29, 15, tzinfo=timezone.utc))])
+    page = client.get("/events/march-2027").get_data(as_text=True)
+    assert "Europe/Brussels (UTC+01:00; UTC+02:00 from Sun 28 Mar)" in page
+    assert "Europe/Brussels (UTC+01:00)<" not in page

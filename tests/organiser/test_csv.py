@@ -97,6 +97,21 @@ def test_existing_users_are_registered_without_a_password_link(app, console, cli
         assert (person.status, person.website, person.timezone) == ("approved", "https://osaka-robotics.example", "Asia/Tokyo")
 
 
+def test_line_breaks_in_cells_stay_only_in_the_description(app, console, client, outbox):
+    # Excel writes Alt+Enter as a line break inside a quoted cell.
+    text = ('email,name,organisation,country,organisation_type,description\n'
+            'kenji@osaka-robotics.example,"Kenji\nSato","Osaka\r\nRobotics",JP,sme,"Arms.\nGrippers."\n')
+    page = _preview(console, text).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    client.post(console.url("import/confirm"), data={"csrf_token": token, "csv_text": text})
+    from brokerage.events.models import Participant
+    with app.app_context():
+        person = db.session.scalar(db.select(Participant))
+        assert (person.organisation, person.user.name, person.description) == (
+            "Osaka Robotics", "Kenji Sato", "Arms.\nGrippers.")
+    assert outbox()[-1]["To"] == "kenji@osaka-robotics.example"
+
+
 def test_file_upload_and_problems_with_the_whole_file(console, client, post):
     good = "email,organisation,country,organisation_type\nminji@seoul-bio.example,Seoul Bio,KR,research\n"
     response = post(client, console.url("import"), {"csv_file": (io.BytesIO(("\ufeff" + good).encode()), "people.csv")},

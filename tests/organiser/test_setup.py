@@ -123,6 +123,19 @@ def test_settings_errors_keep_input(app, console):
     assert _event(app)[0].video_mode == "participant"
 
 
+def test_a_first_day_in_year_1_is_a_message_even_with_a_deadline(app, console):
+    response = console.post("settings", {**SETTINGS, "start_date": "0001-01-01",
+                                         "registration_deadline": "2027-01-01T10:00"})
+    assert response.status_code == 200
+    assert "Give a date between the years 2000 and 2100." in response.get_data(as_text=True)
+
+
+def test_line_breaks_in_a_name_become_spaces(app, console):
+    # Pasted text may carry U+2028 or a CR LF; mail subjects that quote the name cannot.
+    console.post("settings", {**SETTINGS, "name": "EU\u2028Japan\r\nbrokerage "})
+    assert _event(app)[0].name == "EU Japan brokerage"
+
+
 def test_dates_cannot_leave_windows_behind(app, console):
     _window(console, "Asia-Europe", "2027-03-17", "07:00", "10:00")
     page = console.post("settings", {**SETTINGS, "end_date": "2027-03-16"}).get_data(as_text=True)

@@ -19,7 +19,8 @@ class Builder:
         self.app, self.make_event = app, make_event
 
     def past_event(self, slug="past-2026", **fields):
-        """An event whose meetings have all started, so they can be rated."""
+        """An event whose meetings have all started, so they can be rated (its timetable published)."""
+        fields.setdefault("timetable_published", True)
         return self.make_event(slug=slug, windows=PAST_WINDOWS, start_date=date(2026, 3, 10), end_date=date(2026, 3, 10), **fields)
 
     def participant(self, event_id, email, country="FR", tz="Europe/Paris", organisation_type="sme",

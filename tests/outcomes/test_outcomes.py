@@ -109,8 +109,30 @@ def test_unpublished_and_cancelled_meetings_are_not_rated(app, client, auth, bui
     assert "Harbor Robotics" not in client.get("/events/past-2026/outcomes").get_data(as_text=True)
 
 
+def test_an_unpublished_timetable_takes_the_meetings_off_the_outcomes_page(app, client, auth, build):
+    # The organiser unpublished the timetable: participants no longer see it, nor rate it.
+    event = build.past_event(timetable_published=False)
+    paris = build.participant(event, "claire@paris.example")
+    boston = build.participant(event, "amy@boston.example", "US", "America/New_York", organisation="Harbor Robotics")
+    meeting = build.request(event, paris, boston)
+    auth.login("claire@paris.example")
+    assert "Harbor Robotics" not in client.get("/events/past-2026/outcomes").get_data(as_text=True)
+    assert client.get(f"/events/past-2026/outcomes/{meeting}").status_code == 404
+
+
+def test_a_post_without_the_comment_field_saves_an_empty_comment(app, client, auth, build):
+    event = build.past_event()
+    paris = build.participant(event, "claire@paris.example")
+    boston = build.participant(event, "amy@boston.example", "US", "America/New_York")
+    meeting = build.request(event, paris, boston)
+    auth.login("claire@paris.example")
+    response = post_form(client, f"/events/past-2026/outcomes/{meeting}", {"rating": "informative"})
+    assert response.status_code == 302
+    assert _outcome(app, meeting, paris) == ("informative", None, "")
+
+
 def test_not_before_the_meeting_started(app, client, auth, build, make_event):
-    event = make_event()  # 2027-03-16: still ahead
+    event = make_event(timetable_published=True)  # 2027-03-16: still ahead
     paris = build.participant(event, "claire@paris.example")
     tokyo = build.participant(event, "kenji@tokyo.example", "JP", "Asia/Tokyo")
     meeting = build.request(event, paris, tokyo)

@@ -167,3 +167,20 @@ def test_feed_is_empty_but_valid_before_publication(app, world):
 def test_unknown_feed_token_is_not_found(client):
     assert client.get("/feed/not-a-token.ics").status_code == 404
     assert client.get("/feed/.ics").status_code == 404
+
+
+def test_vtimezone_covers_meetings_after_2038():
+    """Outlook reads only the VTIMEZONE: it must still hold summer time in the meeting's year."""
+    from datetime import timedelta
+
+    from brokerage.calendar import CalendarEntry, CalendarPerson, build_calendar
+
+    start = datetime(2040, 7, 2, 14, 0, tzinfo=UTC)
+    person = CalendarPerson("anne@paris.example", "Anne")
+    entry = CalendarEntry("m1@test", 0, start, start + timedelta(minutes=25), "Meeting", "", "", person,
+                          (person,), "Europe/Brussels")
+    body = build_calendar([entry])
+    check_rfc5545(body)
+    # The zone is written as a list of its clock changes; 2040's spring change must be among them.
+    unfolded = body.replace(b"\r\n ", b"")
+    assert b"20400325T" in unfolded

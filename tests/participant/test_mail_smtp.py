@@ -88,3 +88,11 @@ def test_unreachable_mail_server_loses_nothing(app, pair, outbox):
     assert "we could not e-mail Tokyo Robotics" in client.get(response.headers["Location"]).get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(db.select(MeetingRequest.status)) == "pending"
+
+
+def test_a_line_break_in_a_subject_is_flattened_not_fatal(app):
+    # Subjects quote event and organisation names, which may hold pasted line separators.
+    from brokerage.mail import Mail, build_message
+    message = build_message(Mail(to="anne@paris.example", subject="Request from Acme\u2028GmbH\r\n", text="Hi"),
+                            "events@brokerage.example")
+    assert message["Subject"] == "Request from Acme GmbH"

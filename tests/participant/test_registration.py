@@ -195,6 +195,21 @@ def test_profile_can_be_edited_later(app, make_event):
     assert participant.status == "pending"  # editing does not approve oneself
 
 
+def test_an_older_zone_name_from_an_import_stays_selected_and_saves(app, make_event):
+    make_event()
+    client = signed_up(app, "ravi@pune.example")
+    register(client, "march-2027", country="IN", timezone="Asia/Kolkata")
+    with app.app_context():  # as a CSV import may store it: a valid IANA alias the list does not offer
+        db.session.execute(db.update(Participant).values(timezone="Asia/Calcutta"))
+        db.session.commit()
+    html = client.get("/events/march-2027/profile").get_data(as_text=True)
+    assert re.search(r'<option selected value="Asia/Calcutta">|<option value="Asia/Calcutta" selected>', html), html
+    response = post_form(client, "/events/march-2027/profile",
+                         {**PROFILE, "organisation": "Pune Sensors", "country": "IN", "timezone": "Asia/Calcutta"})
+    assert response.status_code == 302
+    assert _participant(app, "ravi@pune.example").organisation == "Pune Sensors"
+
+
 def test_profile_bad_website_keeps_what_was_typed(app, make_event):
     make_event()
     client = signed_up(app, "anna@nordlicht.example")
