@@ -63,10 +63,11 @@ def rebuild_slots(event: Event) -> RebuildResult:
                     f"{a.organisation} with {b.organisation}, {first.published_slot.start:%d %b %H:%M} UTC). "
                     "Move or unschedule them and publish the changes first, so participants are told.")
             unslotted = db.session.scalar(db.select(db.func.count(Meeting.id)).where(
-                Meeting.slot_id.in_(ids) | Meeting.published_slot_id.in_(ids)))
+                Meeting.slot_id.in_(ids) | Meeting.published_slot_id.in_(ids), Meeting.cancelled.is_(False)))
             # Explicit, because SQLite does not enforce the ON DELETE rules of the foreign keys.
             db.session.execute(db.delete(Availability).where(Availability.slot_id.in_(ids)))
-            db.session.execute(db.update(Meeting).where(Meeting.slot_id.in_(ids)).values(slot_id=None))
+            # A lock held the meeting in a slot that is gone: the solver may place it anywhere now.
+            db.session.execute(db.update(Meeting).where(Meeting.slot_id.in_(ids)).values(slot_id=None, locked=False))
             # Participants' calendars hold the old time under this UID: its next announcement must outrank it.
             db.session.execute(db.update(Meeting).where(Meeting.published_slot_id.in_(ids))
                                .values(published_slot_id=None, sequence=Meeting.sequence + 1))

@@ -54,6 +54,9 @@ class Meeting(db.Model):
     unscheduled_reason: Mapped[str] = mapped_column(sa.Text, default="")
     cancelled: Mapped[bool] = mapped_column(default=False)
     published_slot_id: Mapped[int | None] = mapped_column(sa.ForeignKey("slot.id", ondelete="SET NULL"))
+    # What the last announcement said beyond the slot: a new slot length or video link must be announced too.
+    published_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_link: Mapped[str | None] = mapped_column(sa.Text)
     # Calendar identity: the UID never changes; SEQUENCE rises with every change participants are told of.
     uid: Mapped[str] = mapped_column(sa.String(80), unique=True, default=lambda: f"{uuid.uuid4()}@brokerage")
     sequence: Mapped[int] = mapped_column(default=0)

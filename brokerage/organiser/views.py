@@ -22,6 +22,8 @@ from brokerage.organiser.forms import (ImportConfirmForm, ImportForm, NewEventFo
                                        TeamMemberForm, WindowForm, slugify)
 from brokerage.organiser.windows import PRESETS, PRESETS_BY_KEY, event_days, preset_times, window_problem, window_table
 from brokerage.regions import REGIONS
+from brokerage.scheduling.solver_bridge import schedulable_meetings
+from brokerage.scheduling.timetable import pending_changes
 from brokerage.timeutil import local_to_utc, to_local
 
 bp = Blueprint("organiser", __name__, url_prefix="/organise")
@@ -127,13 +129,15 @@ def dashboard(slug):
     by_status = Counter(p.status for p in participants)
     by_region = Counter(p.region for p in participants if p.status == "approved")
     requests = Counter(db.session.scalars(db.select(MeetingRequest.status).filter_by(event_id=event.id)))
-    meetings = db.session.scalars(db.select(Meeting).filter_by(event_id=event.id, cancelled=False)).all()
+    # The timetable page's rules: only accepted meetings of approved participants count as schedulable.
+    meetings = schedulable_meetings(event)
     meeting_counts = {
         "total": len(meetings),
         "scheduled": sum(1 for m in meetings if m.slot_id),
         "unscheduled": sum(1 for m in meetings if not m.slot_id),
-        "published": sum(1 for m in meetings if m.published_slot_id),
-        "changed": sum(1 for m in meetings if m.slot_id != m.published_slot_id),
+        "published": db.session.scalar(db.select(db.func.count(Meeting.id)).where(
+            Meeting.event_id == event.id, Meeting.published_slot_id.is_not(None))),
+        "changed": len(pending_changes(event)),
     }
     return render_template("organiser/dashboard.html", event=event, statuses=PARTICIPANT_STATUSES, by_status=by_status,
                            by_region=by_region, regions=REGIONS, requests=requests, meetings=meeting_counts,
@@ -174,8 +178,8 @@ def settings(slug):
             try:
                 if timing != (event.slot_minutes, event.pause_minutes):
                     message += " " + _slots_message(rebuild_slots(event))
-                    if event.timetable_published:
-                        message += " The published timetable has changed: review and publish it again to update invites."
+                if event.timetable_published and pending_changes(event):
+                    message += " The published timetable has changed: review and publish it again to update invites."
             except PublishedMeetingsInTheWay as problem:
                 db.session.rollback()
                 form.slot_minutes.errors.append(str(problem))

@@ -8,16 +8,17 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from flask import current_app, has_app_context
 
 from brokerage.events.models import Event
 from brokerage.extensions import db
 from brokerage.scheduling import solver_bridge
-from brokerage.scheduling.models import ScheduleRun
+from brokerage.scheduling.models import ACTIVE, ScheduleRun
 from brokerage.timeutil import now_utc
 
-ACTIVE = ("queued", "running")
 BEAT_SECONDS = 1.0
+BUSY = "A run is already in progress for this event; wait for it or cancel it first."
 WORKER_LOST = "the scheduling job stopped unexpectedly (worker killed)"
 
 
@@ -36,7 +37,7 @@ def create_run(event: Event, user_id: int, time_limit: float) -> ScheduleRun:
     reap_stale_runs(event.id)
     if db.session.scalar(db.select(ScheduleRun.id).filter(ScheduleRun.event_id == event.id,
                                                            ScheduleRun.status.in_(ACTIVE))):
-        raise RunRefused("A run is already in progress for this event; wait for it or cancel it first.")
+        raise RunRefused(BUSY)
     if not event.slots:
         raise RunRefused("This event has no meeting slots yet; add meeting windows first.")
     instance = solver_bridge.build_instance(event)
@@ -50,7 +51,11 @@ def create_run(event: Event, user_id: int, time_limit: float) -> ScheduleRun:
     run = ScheduleRun(event_id=event.id, created_by_id=user_id, time_limit=time_limit, instance=instance,
                       progress={"phase": "queued"})
     db.session.add(run)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:  # another organiser's run started in between (one active run per event)
+        db.session.rollback()
+        raise RunRefused(BUSY) from None
     return run
 
 

@@ -11,9 +11,16 @@ from brokerage.timeutil import UTCDateTime, now_utc
 RUN_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
 
 
+ACTIVE = ("queued", "running")
+_ACTIVE_SQL = sa.text("status IN ('queued', 'running')")
+
+
 class ScheduleRun(db.Model):
     """One solver run for an event. It writes only its own row until an organiser applies it."""
 
+    # One active run per event, enforced by the database: two organisers clicking at once get one run.
+    __table_args__ = (sa.Index("uq_schedule_run_active_event", "event_id", unique=True,
+                               sqlite_where=_ACTIVE_SQL, postgresql_where=_ACTIVE_SQL),)
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id"))
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))

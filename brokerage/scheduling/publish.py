@@ -17,7 +17,7 @@ from brokerage.extensions import db
 from brokerage import links
 from brokerage.mail import Attachment, Mail, try_send
 from brokerage.meetings.models import Meeting
-from brokerage.meetings.services import calendar_entry
+from brokerage.meetings.services import calendar_entry, video_link
 from brokerage.scheduling.timetable import effective_slot_id, pending_changes
 from brokerage.timeutil import now_utc
 
@@ -25,7 +25,7 @@ from brokerage.timeutil import now_utc
 @dataclass
 class Change:
     meeting: Meeting
-    kind: str  # new | moved | removed
+    kind: str  # new | moved | updated (same slot, new end or link) | removed
     old: Slot | None
     new: Slot | None
 
@@ -50,7 +50,7 @@ def publish(event: Event) -> PublishResult:
     for meeting in changes:
         new_id, old = effective_slot_id(meeting), meeting.published_slot
         new = db.session.get(Slot, new_id) if new_id else None
-        kind = "new" if old is None else "removed" if new is None else "moved"
+        kind = "new" if old is None else "removed" if new is None else "updated" if new == old else "moved"
         if not (old is None and meeting.sequence == 0):
             meeting.sequence += 1  # anything announced before needs a higher SEQUENCE to replace it
         for person in meeting.participants:
@@ -59,6 +59,9 @@ def publish(event: Event) -> PublishResult:
     mails = [_mail(event, notice, first_time) for notice in notices.values()]
     for meeting in changes:
         meeting.published_slot_id = effective_slot_id(meeting)
+        slot = db.session.get(Slot, meeting.published_slot_id) if meeting.published_slot_id else None
+        meeting.published_end = slot.end if slot else None
+        meeting.published_link = video_link(meeting) if slot else None
     event.timetable_published = True
     event.published_at = now_utc()
     db.session.commit()

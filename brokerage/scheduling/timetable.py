@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from brokerage.events.models import Availability, Event, Participant, Slot
 from brokerage.extensions import db
 from brokerage.meetings.models import Meeting
+from brokerage.meetings.services import video_link
 from brokerage.regions import REGIONS, region_pair
 from brokerage.scheduling import solver_bridge
 from brokerage.scheduling.models import ScheduleRun
@@ -127,9 +128,20 @@ def review(event: Event) -> Review:
 
 
 def pending_changes(event: Event) -> list[Meeting]:
-    """Meetings whose working slot differs from what participants were last told."""
+    """Meetings that differ from what participants were last told: another slot, or in the same slot
+    another end (a new slot length) or video link."""
     meetings = db.select(Meeting).filter_by(event_id=event.id).options(*solver_bridge.with_people()).order_by(Meeting.id)
-    return [m for m in db.session.scalars(meetings) if effective_slot_id(m) != m.published_slot_id]
+    return [m for m in db.session.scalars(meetings)
+            if effective_slot_id(m) != m.published_slot_id or details_changed(m)]
+
+
+def details_changed(meeting: Meeting) -> bool:
+    """A published meeting kept its slot, but its end or video link is not what was announced."""
+    if meeting.published_slot is None or effective_slot_id(meeting) != meeting.published_slot_id:
+        return False
+    if meeting.published_end is None:  # announced before these were recorded
+        return False
+    return meeting.published_slot.end != meeting.published_end or video_link(meeting) != meeting.published_link
 
 
 def effective_slot_id(meeting: Meeting) -> int | None:

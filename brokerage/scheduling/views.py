@@ -5,7 +5,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import DecimalField
-from wtforms.validators import InputRequired, NumberRange
+from wtforms.validators import InputRequired, NumberRange, StopValidation
 
 from brokerage.access import get_event, require_organiser
 from brokerage.events.models import Event
@@ -20,9 +20,15 @@ bp = Blueprint("scheduling", __name__, url_prefix="/organise")
 MAX_TIME_LIMIT = 600
 
 
+def _finite(form, field):
+    # Decimal("sNaN") cannot even be compared: NumberRange would raise on it.
+    if field.data is not None and not field.data.is_finite():
+        raise StopValidation(f"Use between 1 and {MAX_TIME_LIMIT} seconds.")
+
+
 class StartRunForm(FlaskForm):
     time_limit = DecimalField("Time limit (seconds)", places=None, validators=[
-        InputRequired("Give the solver a time limit in seconds."),
+        InputRequired("Give the solver a time limit in seconds."), _finite,
         NumberRange(min=1, max=MAX_TIME_LIMIT, message=f"Use between 1 and {MAX_TIME_LIMIT} seconds.")])
 
 

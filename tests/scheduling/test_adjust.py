@@ -98,3 +98,40 @@ def test_empty_move_post_gets_a_message(app, client, auth, placed):
     url = f"/organise/march-2027/meetings/{ids['eu-us']}/move"
     response = post_form(client, url, {"slot_id": "soon"})
     assert response.status_code == 400 and "Choose a slot" in response.get_data(as_text=True)
+
+
+def test_a_window_removed_under_a_locked_meeting_frees_it_and_counts_only_live_meetings(
+        app, client, auth, placed, people, meeting):
+    from brokerage.events.models import MeetingWindow
+    from brokerage.meetings.models import Meeting
+    event_id, ids, slots = placed
+    auth.login(ORGANISER)
+    post_form(client, f"/organise/march-2027/meetings/{ids['it-nl']}/move", {"slot_id": slots[1]})
+    assert state(app, ids["it-nl"])[2] is True  # placed by hand: locked
+    with app.app_context():
+        cancelled = db.session.get(Meeting, ids["eu-de"])
+        cancelled.slot_id, cancelled.cancelled = slots[2], True  # a participant cancelled it there
+        db.session.commit()
+        morning = db.session.scalar(db.select(MeetingWindow.id).filter_by(event_id=event_id, label="Asia-Europe"))
+    response = post_form(client, f"/organise/march-2027/windows/{morning}/delete", {},
+                         form_url="/organise/march-2027/windows", follow_redirects=True)
+    assert "1 meeting(s) lost their slot" in response.get_data(as_text=True)
+    slot, _, locked, _ = state(app, ids["it-nl"])
+    assert slot is None and locked is False  # the lock was on a slot that is gone
+
+
+def test_dashboard_counts_follow_the_timetable(app, client, auth, placed):
+    from brokerage.events.models import Event, Participant
+    event_id, ids, slots = placed
+    auth.login(ORGANISER)
+    with app.app_context():
+        from brokerage.timeutil import now_utc
+        event = db.session.get(Event, event_id)
+        event.timetable_published, event.published_at = True, now_utc()
+        boston = db.session.scalar(db.select(Participant).filter_by(organisation="Boston Bio"))
+        boston.status = "rejected"  # their published meeting must now be cancelled: a pending change
+        db.session.commit()
+    page = client.get("/organise/march-2027/").get_data(as_text=True)
+    timetable = client.get("/organise/march-2027/timetable").get_data(as_text=True)
+    pending = re.search(r'id="pending-changes">(\d+)<', timetable).group(1)
+    assert re.search(r'data-count="changed">(\d+)<', page).group(1) == pending

@@ -154,12 +154,12 @@ def test_queued_run_whose_thread_never_started_is_failed(app, make_event):
     from brokerage.scheduling import jobs
     from brokerage.scheduling.models import ScheduleRun
     from brokerage.timeutil import now_utc
-    event_id = make_event()
+    event_id, other_id = make_event(), make_event(slug="other-2027")  # one active run per event
     with app.app_context():
         run = ScheduleRun(event_id=event_id, created_by_id=1, status="queued", instance={}, progress={},
                           created_at=now_utc() - timedelta(minutes=5))
-        fresh = ScheduleRun(event_id=event_id, created_by_id=1, status="queued", instance={}, progress={})
+        fresh = ScheduleRun(event_id=other_id, created_by_id=1, status="queued", instance={}, progress={})
         db.session.add_all([run, fresh])
         db.session.commit()
-        assert jobs.reap_stale_runs(event_id) == 1
+        assert jobs.reap_stale_runs(event_id) == 1 and jobs.reap_stale_runs(other_id) == 0
         assert (run.status, run.error, fresh.status) == ("failed", jobs.WORKER_LOST, "queued")

@@ -175,3 +175,38 @@ def test_a_change_that_would_drop_published_meetings_is_refused(app, client, aut
         meeting = db.session.get(Meeting, ids["jp-kr"])
         assert (meeting.published_slot_id, meeting.sequence) == before
         assert db.session.get(MeetingWindow, window_id) is not None
+
+
+def test_a_new_slot_length_or_video_link_is_announced_as_an_update(app, client, auth, outbox, placed):
+    """Same slots, other end times, then another video room: calendars must hear of both."""
+    from brokerage.events.models import Event
+    from brokerage.events.slots import rebuild_slots
+    from brokerage.meetings.models import Meeting
+    event_id, p, ids = placed
+    auth.login(ORGANISER)
+    post_form(client, f"{TIMETABLE}/publish", {}, form_url=TIMETABLE)
+    sent = len(outbox())
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        event.slot_minutes, event.pause_minutes = event.slot_minutes + event.pause_minutes, 0  # starts stay
+        rebuild_slots(event)
+        db.session.commit()
+    assert 'id="pending-changes">4<' in client.get(TIMETABLE).get_data(as_text=True)
+    response = post_form(client, f"{TIMETABLE}/publish", {}, form_url=TIMETABLE, follow_redirects=True)
+    assert "4 meeting(s) changed, 5 participant(s) mailed" in response.get_data(as_text=True)
+    mails = by_recipient(lambda: outbox()[sent:])
+    with app.app_context():
+        meeting = db.session.get(Meeting, ids["eu-jp"])
+        [vevent] = [v for v in calendars(mails["jp@example.jp"])["REQUEST"].walk("VEVENT") if str(v["uid"]) == meeting.uid]
+        check_event(vevent, meeting, meeting.slot, "Asia/Tokyo", 1, ["eu@example.eu", "jp@example.jp"])
+        assert "UPDATED" in mails["jp@example.jp"].get_body(("plain",)).get_content()
+
+        sent = len(outbox())
+        db.session.get(Event, event_id).video_link_template = "https://rooms.example/{event}/{meeting}"
+        db.session.commit()
+    assert 'id="pending-changes">4<' in client.get(TIMETABLE).get_data(as_text=True)
+    post_form(client, f"{TIMETABLE}/publish", {}, form_url=TIMETABLE)
+    mails = by_recipient(lambda: outbox()[sent:])
+    [vevent] = [v for v in calendars(mails["de@example.de"])["REQUEST"].walk("VEVENT")]
+    assert int(vevent["sequence"]) == 2 and f"https://rooms.example/march-2027/{ids['de-kr']}" in str(vevent["location"])
+    assert 'id="pending-changes">0<' in client.get(TIMETABLE).get_data(as_text=True)

@@ -5,6 +5,7 @@ import re
 import time
 
 import pytest
+import sqlalchemy as sa
 
 from brokerage.extensions import db
 from tests.support import post_form
@@ -133,7 +134,7 @@ def test_apply_refuses_a_run_older_than_the_data(app, client, auth, world, meeti
 def test_bad_time_limit_is_refused_with_a_message(app, client, auth, world):
     from brokerage.scheduling.models import ScheduleRun
     auth.login(ORGANISER)
-    for value in ("", "abc", "0", "100000"):
+    for value in ("", "abc", "0", "100000", "NaN", "sNaN", "Infinity"):
         response = post_form(client, "/organise/march-2027/runs", {"time_limit": value})
         assert response.status_code == 400
         assert "seconds" in response.get_data(as_text=True)
@@ -167,6 +168,39 @@ def test_one_run_at_a_time_and_cancel(app, client, auth, world):
     with app.app_context():
         run = db.session.get(ScheduleRun, run_id)
         assert run.cancel_requested and run.status == "cancelled"
+
+
+def test_two_organisers_starting_at_once_get_one_run(app, world):
+    """The check for an active run and the insert are not atomic: the database keeps it to one."""
+    import threading
+
+    from brokerage.events.models import Event
+    from brokerage.scheduling import jobs
+    from brokerage.scheduling.models import ScheduleRun
+    event_id, _, _ = world
+    barrier, outcomes = threading.Barrier(2), []
+
+    def start():
+        with app.app_context():
+            event = db.session.get(Event, event_id)
+            barrier.wait()
+            try:
+                outcomes.append(jobs.create_run(event, 1, 5).id)
+            except jobs.RunRefused as refused:
+                outcomes.append(str(refused))
+
+    threads = [threading.Thread(target=start) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(map(type, outcomes), key=str) == [int, str] and jobs.BUSY in outcomes
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(ScheduleRun.id))) == 1
+        # Even past the check (two clicks racing), the database refuses a second active run.
+        db.session.add(ScheduleRun(event_id=event_id, created_by_id=1, status="running", instance={}, progress={}))
+        with pytest.raises(sa.exc.IntegrityError):
+            db.session.commit()
 
 
 def test_progress_page_while_running_and_cancel_stops_the_solver(app, client, auth, make_event, people, meeting):
