@@ -9,9 +9,12 @@ from brokerage.events.models import Event, EventOrganiser, Participant
 
 
 @login_manager.user_loader
-def load_user(user_id: str):
+def load_user(session_id: str):
+    """The user of a session, unless their password changed since it began."""
     from brokerage.accounts.models import User
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    user_id, _, stamp = session_id.partition(":")
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and stamp == user.password_stamp() else None
 
 
 def get_event(slug: str) -> Event:

@@ -3,7 +3,9 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
+import sqlite3
+
+from sqlalchemy import Engine, MetaData, event
 from sqlalchemy.orm import DeclarativeBase
 
 
@@ -24,3 +26,14 @@ csrf = CSRFProtect()
 login_manager = LoginManager()
 login_manager.login_view = "accounts.login"
 login_manager.login_message_category = "info"
+
+
+def _lower(text):
+    return text.lower() if isinstance(text, str) else text
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_unicode_lower(dbapi_connection, _record):
+    # SQLite's lower() folds only ASCII, so a search for 'übersee' missed 'Übersee' (PostgreSQL folds all letters).
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.create_function("lower", 1, _lower, deterministic=True)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -25,6 +26,13 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        # The session names the password too: a new password (e.g. after a reset) ends every other session.
+        return f"{self.id}:{self.password_stamp()}"
+
+    def password_stamp(self) -> str:
+        return hashlib.sha256((self.password_hash or "").encode()).hexdigest()[:16]
 
     @staticmethod
     def normalise_email(email: str) -> str:

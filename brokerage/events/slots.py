@@ -14,6 +14,7 @@ class RebuildResult:
     added: int
     removed: int
     meetings_unslotted: int  # meetings whose (working or published) slot disappeared
+    people_unmarked: int = 0  # participants who had marked a slot that disappeared
 
 
 class PublishedMeetingsInTheWay(Exception):
@@ -43,7 +44,7 @@ def rebuild_slots(event: Event) -> RebuildResult:
         for start, end in slot_times(window, event.slot_minutes, event.pause_minutes):
             wanted[start] = (window, end)
 
-    gone, unslotted = [], 0
+    gone, unslotted, unmarked = [], 0, 0
     # No autoflush: a deleted window must not be flushed before its slots are marked for deletion too.
     with db.session.no_autoflush:
         for slot in list(event.slots):
@@ -64,6 +65,8 @@ def rebuild_slots(event: Event) -> RebuildResult:
                     "Move or unschedule them and publish the changes first, so participants are told.")
             unslotted = db.session.scalar(db.select(db.func.count(Meeting.id)).where(
                 Meeting.slot_id.in_(ids) | Meeting.published_slot_id.in_(ids), Meeting.cancelled.is_(False)))
+            unmarked = db.session.scalar(db.select(db.func.count(db.distinct(Availability.participant_id)))
+                                         .where(Availability.slot_id.in_(ids)))
             # Explicit, because SQLite does not enforce the ON DELETE rules of the foreign keys.
             db.session.execute(db.delete(Availability).where(Availability.slot_id.in_(ids)))
             # A lock held the meeting in a slot that is gone: the solver may place it anywhere now.
@@ -78,4 +81,5 @@ def rebuild_slots(event: Event) -> RebuildResult:
     for start, (window, end) in sorted(wanted.items()):
         event.slots.append(Slot(window=window, start=start, end=end))
     db.session.flush()
-    return RebuildResult(slots=len(event.slots), added=len(wanted), removed=len(gone), meetings_unslotted=unslotted)
+    return RebuildResult(slots=len(event.slots), added=len(wanted), removed=len(gone), meetings_unslotted=unslotted,
+                         people_unmarked=unmarked)

@@ -77,7 +77,8 @@ def search(slug: str):
     page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
     results = db.paginate(query.order_by(Participant.organisation, Participant.id),
                           page=page, per_page=PER_PAGE, error_out=False)
-    filters = {k: v for k, v in request.args.items() if k != "page" and v}
+    # Only the form's own fields go into the page links (an extra 'slug' or '_external' would break url_for).
+    filters = {k: v for k, v in request.args.items() if k in form.data and v}
     return render_template("marketplace/search.html", event=event, viewer=viewer, form=form, results=results,
                            valid=valid, filters=filters, labels=LABELS)
 

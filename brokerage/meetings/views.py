@@ -33,11 +33,16 @@ def notify(to: Participant, subject: str, template: str, calendar: bytes | None 
         flash(f"Saved, but we could not e-mail {to.organisation} just now.", "error")
 
 
+def _approved_ids():
+    return db.select(Participant.id).where(Participant.status == "approved")
+
+
 def active_meetings_count(participant: Participant) -> int:
-    """Agreed meetings that still stand, on either side."""
+    """Agreed meetings that still stand, on either side, with a partner still approved (as the scheduler counts)."""
     return db.session.scalar(
         db.select(db.func.count(MeetingRequest.id)).join(Meeting)
         .where(MeetingRequest.status == "accepted", Meeting.cancelled.is_(False),
+               MeetingRequest.requester_id.in_(_approved_ids()), MeetingRequest.recipient_id.in_(_approved_ids()),
                db.or_(MeetingRequest.requester_id == participant.id, MeetingRequest.recipient_id == participant.id)))
 
 
@@ -77,9 +82,14 @@ def request_problem(event: Event, requester: Participant, recipient: Participant
     if open_request_between(requester, recipient):
         return (f"You and {recipient.organisation} already have a pending or agreed meeting request; "
                 "see your meeting requests.")
+    if db.session.scalar(db.select(MeetingRequest.id).filter_by(
+            requester_id=requester.id, recipient_id=recipient.id, status="declined").limit(1)):
+        return (f"{recipient.organisation} declined your earlier request, so you cannot ask again; "
+                "they can still send you a request.")
     if event.max_pending_requests is not None:
+        # A request to someone rejected since can never be answered: it does not count.
         pending = db.session.scalar(db.select(db.func.count(MeetingRequest.id)).filter_by(
-            requester_id=requester.id, status="pending"))
+            requester_id=requester.id, status="pending").where(MeetingRequest.recipient_id.in_(_approved_ids())))
         if pending >= event.max_pending_requests:
             return (f"You already have {pending} requests waiting for an answer; the organisers allow at most "
                     f"{event.max_pending_requests} pending requests. Wait for answers or withdraw one.")
@@ -216,22 +226,33 @@ def cancel_request(slug, request_id):
     if meeting_request.status not in ("pending", "accepted"):
         flash(f"This request is already {meeting_request.status}.", "error")
         return redirect(url_for("meetings.requests", slug=event.slug))
+    meeting = meeting_request.meeting
+    held_in = meeting and not meeting.cancelled and (meeting.published_slot or meeting.slot)
+    if held_in and held_in.start <= now_utc():
+        # It happened (or is under way): cancelling would erase it and both sides' outcomes.
+        flash(f"This meeting started on {fmt_datetime(held_in.start, participant.timezone)} "
+              f"({zone_label(participant.timezone, held_in.start)}) and can no longer be cancelled; "
+              "record how it went on your outcomes page instead.", "error")
+        return redirect(url_for("meetings.requests", slug=event.slug))
     was_agreed = meeting_request.status == "accepted"
     meeting_request.status = "cancelled"
-    meeting = meeting_request.meeting
     if meeting is not None and not meeting.cancelled:
         meeting.cancelled = True
         meeting.sequence += 1  # calendars that had it see a newer version: the cancellation
     db.session.commit()
     other = meeting_request.other(participant)
     if was_agreed:
-        # A meeting already sent out in the published timetable is taken out of the partner's calendar too.
-        calendar = None
-        if meeting is not None and event.timetable_published and meeting.published_slot is not None:
-            calendar = build_calendar([calendar_entry(meeting, other)], method="CANCEL")
-        notify(other, f"{event.name}: {participant.organisation} cancelled your meeting", "mail/request_cancelled.txt",
-               calendar=calendar, in_calendar=calendar is not None, event=event, other=participant, meeting_request=meeting_request,
-               link=absolute_url("meetings.requests", slug=event.slug))
+        # A meeting already sent out in the published timetable leaves both calendars: each gets a CANCEL.
+        in_calendar = meeting is not None and event.timetable_published and meeting.published_slot is not None
+        for person, partner in ((other, participant), (participant, other)):
+            calendar = build_calendar([calendar_entry(meeting, person)], method="CANCEL") if in_calendar else None
+            if person is participant and calendar is None:
+                continue  # nothing in their calendar to take out; the page says it is cancelled
+            subject = (f"{event.name}: you cancelled your meeting with {other.organisation}" if person is participant
+                       else f"{event.name}: {participant.organisation} cancelled your meeting")
+            notify(person, subject, "mail/request_cancelled.txt", calendar=calendar, in_calendar=in_calendar,
+                   by_you=person is participant, event=event, partner=partner, meeting_request=meeting_request,
+                   link=absolute_url("meetings.requests", slug=event.slug))
     flash(f"Your meeting with {other.organisation} is cancelled." if was_agreed
           else f"Your request to {other.organisation} was withdrawn.", "success")
     return redirect(url_for("meetings.requests", slug=event.slug))
@@ -242,9 +263,9 @@ def cancel_request(slug, request_id):
 def slot_groups(event: Event, tz: str) -> OrderedDict:
     """Slots grouped by the day in the viewer's zone, then by meeting window, in time order."""
     groups: OrderedDict = OrderedDict()
-    for slot in event.slots:
-        key = (to_local(slot.start, tz).date(), slot.window.label)
-        groups.setdefault(key, []).append(slot)
+    # By window, not its label: the presets repeat labels each day, and a late window runs past midnight.
+    for slot in sorted(event.slots, key=lambda s: s.start):
+        groups.setdefault((to_local(slot.start, tz).date(), slot.window), []).append(slot)
     return groups
 
 

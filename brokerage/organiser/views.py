@@ -74,6 +74,9 @@ def _slots_message(result) -> str:
     message = f"The event now has {result.slots} meeting slots."
     if result.meetings_unslotted:
         message += f" {result.meetings_unslotted} meeting(s) lost their slot and need scheduling again."
+    if result.people_unmarked:
+        message += (f" {result.people_unmarked} participant(s) had marked slots that no longer exist: "
+                    "ask them to check their availability.")
     return message
 
 

@@ -150,3 +150,18 @@ def test_reset_request_with_mail_server_down_says_so(app, client, auth):
     page = response.get_data(as_text=True)
     assert "could not send mail" in page
     assert 'value="lyon@startup.example"' in page
+
+
+def test_a_password_reset_ends_every_other_session(app, client, auth, outbox):
+    """A stolen or forgotten session on another device stops working once the password changes."""
+    auth.signup("anna@nordlicht.example")
+    other_device = app.test_client()
+    post_form(other_device, "/accounts/login", {"email": "anna@nordlicht.example", "password": "correct horse"})
+    assert other_device.get("/organise/").status_code == 200
+    auth.logout()
+    post_form(client, "/accounts/reset", {"email": "anna@nordlicht.example"})
+    link = _reset_link(outbox)
+    assert post_form(client, link, {"password": "new password 1", "confirm": "new password 1"}).status_code == 302
+    assert client.get("/organise/").status_code == 200  # the device that reset is logged in anew
+    response = other_device.get("/organise/")
+    assert response.status_code == 302 and "/accounts/login" in response.location

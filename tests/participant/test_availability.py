@@ -196,3 +196,20 @@ def test_non_ascii_or_huge_slot_ids_are_refused_not_a_crash(app, event_id, garba
     assert response.status_code == 400
     assert is_checked(response.get_data(as_text=True), first)  # the valid tick is kept while the error shows
     assert marked(app, anne) == set()
+
+
+def test_late_windows_that_cross_midnight_stay_apart_and_in_time_order(app, make_event):
+    """The presets repeat a window label each day; 22:00-01:00 UTC runs into the next day."""
+    import re
+    from datetime import date
+    windows = []
+    for day in (16, 17):
+        windows += [("Asia-Europe", datetime(2027, 3, day, 7, tzinfo=timezone.utc), datetime(2027, 3, day, 10, tzinfo=timezone.utc)),
+                    ("Americas-Asia", datetime(2027, 3, day, 22, tzinfo=timezone.utc), datetime(2027, 3, day + 1, 1, tzinfo=timezone.utc))]
+    event = make_event(windows=windows, start_date=date(2027, 3, 16), end_date=date(2027, 3, 17))
+    add_participant(app, event, "anne@paris.example", "Paris Photonics", "Europe/Paris", "FR")
+    html = logged_in(app, "anne@paris.example").get(PAGE).get_data(as_text=True)
+    headings = [" ".join(re.sub(r"<[^>]+>", " ", h).split()) for h in re.findall(r"<h3>(.*?)</h3>", html, re.S)]
+    assert [h for h in headings if "Mar 2027" in h] == ["Tue 16 Mar 2027 · Asia-Europe", "Tue 16 Mar 2027 · Americas-Asia",
+                        "Wed 17 Mar 2027 · Americas-Asia", "Wed 17 Mar 2027 · Asia-Europe",
+                        "Wed 17 Mar 2027 · Americas-Asia", "Thu 18 Mar 2027 · Americas-Asia"]

@@ -120,6 +120,17 @@ def test_pagination_keeps_the_filters(app, market):
     next_link = re.search(r'href="([^"]+)" id="next-page"', html).group(1).replace("&amp;", "&")
     assert "country=FI" in next_link and "page=2" in next_link
     assert _found(client, country="FI", page=2) == [f"Finnish SME {n}" for n in range(20, 23)]
+    # Parameters that are no filter stay out of the page links (a 'slug' one broke them).
+    html = client.get(SEARCH, query_string={"country": "FI", "slug": "x", "_external": "1"}).get_data(as_text=True)
+    next_link = re.search(r'href="([^"]+)" id="next-page"', html).group(1)
+    assert "slug=" not in next_link and "_external" not in next_link
+
+
+def test_search_folds_case_beyond_ascii(app, market):
+    make_participant(app, market["event_id"], "ute@ubersee.example", "Zürich Übersee GmbH", country="CH",
+                     tz="Europe/Zurich", sectors="ict")
+    assert _found(market["client"], q="übersee") == ["Zürich Übersee GmbH"]
+    assert _found(market["client"], q="ZÜRICH") == ["Zürich Übersee GmbH"]
 
 
 def test_only_approved_participants_and_organisers_browse(app, market):

@@ -101,10 +101,14 @@ def test_decline_mails_the_requester(app, people, outbox):
     assert "Tokyo Robotics declined" in declined["Subject"]
     assert "EU-Japan-Korea-US tech brokerage" in declined.get_content()
     assert f"http://localhost/events/{SLUG}/marketplace" in declined.get_content()
-    # A declined request can be answered no more, and a new request is allowed again.
+    # A declined request can be answered no more; asking again is refused (no mail), but Kenji may still ask Anne.
     post_action(kenji, f"{REQUESTS}/{only_request(app)}/accept", REQUESTS)
     assert all_requests(app)[0][2] == "declined"
-    assert send(anne, people["b"]).status_code == 302
+    mails = len(outbox())
+    again = send(anne, people["b"])
+    assert again.status_code == 400 and "declined your earlier request" in again.get_data(as_text=True)
+    assert len(outbox()) == mails and len(all_requests(app)) == 1
+    assert send(kenji, people["a"]).status_code == 302
 
 
 def test_requester_withdraws_pending_and_cancels_agreed(app, people, outbox):
@@ -276,15 +280,21 @@ def test_any_message_is_stored_or_explained(app, people, anne, message):
             assert "field-error" in response.get_data(as_text=True)
 
 
-def test_cancelling_a_published_meeting_sends_the_partner_a_calendar_cancel(app, people, outbox):
+def test_cancelling_a_published_meeting_sends_both_sides_a_calendar_cancel(app, people, outbox):
     meeting_id = agreed_meeting(app, people["event"], people["a"], people["b"],
                                 datetime(2027, 3, 16, 7, 0, tzinfo=timezone.utc))
     publish(app, people["event"])
     with app.app_context():
         request_id = db.session.get(Meeting, meeting_id).request_id
     post_action(logged_in(app, "anne@paris.example"), f"{REQUESTS}/{request_id}/cancel", REQUESTS)
-    message = outbox()[-1]
-    assert message["To"] == "kenji@tokyo.example" and "attached cancellation" in message.get_body(("plain",)).get_content()
+    mails = {m["To"]: m for m in outbox()[-2:]}
+    # Anne's own calendar holds the published invite too: she gets the CANCEL, on her clock.
+    own = mails["anne@paris.example"]
+    assert "You cancelled your agreed meeting with Tokyo Robotics" in own.get_body(("plain",)).get_content()
+    own_part = next(p for p in own.walk() if p.get_content_type() == "text/calendar")
+    assert b"DTSTART;TZID=Europe/Paris:20270316T080000" in own_part.get_payload(decode=True)
+    message = mails["kenji@tokyo.example"]
+    assert "attached cancellation" in message.get_body(("plain",)).get_content()
     part = next(p for p in message.walk() if p.get_content_type() == "text/calendar")
     assert part.get_param("method") == "CANCEL"
     calendar = icalendar.Calendar.from_ical(part.get_payload(decode=True))
@@ -307,3 +317,45 @@ def test_request_from_a_participant_rejected_later_cannot_be_accepted(app, peopl
     assert response.status_code == 302
     assert all_requests(app) == [(people["a"], people["b"], "pending", False)]
     assert "no longer taking part" in kenji.get(REQUESTS).get_data(as_text=True)
+
+
+def test_a_meeting_that_has_started_cannot_be_cancelled(app, people, outbox, monkeypatch):
+    """Cancelling would erase a held meeting and both sides' outcomes."""
+    import brokerage.meetings.views as views
+    meeting_id = agreed_meeting(app, people["event"], people["a"], people["b"],
+                                datetime(2027, 3, 16, 7, 0, tzinfo=timezone.utc))
+    publish(app, people["event"])
+    with app.app_context():
+        request_id = db.session.get(Meeting, meeting_id).request_id
+    monkeypatch.setattr(views, "now_utc", lambda: datetime(2027, 3, 16, 7, 5, tzinfo=timezone.utc))
+    anne = logged_in(app, "anne@paris.example")
+    mails = len(outbox())
+    response = post_action(anne, f"{REQUESTS}/{request_id}/cancel", REQUESTS)
+    assert response.status_code == 302
+    assert "started on Tue 16 Mar 2027, 08:00" in anne.get(REQUESTS).get_data(as_text=True)
+    assert all_requests(app) == [(people["a"], people["b"], "accepted", False)] and len(outbox()) == mails
+
+
+def test_limits_ignore_partners_rejected_later(app, people):
+    from brokerage.events.models import Event, Participant
+    with app.app_context():
+        event = db.session.get(Event, people["event"])
+        event.max_pending_requests, event.max_meetings = 1, 1
+        db.session.commit()
+    anne = logged_in(app, "anne@paris.example")
+    assert send(anne, people["c"]).status_code == 302  # pending with Seoul
+    with app.app_context():
+        db.session.get(Participant, people["c"]).status = "rejected"  # Seoul can never answer now
+        db.session.commit()
+    assert send(anne, people["b"]).status_code == 302
+
+
+def test_the_booking_deadline_is_shown_before_it_passes(app, people):
+    from brokerage.events.models import Event
+    with app.app_context():
+        db.session.get(Event, people["event"]).booking_deadline = datetime(2027, 3, 12, 17, 0, tzinfo=timezone.utc)
+        db.session.commit()
+    kenji = logged_in(app, "kenji@tokyo.example")
+    for page in (REQUESTS, new_url(people["a"])):
+        html = kenji.get(page).get_data(as_text=True)
+        assert "until Sat 13 Mar 2027, 02:00 (Asia/Tokyo (UTC+09:00))" in html, page
