@@ -1,24 +1,60 @@
 """Configuration from the environment; defaults give a working local app (SQLite, in-process jobs)."""
 import os
+import sys
 from pathlib import Path
+
+MAX_SOLVER_TIME_LIMIT = 600  # seconds; the runs form offers 1 to this
+
+
+class ConfigError(ValueError):
+    """A setting that cannot be used; the message names it."""
+
+
+def _number(name: str, default: str, kind, low: float, high: float):
+    text = os.environ.get(name, default)
+    try:
+        value = kind(text)
+    except ValueError:
+        raise ConfigError(f"{name}={text!r} is not a {'whole ' if kind is int else ''}number") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name}={text!r} must be from {low:g} to {high:g}")
+    return value
+
+
+def _flag(name: str) -> bool:
+    text = os.environ.get(name, "").strip().lower()
+    if text in ("", "0", "false", "no", "off"):
+        return False
+    if text in ("1", "true", "yes", "on"):
+        return True
+    raise ConfigError(f"{name}={os.environ[name]!r}: use true or false")
 
 
 def from_environment(instance_path: str) -> dict:
+    """The settings; a bad value stops the app with one line naming it (exit 2), not a traceback."""
+    try:
+        return _settings(instance_path)
+    except ConfigError as error:
+        print(f"brokerage: configuration: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def _settings(instance_path: str) -> dict:
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'brokerage.sqlite'}"
     return {
         "SECRET_KEY": os.environ.get("SECRET_KEY", "dev-only-change-me"),
         "SQLALCHEMY_DATABASE_URI": sqlalchemy_url(database_url),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
-        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
+        "MAIL_PORT": _number("MAIL_PORT", "25", int, 1, 65535),
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
-        "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "") in ("1", "true", "yes"),
+        "MAIL_USE_TLS": _flag("MAIL_USE_TLS"),
         "MAIL_SENDER": os.environ.get("MAIL_SENDER", "Brokerage events <noreply@brokerage.localhost>"),
         "MAIL_OUTBOX": os.environ.get("MAIL_OUTBOX") or str(Path(instance_path) / "outbox"),
         "BASE_URL": os.environ.get("BASE_URL") or None,  # None: links use the address each request came to
-        "SOLVER_TIME_LIMIT": float(os.environ.get("SOLVER_TIME_LIMIT", "30")),
-        "SOLVER_WORKERS": int(os.environ.get("SOLVER_WORKERS", "2")),
+        "SOLVER_TIME_LIMIT": _number("SOLVER_TIME_LIMIT", "30", float, 1, MAX_SOLVER_TIME_LIMIT),
+        "SOLVER_WORKERS": _number("SOLVER_WORKERS", "2", int, 1, 256),
         "WTF_CSRF_TIME_LIMIT": None,
     }
 

@@ -514,6 +514,17 @@ def _logins() -> str:
     return "\n".join(lines)
 
 
+def _database_problem() -> str:
+    """Why the demo cannot read the database: no connection at all, or no tables yet."""
+    try:
+        with db.engine.connect():
+            pass
+    except sa.exc.SQLAlchemyError as failure:
+        reason = (str(getattr(failure, "orig", failure)).strip().splitlines() or ["unknown error"])[0]
+        return f"Cannot reach the database: {reason}"
+    return "The database has no schema yet: run `flask db upgrade` first."
+
+
 @click.command("demo")
 @click.option("--reset", is_flag=True, help="Delete the demo event and build it again.")
 @with_appcontext
@@ -522,7 +533,8 @@ def demo_command(reset: bool) -> None:
     try:
         existing = db.session.scalar(db.select(Event).filter_by(slug=SLUG))
     except sa.exc.SQLAlchemyError:
-        click.echo("The database has no schema yet: run `flask db upgrade` first.", err=True)
+        db.session.rollback()
+        click.echo(_database_problem(), err=True)
         raise SystemExit(2)
     if existing and not reset:
         click.echo(f"The demo event exists already (/events/{SLUG}); nothing changed. "

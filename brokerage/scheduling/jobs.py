@@ -97,7 +97,10 @@ def execute_run(run_id: int) -> None:
 
 def _execute(run_id: int) -> None:
     run = db.session.get(ScheduleRun, run_id)
-    if run is None or run.status != "queued":
+    if run is None:  # fail the job where the worker's operator sees it
+        raise LookupError(f"schedule run {run_id} is not in this database: start the worker with the "
+                          "web app's DATABASE_URL")
+    if run.status != "queued":
         return
     if run.cancel_requested:
         _finish(run, "cancelled")
@@ -166,10 +169,26 @@ def _finish(run: ScheduleRun, status: str, error: str = "") -> None:
 
 def request_cancel(run: ScheduleRun) -> None:
     run.cancel_requested = True
-    if run.status == "queued" and not current_app.config.get("REDIS_URL"):
-        run.status = "cancelled"  # a thread that has not started will see it and do nothing
+    if run.status == "queued":
+        # A thread or RQ job that has not started will see it and do nothing; RQ drops the waiting job.
+        run.status = "cancelled"
         run.finished_at = now_utc()
+        _cancel_rq_job(run)
     db.session.commit()
+
+
+def _cancel_rq_job(run: ScheduleRun) -> None:
+    url = current_app.config.get("REDIS_URL")
+    if not url or not run.job_id:
+        return
+    from redis import Redis
+    from redis.exceptions import RedisError
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
+    try:
+        Job.fetch(run.job_id, connection=Redis.from_url(url)).cancel()
+    except (NoSuchJobError, RedisError, ValueError):
+        pass  # gone already, or unreachable: the job would find the run cancelled anyway
 
 
 def reap_stale_runs(event_id: int, now: datetime | None = None) -> int:
@@ -188,24 +207,42 @@ def reap_stale_runs(event_id: int, now: datetime | None = None) -> int:
         elif not current_app.config.get("REDIS_URL") and now - run.created_at > timeout:
             _finish(run, "failed", error=WORKER_LOST)  # its thread died with the web process before starting
             reaped += 1
-        elif _rq_job_lost(run):
-            _finish(run, "failed", error=WORKER_LOST)
+        elif problem := _rq_queued_problem(run, now - run.created_at > timeout):
+            _finish(run, "failed", error=problem)
+            _cancel_rq_job(run)  # a worker started later must not pick it up
             reaped += 1
     return reaped
 
 
-def _rq_job_lost(run: ScheduleRun) -> bool:
+NO_WORKER = ("No scheduling worker is running: start one with `rq worker scheduling` (with the web app's "
+             "DATABASE_URL and REDIS_URL), then start the run again.")
+JOB_DONE_ELSEWHERE = ("The scheduling worker ended the job without running it: does it use the web app's "
+                      "DATABASE_URL?")
+
+
+def _rq_queued_problem(run: ScheduleRun, waited: bool) -> str | None:
+    """Why a queued RQ run will never start (None while it may): its job is lost or ended, or,
+    after a wait, no worker listens on the queue."""
     url = current_app.config.get("REDIS_URL")
     if not url or not run.job_id:
-        return False
+        return None
     from redis import Redis
     from redis.exceptions import RedisError
+    from rq import Queue, Worker
     from rq.exceptions import NoSuchJobError
     from rq.job import Job
     try:
-        job = Job.fetch(run.job_id, connection=Redis.from_url(url))
-        return job.get_status() in ("failed", "stopped", "canceled")
+        connection = Redis.from_url(url)
+        status = Job.fetch(run.job_id, connection=connection).get_status()
+        if status in ("failed", "stopped", "canceled"):
+            return WORKER_LOST
+        if status == "finished":
+            return JOB_DONE_ELSEWHERE
+        queue = Queue(current_app.config.get("SCHEDULING_QUEUE", "scheduling"), connection=connection)
+        if waited and status == "queued" and not Worker.all(queue=queue):
+            return NO_WORKER
+        return None
     except NoSuchJobError:
-        return True
+        return WORKER_LOST
     except RedisError:
-        return False  # cannot tell; the page says it is queued
+        return None  # cannot tell; the page says it is queued

@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import click
-from flask import render_template
+from flask import current_app, render_template
 from flask.cli import with_appcontext
 
 from brokerage.events.models import Availability, Event, Participant, Slot
 from brokerage.extensions import db
+from brokerage.links import FALLBACK_BASE
 from brokerage.mail import Mail, try_send
 from brokerage.meetings.models import Meeting, MeetingRequest
 from brokerage.scheduling.models import ReminderLog
@@ -122,9 +123,12 @@ def parse_now(text: str | None) -> datetime:
         return now_utc()
     try:
         moment = datetime.fromisoformat(text.strip())
-    except ValueError:
+        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise ValueError(f"--now: {text!r} is not an ISO 8601 time such as 2027-03-15T08:00Z") from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    if not 2000 <= moment.year <= 2100:  # the years events may have; near 9999 date sums overflow
+        raise ValueError(f"--now: {text!r} is outside the years 2000 to 2100")
+    return moment
 
 
 @click.command("reminders")
@@ -138,6 +142,8 @@ def reminders_command(now_text: str | None, dry_run: bool) -> None:
     except ValueError as error:
         click.echo(f"Error: {error}", err=True)
         sys.exit(2)
+    if not current_app.config.get("BASE_URL"):
+        click.echo(f"Warning: BASE_URL is not set, so links in these mails point at {FALLBACK_BASE}.", err=True)
     due, failed = send_reminders(now, dry_run)
     for reminder in due:
         mark = "FAILED" if reminder.participant.user.email in failed else ("would send" if dry_run else "sent")

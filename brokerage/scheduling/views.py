@@ -8,6 +8,7 @@ from wtforms import DecimalField
 from wtforms.validators import InputRequired, NumberRange, StopValidation
 
 from brokerage.access import get_event, require_organiser
+from brokerage.config import MAX_SOLVER_TIME_LIMIT
 from brokerage.events.models import Event
 from brokerage.extensions import db
 from brokerage.meetings.models import Meeting
@@ -17,7 +18,7 @@ from brokerage.scheduling.solver_bridge import db_assignments
 
 bp = Blueprint("scheduling", __name__, url_prefix="/organise")
 
-MAX_TIME_LIMIT = 600
+MAX_TIME_LIMIT = MAX_SOLVER_TIME_LIMIT
 
 
 def _finite(form, field):
@@ -93,7 +94,8 @@ def cancel_run(slug, run_id):
     schedule_run = _run_of(event, run_id)
     if schedule_run.status in jobs.ACTIVE:
         jobs.request_cancel(schedule_run)
-        flash("Cancelling: the solver stops at its next progress check.", "success")
+        flash("Run cancelled before it started." if schedule_run.status == "cancelled"
+              else "Cancelling: the solver stops at its next progress check.", "success")
     else:
         flash(f"Run {run_id} has already {schedule_run.status}.", "error")
     return redirect(url_for("scheduling.run", slug=slug, run_id=run_id))

@@ -110,3 +110,28 @@ def test_unmigrated_database_gets_one_line_and_exit_2(tmp_path):
                       "MAIL_OUTBOX": str(tmp_path / "outbox")})
     result = app.test_cli_runner().invoke(args=["demo"])
     assert result.exit_code == 2 and "flask db upgrade" in result.output
+
+
+def test_demo_names_an_unreachable_database(tmp_path, monkeypatch):
+    from brokerage import create_app
+    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:1/nowhere")
+    result = create_app({"TESTING": True}).test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 2 and "Cannot reach the database" in result.output and "upgrade" not in result.output
+
+
+def test_bad_settings_stop_the_app_with_one_line(tmp_path, monkeypatch, capsys):
+    import pytest
+
+    from brokerage import config
+    for name, value in [("MAIL_PORT", "abc"), ("SOLVER_TIME_LIMIT", "900"), ("SOLVER_WORKERS", "two"),
+                        ("MAIL_USE_TLS", "maybe")]:
+        monkeypatch.setenv(name, value)
+        with pytest.raises(SystemExit) as stop:
+            config.from_environment(str(tmp_path))
+        assert stop.value.code == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and name in err and "Traceback" not in err
+        monkeypatch.delenv(name)
+    for value in ("True", "ON", "yes", "1"):
+        monkeypatch.setenv("MAIL_USE_TLS", value)
+        assert config.from_environment(str(tmp_path))["MAIL_USE_TLS"] is True

@@ -163,3 +163,33 @@ def test_queued_run_whose_thread_never_started_is_failed(app, make_event):
         db.session.commit()
         assert jobs.reap_stale_runs(event_id) == 1 and jobs.reap_stale_runs(other_id) == 0
         assert (run.status, run.error, fresh.status) == ("failed", jobs.WORKER_LOST, "queued")
+
+
+@pytest.mark.redis
+def test_rq_run_without_a_worker_fails_with_advice_and_a_queued_one_cancels_at_once(app, make_event, people, meeting):
+    from datetime import timedelta
+    from rq import Queue
+    from brokerage.events.models import Event
+    from brokerage.scheduling import jobs
+    from brokerage.scheduling.models import ScheduleRun
+    connection = redis_or_skip()
+    queue_name = f"test-scheduling-{uuid.uuid4().hex}"  # no worker listens on it
+    app.config.update(REDIS_URL="redis://127.0.0.1:6379/0", SCHEDULING_QUEUE=queue_name)
+    event_id = make_event()
+    p = people(event_id, [("a@x.eu", "A", "FR", "Europe/Paris", "all"), ("b@x.jp", "B", "JP", "Asia/Tokyo", "all")])
+    meeting(event_id, p["a@x.eu"], p["b@x.jp"])
+    try:
+        with app.app_context():
+            run = jobs.start_run(db.session.get(Event, event_id), 1, 3)
+            assert jobs.reap_stale_runs(event_id) == 0  # just queued: a worker may be on its way
+            assert jobs.reap_stale_runs(event_id, now=run.created_at + timedelta(minutes=2)) == 1
+            assert (run.status, run.error) == ("failed", jobs.NO_WORKER)
+
+            second = jobs.start_run(db.session.get(Event, event_id), 1, 3)
+            jobs.request_cancel(second)
+            assert db.session.get(ScheduleRun, second.id).status == "cancelled"  # no worker needed for that
+            assert Queue(queue_name, connection=connection).count == 0  # its waiting job is gone
+            third = jobs.create_run(db.session.get(Event, event_id), 1, 3)  # nothing blocks a new run
+            assert third.status == "queued"
+    finally:
+        Queue(queue_name, connection=connection).delete(delete_jobs=True)

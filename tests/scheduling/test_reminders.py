@@ -68,9 +68,18 @@ def test_booking_deadline_nudges_those_with_work_left(app, outbox, published):
     assert "0 reminder(s) sent" in reminders(app, "--now", "2027-03-10T09:00Z").output
 
 
-@pytest.mark.parametrize("value", ["yesterday", "2027-13-01T00:00Z", ""])
+@pytest.mark.parametrize("value", ["yesterday", "2027-13-01T00:00Z", "", "9999-12-31T23:00Z",
+                                   "9999-12-31T23:59:59-05:00", "0001-01-01T00:00+01:00"])
 def test_bad_now_is_one_line_and_exit_2(app, outbox, published, value):
     result = reminders(app, "--now", value)
     assert result.exit_code == 2
     assert result.output.strip().count("\n") == 0 and "--now" in result.output
     assert outbox() == []
+
+
+def test_links_in_cron_mails_warn_without_base_url(app, outbox, published):
+    app.config["BASE_URL"] = None
+    result = reminders(app, "--now", "2027-03-15T08:00Z", "--dry-run")
+    assert result.exit_code == 0 and "Warning: BASE_URL is not set" in result.output
+    app.config["BASE_URL"] = "https://events.example"
+    assert "BASE_URL" not in reminders(app, "--now", "2027-03-15T08:00Z", "--dry-run").output
