@@ -32,8 +32,10 @@ class CalendarEntry:
     cancelled: bool = False
 
 
-def build_calendar(entries: list[CalendarEntry], method: str | None = None, name: str | None = None) -> bytes:
-    """A VCALENDAR; `method` is REQUEST/CANCEL for mailed invites and None for downloads and feeds."""
+def build_calendar(entries: list[CalendarEntry], method: str | None = None, name: str | None = None,
+                   timezone: str = "UTC") -> bytes:
+    """A VCALENDAR; `method` is REQUEST/CANCEL for mailed invites and None for downloads and feeds.
+    `timezone` (the reader's) fills an empty one: RFC 5545 wants at least one component."""
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -41,13 +43,15 @@ def build_calendar(entries: list[CalendarEntry], method: str | None = None, name
     if method:
         calendar.add("method", method)
     if name:
-        calendar.add("x-wr-calname", name)
+        calendar.add("x-wr-calname", icalendar.vText(name))  # TEXT: commas and semicolons escaped
     for entry in entries:
         calendar.add_component(_event(entry, method))
     # VTIMEZONE blocks for every TZID used, generated from zoneinfo so DST rules are the real ones,
     # up to the last meeting: clients such as Outlook read only these, and the default ends in 2038.
     last = max([e.end.date() + timedelta(days=366) for e in entries] + [date(2038, 1, 1)])
     calendar.add_missing_timezones(last_date=last)
+    if not entries:
+        calendar.add_component(icalendar.Timezone.from_tzinfo(zone(timezone), timezone, last_date=last))
     return calendar.to_ical()
 
 

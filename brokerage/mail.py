@@ -17,6 +17,7 @@ class Attachment:
     filename: str
     content: bytes
     mime_type: str = "application/octet-stream"
+    params: dict[str, str] = field(default_factory=dict)  # e.g. text/calendar's method and charset (RFC 6047)
 
 
 @dataclass
@@ -45,7 +46,8 @@ def build_message(mail: Mail, sender: str) -> EmailMessage:
         message.add_attachment(mail.calendar, maintype="application", subtype="ics", filename="invite.ics")
     for attachment in mail.attachments:
         maintype, _, subtype = attachment.mime_type.partition("/")
-        message.add_attachment(attachment.content, maintype=maintype, subtype=subtype, filename=attachment.filename)
+        message.add_attachment(attachment.content, maintype=maintype, subtype=subtype, filename=attachment.filename,
+                               params=attachment.params)
     return message
 
 

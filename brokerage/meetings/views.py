@@ -244,8 +244,13 @@ def cancel_request(slug, request_id):
     if was_agreed:
         # A meeting already sent out in the published timetable leaves both calendars: each gets a CANCEL.
         in_calendar = meeting is not None and event.timetable_published and meeting.published_slot is not None
+        cancels = {person.id: build_calendar([calendar_entry(meeting, person)], method="CANCEL")
+                   for person in (other, participant)} if in_calendar else {}
+        if in_calendar:  # told now: the next publish must not announce it again
+            meeting.published_slot_id, meeting.published_end, meeting.published_link = None, None, None
+            db.session.commit()
         for person, partner in ((other, participant), (participant, other)):
-            calendar = build_calendar([calendar_entry(meeting, person)], method="CANCEL") if in_calendar else None
+            calendar = cancels.get(person.id)
             if person is participant and calendar is None:
                 continue  # nothing in their calendar to take out; the page says it is cancelled
             subject = (f"{event.name}: you cancelled your meeting with {other.organisation}" if person is participant
@@ -356,7 +361,8 @@ def calendar_response(body: bytes, filename: str | None) -> Response:
 
 def agenda_calendar(participant: Participant) -> bytes:
     entries = [calendar_entry(m, participant) for m in published_meetings(participant)]
-    return build_calendar(entries, name=f"{participant.event.name} – {participant.organisation}")
+    return build_calendar(entries, name=f"{participant.event.name} – {participant.organisation}",
+                          timezone=participant.timezone)
 
 
 def feed_url(participant: Participant) -> str:

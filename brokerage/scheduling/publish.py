@@ -92,7 +92,7 @@ def _mail(event: Event, notice: Notice, first_time: bool) -> Mail:
         mail.calendar, mail.calendar_method = build_calendar(requests, method="REQUEST"), "REQUEST"
         if cancels:
             mail.attachments.append(Attachment("cancelled-meetings.ics", build_calendar(cancels, method="CANCEL"),
-                                               "text/calendar"))
+                                               "text/calendar", {"method": "CANCEL", "charset": "utf-8"}))
     elif cancels:
         mail.calendar, mail.calendar_method = build_calendar(cancels, method="CANCEL"), "CANCEL"
     return mail

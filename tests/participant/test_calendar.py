@@ -161,7 +161,15 @@ def test_feed_is_empty_but_valid_before_publication(app, world):
     body = app.test_client().get(feed_path(pat.get(AGENDA).get_data(as_text=True))).data
     calendar = check_rfc5545(body)
     assert events_of(calendar) == []
+    # RFC 5545 wants one component at least: the reader's time zone, ready for what comes.
+    assert [str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")] == ["America/New_York"]
     assert check_rfc5545(pat.get(f"/events/{SLUG}/agenda.ics").data).walk("VEVENT") == []
+
+
+def test_calendar_name_is_escaped_text(app, world):
+    from brokerage.calendar import build_calendar
+    body = build_calendar([], name="Brokerage – Seoul Semis, Busan; R&D \\ lab").replace(b"\r\n ", b"")
+    assert b"X-WR-CALNAME:Brokerage \xe2\x80\x93 Seoul Semis\\, Busan\\; R&D \\\\ lab" in body
 
 
 def test_unknown_feed_token_is_not_found(client):

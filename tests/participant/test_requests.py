@@ -295,6 +295,13 @@ def test_cancelling_a_published_meeting_sends_both_sides_a_calendar_cancel(app, 
     assert b"DTSTART;TZID=Europe/Paris:20270316T080000" in own_part.get_payload(decode=True)
     message = mails["kenji@tokyo.example"]
     assert "attached cancellation" in message.get_body(("plain",)).get_content()
+    # Both were told: the organisers' next publish has nothing to announce about it.
+    from brokerage.events.models import Event
+    from brokerage.scheduling.publish import publish as publish_timetable
+    sent = len(outbox())
+    with app.test_request_context():
+        assert publish_timetable(db.session.get(Event, people["event"])).meetings_changed == 0
+    assert len(outbox()) == sent
     part = next(p for p in message.walk() if p.get_content_type() == "text/calendar")
     assert part.get_param("method") == "CANCEL"
     calendar = icalendar.Calendar.from_ical(part.get_payload(decode=True))
@@ -359,3 +366,9 @@ def test_the_booking_deadline_is_shown_before_it_passes(app, people):
     for page in (REQUESTS, new_url(people["a"])):
         html = kenji.get(page).get_data(as_text=True)
         assert "until Sat 13 Mar 2027, 02:00 (Asia/Tokyo (UTC+09:00))" in html, page
+
+
+def test_request_dates_caption_names_the_zone_without_one_offset_for_all(app, people):
+    # Requests sent in November and read in March straddle a clock change: one offset would be wrong for some.
+    html = logged_in(app, "kenji@tokyo.example").get(REQUESTS).get_data(as_text=True)
+    assert "dates in your time zone, Asia/Tokyo (each at the UTC offset of its own date)" in html

@@ -118,6 +118,9 @@ def test_publish_changes_mails_only_those_affected(app, client, auth, outbox, pl
         check_event(request, moved, moved.slot, "Asia/Tokyo", 1, ["eu@example.eu", "jp@example.jp"])
         [cancel] = jp["CANCEL"].walk("VEVENT")
         assert str(cancel["status"]) == "CANCELLED"
+        # RFC 6047: the attached cancellation is an iMIP part too, so it names its method and charset.
+        [part] = [p for p in mails["jp@example.jp"].walk() if p.get_filename() == "cancelled-meetings.ics"]
+        assert (part.get_param("method"), part.get_param("charset")) == ("CANCEL", "utf-8")
         old_slot = db.session.get(Meeting, ids["jp-kr"]).request.requester.event.slots[2]
         check_event(cancel, removed, old_slot, "Asia/Tokyo", 1, ["jp@example.jp", "kr@example.kr"])
         text = mails["jp@example.jp"].get_body(("plain",)).get_content()
