@@ -36,7 +36,9 @@ def meeting_key(meeting: Meeting) -> str:
 def with_people():
     """Loader options for listing many meetings: their request, both participants and slots in a few queries."""
     request = selectinload(Meeting.request)
-    return (request.selectinload(MeetingRequest.requester), request.selectinload(MeetingRequest.recipient),
+    # Their accounts too: invites name both people, and a query per person made publishing crawl.
+    return (request.selectinload(MeetingRequest.requester).selectinload(Participant.user),
+            request.selectinload(MeetingRequest.recipient).selectinload(Participant.user),
             selectinload(Meeting.slot), selectinload(Meeting.published_slot))
 
 
