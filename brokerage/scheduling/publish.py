@@ -1,8 +1,9 @@
 """Publishing the working timetable: participants are told of exactly what changed for them, once.
 
-Each affected participant gets ONE mail: new and moved meetings as an inline METHOD:REQUEST calendar,
-removed ones as a METHOD:CANCEL calendar attached to the same mail. Meeting.uid never changes; the
-SEQUENCE rises with every change after the first announcement, so calendar clients update in place.
+Each affected participant gets ONE mail listing their changes, with one iTIP object per meeting
+(METHOD:REQUEST for new, moved and updated ones, METHOD:CANCEL for removed ones): inline when there is
+one, else as text/calendar parts of their own. Meeting.uid never changes; the SEQUENCE rises with
+every change after the first announcement, so calendar clients update in place.
 """
 from __future__ import annotations
 
@@ -80,21 +81,26 @@ def unpublish(event: Event) -> None:
 
 def _mail(event: Event, notice: Notice, first_time: bool) -> Mail:
     person = notice.participant
-    requests = [calendar_entry(c.meeting, person, slot=c.new) for c in notice.changes if c.new is not None]
-    cancels = [calendar_entry(c.meeting, person, slot=c.old) for c in notice.changes if c.new is None]
+    changes = sorted(notice.changes, key=lambda c: (c.new or c.old).start)
     text = render_template("mail/schedule_changes.txt", event=event, participant=person, first_time=first_time,
-                           changes=sorted(notice.changes, key=lambda c: (c.new or c.old).start),
-                           agenda_url=external_url("meetings.agenda", slug=event.slug))
+                           changes=changes, agenda_url=external_url("meetings.agenda", slug=event.slug))
     subject = (f"{event.name}: your meeting timetable" if first_time
                else f"{event.name}: changes to your meetings")
     mail = Mail(to=person.user.email, subject=subject, text=text)
-    if requests:
-        mail.calendar, mail.calendar_method = build_calendar(requests, method="REQUEST"), "REQUEST"
-        if cancels:
-            mail.attachments.append(Attachment("cancelled-meetings.ics", build_calendar(cancels, method="CANCEL"),
-                                               "text/calendar", {"method": "CANCEL", "charset": "utf-8"}))
-    elif cancels:
-        mail.calendar, mail.calendar_method = build_calendar(cancels, method="CANCEL"), "CANCEL"
+    # iTIP allows one meeting (UID) per REQUEST or CANCEL (RFC 5546 3.2.2, 3.2.5): one object per meeting.
+    # A single one goes inline, where mail clients show it as an invitation; several go as parts of
+    # their own (RFC 6047 2.4).
+    invites = []
+    for change in changes:
+        method = "REQUEST" if change.new is not None else "CANCEL"
+        body = build_calendar([calendar_entry(change.meeting, person, slot=change.new or change.old)], method=method)
+        invites.append((method, body, change.meeting))
+    if len(invites) == 1:
+        mail.calendar_method, mail.calendar = invites[0][0], invites[0][1]
+    else:
+        for method, body, meeting in invites:
+            name = f"meeting-{meeting.id}{'-cancelled' if method == 'CANCEL' else ''}.ics"
+            mail.attachments.append(Attachment(name, body, "text/calendar", {"method": method, "charset": "utf-8"}))
     return mail
 
 

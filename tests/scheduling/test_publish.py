@@ -33,14 +33,22 @@ def placed(app, make_event, people, meeting):
     return event_id, p, ids
 
 
-def calendars(message) -> dict[str, icalendar.Calendar]:
-    """The mail's text/calendar parts by METHOD (the application/ics copy of the invite is skipped)."""
+def calendars(message) -> dict[str, list[icalendar.Calendar]]:
+    """The mail's iTIP objects (its text/calendar parts; the application/ics copy is skipped) by METHOD.
+    Each names its method and charset on the part and holds one meeting (RFC 5546: one UID)."""
     found = {}
     for part in message.walk():
         if part.get_content_type() == "text/calendar":
             calendar = icalendar.Calendar.from_ical(part.get_payload(decode=True))
-            found[str(calendar["method"])] = calendar
+            method = str(calendar["method"])
+            assert part.get_param("method") == method and part.get_param("charset").lower() == "utf-8"
+            assert len({str(v["uid"]) for v in calendar.walk("VEVENT")}) == 1
+            found.setdefault(method, []).append(calendar)
     return found
+
+
+def vevents(found, method):
+    return [v for calendar in found.get(method, []) for v in calendar.walk("VEVENT")]
 
 
 def by_recipient(outbox):
@@ -70,9 +78,9 @@ def test_publish_mails_each_participant_once_with_request_invites(app, client, a
         assert db.session.get(Event, event_id).timetable_published
         jp_mail = calendars(mails["jp@example.jp"])
         assert set(jp_mail) == {"REQUEST"}
-        events = {str(v["uid"]): v for v in jp_mail["REQUEST"].walk("VEVENT")}
-        assert len(events) == 2
-        assert any(tz["tzid"] == "Asia/Tokyo" for tz in jp_mail["REQUEST"].walk("VTIMEZONE"))
+        events = {str(v["uid"]): v for v in vevents(jp_mail, "REQUEST")}
+        assert len(events) == 2  # two invites, one per meeting
+        assert all(any(tz["tzid"] == "Asia/Tokyo" for tz in c.walk("VTIMEZONE")) for c in jp_mail["REQUEST"])
         for name in ("eu-jp", "jp-kr"):
             m = db.session.get(Meeting, ids[name])
             emails = [x.user.email for x in m.participants]
@@ -114,13 +122,13 @@ def test_publish_changes_mails_only_those_affected(app, client, auth, outbox, pl
         # Osaka has one moved and one removed meeting: one mail, inline REQUEST plus an attached CANCEL.
         jp = calendars(mails["jp@example.jp"])
         assert set(jp) == {"REQUEST", "CANCEL"}
-        [request] = jp["REQUEST"].walk("VEVENT")
+        [request] = vevents(jp, "REQUEST")
         check_event(request, moved, moved.slot, "Asia/Tokyo", 1, ["eu@example.eu", "jp@example.jp"])
-        [cancel] = jp["CANCEL"].walk("VEVENT")
+        [cancel] = vevents(jp, "CANCEL")
         assert str(cancel["status"]) == "CANCELLED"
-        # RFC 6047: the attached cancellation is an iMIP part too, so it names its method and charset.
-        [part] = [p for p in mails["jp@example.jp"].walk() if p.get_filename() == "cancelled-meetings.ics"]
-        assert (part.get_param("method"), part.get_param("charset")) == ("CANCEL", "utf-8")
+        # Two objects, so each is a part of its own, named after its meeting (RFC 6047 2.4).
+        names = {p.get_filename() for p in mails["jp@example.jp"].walk() if p.get_content_type() == "text/calendar"}
+        assert names == {f"meeting-{ids['eu-jp']}.ics", f"meeting-{ids['jp-kr']}-cancelled.ics"}
         old_slot = db.session.get(Meeting, ids["jp-kr"]).request.requester.event.slots[2]
         check_event(cancel, removed, old_slot, "Asia/Tokyo", 1, ["jp@example.jp", "kr@example.kr"])
         text = mails["jp@example.jp"].get_body(("plain",)).get_content()
@@ -129,12 +137,12 @@ def test_publish_changes_mails_only_those_affected(app, client, auth, outbox, pl
         # Seoul only lost a meeting: the invite itself is the CANCEL, in Seoul time.
         kr = calendars(mails["kr@example.kr"])
         assert set(kr) == {"CANCEL"}
-        [cancel] = kr["CANCEL"].walk("VEVENT")
+        [cancel] = vevents(kr, "CANCEL")
         check_event(cancel, removed, old_slot, "Asia/Seoul", 1, ["jp@example.jp", "kr@example.kr"])
         assert mails["kr@example.kr"].get_body(("plain",)) is not None
 
         # New York sees its moved meeting at 10:50 EDT (14:50 UTC), the week the US changed clocks.
-        [us_event] = calendars(mails["us@example.com"])["REQUEST"].walk("VEVENT")
+        [us_event] = vevents(calendars(mails["us@example.com"]), "REQUEST")
         assert us_event.decoded("dtstart").strftime("%H:%M") == "10:50"
         assert us_event["dtstart"].params["tzid"] == "America/New_York"
 
@@ -200,7 +208,7 @@ def test_a_new_slot_length_or_video_link_is_announced_as_an_update(app, client, 
     mails = by_recipient(lambda: outbox()[sent:])
     with app.app_context():
         meeting = db.session.get(Meeting, ids["eu-jp"])
-        [vevent] = [v for v in calendars(mails["jp@example.jp"])["REQUEST"].walk("VEVENT") if str(v["uid"]) == meeting.uid]
+        [vevent] = [v for v in vevents(calendars(mails["jp@example.jp"]), "REQUEST") if str(v["uid"]) == meeting.uid]
         check_event(vevent, meeting, meeting.slot, "Asia/Tokyo", 1, ["eu@example.eu", "jp@example.jp"])
         assert "UPDATED" in mails["jp@example.jp"].get_body(("plain",)).get_content()
 
@@ -210,6 +218,6 @@ def test_a_new_slot_length_or_video_link_is_announced_as_an_update(app, client, 
     assert 'id="pending-changes">4<' in client.get(TIMETABLE).get_data(as_text=True)
     post_form(client, f"{TIMETABLE}/publish", {}, form_url=TIMETABLE)
     mails = by_recipient(lambda: outbox()[sent:])
-    [vevent] = [v for v in calendars(mails["de@example.de"])["REQUEST"].walk("VEVENT")]
+    [vevent] = vevents(calendars(mails["de@example.de"]), "REQUEST")
     assert int(vevent["sequence"]) == 2 and f"https://rooms.example/march-2027/{ids['de-kr']}" in str(vevent["location"])
     assert 'id="pending-changes">0<' in client.get(TIMETABLE).get_data(as_text=True)
