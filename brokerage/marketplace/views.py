@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_login import login_required
 
@@ -75,7 +76,8 @@ def search(slug: str):
     valid = form.validate()
     query = filtered(query, form) if valid else query.where(sa.false())
     page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
-    results = db.paginate(query.order_by(Participant.organisation, Participant.id),
+    results = db.paginate(query.order_by(Participant.organisation, Participant.id)
+                          .options(selectinload(Participant.opportunities)),  # shown on each result
                           page=page, per_page=PER_PAGE, error_out=False)
     # Only the form's own fields go into the page links (an extra 'slug' or '_external' would break url_for).
     filters = {k: v for k, v in request.args.items() if k in form.data and v}
