@@ -47,18 +47,20 @@ def build_calendar(entries: list[CalendarEntry], method: str | None = None, name
         calendar.add("x-wr-calname", icalendar.vText(name))  # TEXT: commas and semicolons escaped
     for entry in entries:
         calendar.add_component(_event(entry, method))
-    # VTIMEZONE blocks for every TZID used, generated from zoneinfo so DST rules are the real ones,
-    # up to the last meeting: clients such as Outlook read only these (icalendar's default ends in 2038).
-    last_year = max([e.end.year + 1 for e in entries] + [2038])
+    # VTIMEZONE blocks for every TZID used, generated from zoneinfo so DST rules are the real ones;
+    # clients such as Outlook read only these (icalendar's default range ends in 2038).
+    # The rules from the year before the first meeting to the year after the last: enough for any
+    # client, and a short block (decades of changes made publishing to 2,000 people crawl).
+    years = [y for e in entries for y in (e.start.year, e.end.year)] or [now_utc().year]
     for tz_name in sorted({e.timezone for e in entries} or {timezone}):
-        calendar.add_component(_vtimezone(tz_name, last_year))
+        calendar.add_component(_vtimezone(tz_name, min(years) - 1, max(years) + 1))
     return calendar.to_ical()
 
 
 @lru_cache(maxsize=256)
-def _vtimezone(tz_name: str, last_year: int) -> icalendar.Timezone:
-    # Built once per zone: generating it took most of the time of publishing to 2,000 people.
-    return icalendar.Timezone.from_tzinfo(zone(tz_name), tz_name, last_date=date(last_year, 12, 31))
+def _vtimezone(tz_name: str, first_year: int, last_year: int) -> icalendar.Timezone:
+    return icalendar.Timezone.from_tzinfo(zone(tz_name), tz_name, first_date=date(first_year, 1, 1),
+                                          last_date=date(last_year, 12, 31))
 
 
 def _event(entry: CalendarEntry, method: str | None) -> icalendar.Event:
