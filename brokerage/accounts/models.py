@@ -32,6 +32,7 @@ class User(UserMixin, db.Model):
         return f"{self.id}:{self.password_stamp()}"
 
     def password_stamp(self) -> str:
+        """Changes with the password, reveals nothing of it: binds sessions and reset links to it."""
         return hashlib.sha256((self.password_hash or "").encode()).hexdigest()[:16]
 
     @staticmethod

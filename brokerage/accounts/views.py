@@ -69,7 +69,7 @@ def _serializer() -> URLSafeTimedSerializer:
 
 def reset_token(user: User) -> str:
     # The hash's tail binds the token to the current password: once used, the link stops working.
-    return _serializer().dumps({"id": user.id, "pw": user.password_hash[-12:]})
+    return _serializer().dumps({"id": user.id, "pw": user.password_stamp()})  # dies with the password
 
 
 @bp.route("/reset", methods=["GET", "POST"])
@@ -94,7 +94,7 @@ def reset_password(token: str):
     try:
         data = _serializer().loads(token, max_age=RESET_MAX_AGE)
         user = db.session.get(User, int(data["id"]))
-        if user is None or user.password_hash[-12:] != data["pw"]:
+        if user is None or user.password_stamp() != data["pw"]:
             raise BadSignature("stale")
     except SignatureExpired:
         flash("That reset link has expired. Ask for a new one.", "error")

@@ -178,17 +178,29 @@ def request_cancel(run: ScheduleRun) -> None:
 
 
 def _cancel_rq_job(run: ScheduleRun) -> None:
+    from redis.exceptions import RedisError
+    try:
+        job = (_rq_job(run) or (None, None))[0]
+        if job is not None:
+            job.cancel()
+    except (RedisError, ValueError):
+        pass  # unreachable, or already ended: the job would find the run cancelled anyway
+
+
+def _rq_job(run: ScheduleRun):
+    """(the run's RQ job or None when Redis no longer has it, the connection); None without RQ.
+    Raises RedisError when Redis cannot be reached."""
     url = current_app.config.get("REDIS_URL")
     if not url or not run.job_id:
-        return
+        return None
     from redis import Redis
-    from redis.exceptions import RedisError
     from rq.exceptions import NoSuchJobError
     from rq.job import Job
+    connection = Redis.from_url(url)
     try:
-        Job.fetch(run.job_id, connection=Redis.from_url(url)).cancel()
-    except (NoSuchJobError, RedisError, ValueError):
-        pass  # gone already, or unreachable: the job would find the run cancelled anyway
+        return Job.fetch(run.job_id, connection=connection), connection
+    except NoSuchJobError:
+        return None, connection
 
 
 def reap_stale_runs(event_id: int, now: datetime | None = None) -> int:
@@ -223,17 +235,16 @@ JOB_DONE_ELSEWHERE = ("The scheduling worker ended the job without running it: d
 def _rq_queued_problem(run: ScheduleRun, waited: bool) -> str | None:
     """Why a queued RQ run will never start (None while it may): its job is lost or ended, or,
     after a wait, no worker listens on the queue."""
-    url = current_app.config.get("REDIS_URL")
-    if not url or not run.job_id:
-        return None
-    from redis import Redis
     from redis.exceptions import RedisError
     from rq import Queue, Worker
-    from rq.exceptions import NoSuchJobError
-    from rq.job import Job
     try:
-        connection = Redis.from_url(url)
-        status = Job.fetch(run.job_id, connection=connection).get_status()
+        found = _rq_job(run)
+        if found is None:
+            return None
+        job, connection = found
+        if job is None:
+            return WORKER_LOST
+        status = job.get_status()
         if status in ("failed", "stopped", "canceled"):
             return WORKER_LOST
         if status == "finished":
@@ -242,7 +253,5 @@ def _rq_queued_problem(run: ScheduleRun, waited: bool) -> str | None:
         if waited and status == "queued" and not Worker.all(queue=queue):
             return NO_WORKER
         return None
-    except NoSuchJobError:
-        return WORKER_LOST
     except RedisError:
         return None  # cannot tell; the page says it is queued

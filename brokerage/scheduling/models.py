@@ -12,7 +12,7 @@ RUN_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
 
 
 ACTIVE = ("queued", "running")
-_ACTIVE_SQL = sa.text("status IN ('queued', 'running')")
+_ACTIVE_SQL = sa.text("status IN (%s)" % ", ".join(f"'{status}'" for status in ACTIVE))
 
 
 class ScheduleRun(db.Model):

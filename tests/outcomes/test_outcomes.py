@@ -109,23 +109,25 @@ def test_unpublished_and_cancelled_meetings_are_not_rated(app, client, auth, bui
     assert "Harbor Robotics" not in client.get("/events/past-2026/outcomes").get_data(as_text=True)
 
 
-def test_an_unpublished_timetable_takes_the_meetings_off_the_outcomes_page(app, client, auth, build):
-    # The organiser unpublished the timetable: participants no longer see it, nor rate it.
-    event = build.past_event(timetable_published=False)
+def _claire_logged_in_with_a_meeting(build, auth, **event_fields):
+    """Claire (Paris) with one meeting with Amy (Boston) in a past event, logged in: (Claire's id, the meeting)."""
+    event = build.past_event(**event_fields)
     paris = build.participant(event, "claire@paris.example")
     boston = build.participant(event, "amy@boston.example", "US", "America/New_York", organisation="Harbor Robotics")
     meeting = build.request(event, paris, boston)
     auth.login("claire@paris.example")
+    return paris, meeting
+
+
+def test_an_unpublished_timetable_takes_the_meetings_off_the_outcomes_page(app, client, auth, build):
+    # The organiser unpublished the timetable: participants no longer see it, nor rate it.
+    _, meeting = _claire_logged_in_with_a_meeting(build, auth, timetable_published=False)
     assert "Harbor Robotics" not in client.get("/events/past-2026/outcomes").get_data(as_text=True)
     assert client.get(f"/events/past-2026/outcomes/{meeting}").status_code == 404
 
 
 def test_a_post_without_the_comment_field_saves_an_empty_comment(app, client, auth, build):
-    event = build.past_event()
-    paris = build.participant(event, "claire@paris.example")
-    boston = build.participant(event, "amy@boston.example", "US", "America/New_York")
-    meeting = build.request(event, paris, boston)
-    auth.login("claire@paris.example")
+    paris, meeting = _claire_logged_in_with_a_meeting(build, auth)
     response = post_form(client, f"/events/past-2026/outcomes/{meeting}", {"rating": "informative"})
     assert response.status_code == 302
     assert _outcome(app, meeting, paris) == ("informative", None, "")
