@@ -52,15 +52,21 @@ def build_calendar(entries: list[CalendarEntry], method: str | None = None, name
     # The rules from the year before the first meeting to the year after the last: enough for any
     # client, and a short block (decades of changes made publishing to 2,000 people crawl).
     years = [y for e in entries for y in (e.start.year, e.end.year)] or [now_utc().year]
-    for tz_name in sorted({e.timezone for e in entries} or {timezone}):
-        calendar.add_component(_vtimezone(tz_name, min(years) - 1, max(years) + 1))
-    return calendar.to_ical()
+    zones = b"".join(_vtimezone(tz_name, min(years) - 1, max(years) + 1)
+                     for tz_name in sorted({e.timezone for e in entries} or {timezone}))
+    # Serialised once per zone and years and placed ahead of the events (streaming readers want
+    # a TZID defined before it is used): it is most of an invite's lines, and publishing writes
+    # thousands of invites.
+    body = calendar.to_ical()
+    at = body.find(b"BEGIN:VEVENT\r\n")
+    at = at if at >= 0 else body.rindex(b"END:VCALENDAR")
+    return body[:at] + zones + body[at:]
 
 
 @lru_cache(maxsize=256)
-def _vtimezone(tz_name: str, first_year: int, last_year: int) -> icalendar.Timezone:
+def _vtimezone(tz_name: str, first_year: int, last_year: int) -> bytes:
     return icalendar.Timezone.from_tzinfo(zone(tz_name), tz_name, first_date=date(first_year, 1, 1),
-                                          last_date=date(last_year, 12, 31))
+                                          last_date=date(last_year, 12, 31)).to_ical()
 
 
 def _event(entry: CalendarEntry, method: str | None) -> icalendar.Event:

@@ -306,6 +306,13 @@ def source_digest() -> str:
     return digest.hexdigest()[:12]
 
 
+def keep_other_sections(old: str, new: str) -> str:
+    """`new`, followed by the `## ` sections of `old` it does not write itself (other tools' figures)."""
+    mine = {line for line in new.splitlines() if line.startswith("## ")}
+    kept = [part for part in old.split("\n## ")[1:] if f"## {part.splitlines()[0]}" not in mine]
+    return new.rstrip("\n") + "".join(f"\n\n## {part.rstrip()}" for part in kept) + "\n"
+
+
 def markdown(results: list[Result], command: str, loads: tuple[float, float],
              digests: tuple[str, str], speeds: tuple[float, float]) -> str:
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -432,7 +439,9 @@ def main(argv: list[str] | None = None) -> int:
         command = shlex.join(["python", "-m", "solver", "bench", *argv])
         loads, digests = (load_before, os.getloadavg()[0]), (digest_before, source_digest())
         speeds = (speed_before, speed_check())
-        args.markdown.write_text(markdown(results, command, loads, digests, speeds), encoding="utf-8")
+        old = args.markdown.read_text(encoding="utf-8") if args.markdown.exists() else ""
+        args.markdown.write_text(keep_other_sections(old, markdown(results, command, loads, digests, speeds)),
+                                 encoding="utf-8")
     if source_digest() != digest_before:
         print("solver bench: warning: solver/*.py changed during the run; the figures mix versions", file=sys.stderr)
     bad = [r.case.name for r in results if not r.ok]

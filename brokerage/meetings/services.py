@@ -4,11 +4,21 @@ from __future__ import annotations
 from email.utils import parseaddr
 
 from flask import current_app
+from sqlalchemy.orm import selectinload
 
 from brokerage.calendar import CalendarEntry, CalendarPerson
 from brokerage.events.models import Participant, Slot
-from brokerage.meetings.models import Meeting
+from brokerage.meetings.models import Meeting, MeetingRequest
 from brokerage.timeutil import fmt_datetime, zone_label
+
+
+def with_people():
+    """Loader options for listing many meetings: their request, both participants and slots in a few queries."""
+    request = selectinload(Meeting.request)
+    # Their accounts too: invites name both people, and a query per person made publishing crawl.
+    return (request.selectinload(MeetingRequest.requester).selectinload(Participant.user),
+            request.selectinload(MeetingRequest.recipient).selectinload(Participant.user),
+            selectinload(Meeting.slot), selectinload(Meeting.published_slot))
 
 
 def video_link(meeting: Meeting) -> str:

@@ -5,6 +5,7 @@ from collections import OrderedDict
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
+from sqlalchemy.orm import selectinload
 
 from brokerage import links, mail
 from brokerage.access import get_event, require_participant
@@ -13,7 +14,7 @@ from brokerage.events.models import Availability, Event, Participant, new_token
 from brokerage.extensions import db
 from brokerage.meetings.forms import AvailabilityForm, MeetingRequestForm, WorkingHoursForm
 from brokerage.meetings.models import Meeting, MeetingRequest
-from brokerage.meetings.services import calendar_entry, video_link
+from brokerage.meetings.services import calendar_entry, video_link, with_people
 from brokerage.timeutil import event_span, fmt_datetime, now_utc, to_local, zone_label
 
 bp = Blueprint("meetings", __name__, url_prefix="/events")
@@ -321,7 +322,9 @@ def availability(slug):
         status = 400
     agreed = db.session.scalars(db.select(MeetingRequest).join(Meeting).where(
         MeetingRequest.status == "accepted", Meeting.cancelled.is_(False),
-        db.or_(MeetingRequest.requester_id == participant.id, MeetingRequest.recipient_id == participant.id))).all()
+        db.or_(MeetingRequest.requester_id == participant.id, MeetingRequest.recipient_id == participant.id))
+        .options(*(selectinload(side).selectinload(Participant.availability)  # each partner's marked slots
+                   for side in (MeetingRequest.requester, MeetingRequest.recipient)))).all()
     return render_template("meetings/availability.html", event=event, participant=participant, tz=tz,
                            moment=event_span(event), groups=slot_groups(event, tz), mine=mine,
                            hours_form=hours_form, slots_form=slots_form,
@@ -347,7 +350,8 @@ def published_meetings(participant: Participant) -> list[Meeting]:
     meetings = db.session.scalars(db.select(Meeting).join(MeetingRequest).where(
         Meeting.event_id == participant.event_id, Meeting.cancelled.is_(False),
         Meeting.published_slot_id.is_not(None), MeetingRequest.status == "accepted",
-        db.or_(MeetingRequest.requester_id == participant.id, MeetingRequest.recipient_id == participant.id))).all()
+        db.or_(MeetingRequest.requester_id == participant.id, MeetingRequest.recipient_id == participant.id))
+        .options(*with_people())).all()
     return sorted(meetings, key=lambda m: m.published_slot.start)
 
 

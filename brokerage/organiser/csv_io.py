@@ -213,7 +213,7 @@ def export_requests(event: Event) -> tuple[list[str], list[list]]:
 def export_meetings(event: Event) -> tuple[list[str], list[list]]:
     from brokerage.meetings.models import Meeting, MeetingRequest
     from brokerage.meetings.services import video_link
-    from brokerage.scheduling.solver_bridge import with_people
+    from brokerage.meetings.services import with_people
 
     zone = event.timezone
     header = ["id", "request_id", "participant_a", "participant_a_email", "participant_b", "participant_b_email",

@@ -12,10 +12,10 @@ from functools import lru_cache
 
 import solver
 from solver import InputError  # noqa: F401  (callers catch it from here)
-from sqlalchemy.orm import selectinload
 
 from brokerage.events.models import Availability, Event, Participant, Slot
 from brokerage.extensions import db
+from brokerage.meetings import services
 from brokerage.meetings.models import Meeting, MeetingRequest
 from brokerage.timeutil import UTC, to_local
 
@@ -34,21 +34,12 @@ def meeting_key(meeting: Meeting) -> str:
     return f"m{meeting.id}"
 
 
-def with_people():
-    """Loader options for listing many meetings: their request, both participants and slots in a few queries."""
-    request = selectinload(Meeting.request)
-    # Their accounts too: invites name both people, and a query per person made publishing crawl.
-    return (request.selectinload(MeetingRequest.requester).selectinload(Participant.user),
-            request.selectinload(MeetingRequest.recipient).selectinload(Participant.user),
-            selectinload(Meeting.slot), selectinload(Meeting.published_slot))
-
-
 def schedulable_meetings(event: Event) -> list[Meeting]:
     """Accepted, not cancelled meetings between two approved participants: what a run timetables."""
     meetings = db.session.scalars(
         db.select(Meeting).join(MeetingRequest, Meeting.request_id == MeetingRequest.id)
         .where(Meeting.event_id == event.id, Meeting.cancelled.is_(False), MeetingRequest.status == "accepted")
-        .options(*with_people()).order_by(Meeting.id)).all()
+        .options(*services.with_people()).order_by(Meeting.id)).all()
     return [m for m in meetings if all(p.status == "approved" for p in m.participants)]
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from brokerage.events.models import Availability, Event, Participant, Slot
 from brokerage.extensions import db
 from brokerage.meetings.models import Meeting
+from brokerage.meetings import services
 from brokerage.meetings.services import video_link
 from brokerage.regions import REGIONS, region_pair
 from brokerage.scheduling import solver_bridge
@@ -130,7 +131,7 @@ def review(event: Event) -> Review:
 def pending_changes(event: Event) -> list[Meeting]:
     """Meetings that differ from what participants were last told: another slot, or in the same slot
     another end (a new slot length) or video link."""
-    meetings = db.select(Meeting).filter_by(event_id=event.id).options(*solver_bridge.with_people()).order_by(Meeting.id)
+    meetings = db.select(Meeting).filter_by(event_id=event.id).options(*services.with_people()).order_by(Meeting.id)
     return [m for m in db.session.scalars(meetings)
             if effective_slot_id(m) != m.published_slot_id or details_changed(m)]
 

@@ -124,3 +124,12 @@ def test_summary_names_the_slowest_met_and_each_miss() -> None:
     assert line.startswith("JAIR 2022: 2/3 proven optimal with the published breaks within 10 s")
     assert "slowest of those slow 7.50 s" in line
     assert "missed: open (FEASIBLE, 40 breaks, bound 2, optimum 3)" in line
+
+
+def test_markdown_keeps_other_tools_sections() -> None:
+    """The web app's figures share docs/benchmarks.md; rewriting the solver's part keeps them."""
+    old = "# Solver\n\nold\n\n## Results\n\nold table\n\n## Web app at scale\n\nweb table\n\n### 300\n\nrows\n"
+    new = "# Solver\n\nnew\n\n## Results\n\nnew table\n"
+    merged = bench.keep_other_sections(old, new)
+    assert merged == "# Solver\n\nnew\n\n## Results\n\nnew table\n\n## Web app at scale\n\nweb table\n\n### 300\n\nrows\n"
+    assert bench.keep_other_sections("", new) == new
