@@ -25,3 +25,4 @@ test: install
 
 bench: install
 	$(BIN)/python -m solver bench --markdown docs/benchmarks.md
+	$(BIN)/python -m brokerage.bench --markdown docs/benchmarks.md
