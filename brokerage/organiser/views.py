@@ -22,7 +22,7 @@ from brokerage.organiser.forms import (ImportConfirmForm, ImportForm, NewEventFo
                                        TeamMemberForm, WindowForm, slugify)
 from brokerage.organiser.windows import PRESETS, PRESETS_BY_KEY, event_days, preset_times, window_problem, window_table
 from brokerage.regions import REGIONS, region_of
-from brokerage.scheduling.solver_bridge import schedulable_meetings
+from brokerage.scheduling.solver_bridge import event_meetings, schedulable_meetings
 from brokerage.scheduling.timetable import pending_changes
 from brokerage.timeutil import local_to_utc, to_local
 
@@ -126,7 +126,7 @@ def dashboard(slug):
     if organiser_role(event) == "co_organiser":
         return redirect(url_for(".participants", slug=slug))  # their part of the console
     require_organiser(event)
-    from brokerage.meetings.models import Meeting, MeetingRequest
+    from brokerage.meetings.models import MeetingRequest
 
     # Counted in the database: a big event has thousands of participants.
     by_status = Counter(dict(db.session.execute(db.select(Participant.status, db.func.count())
@@ -137,14 +137,14 @@ def dashboard(slug):
         by_region[region_of(country)] += n
     requests = Counter(db.session.scalars(db.select(MeetingRequest.status).filter_by(event_id=event.id)))
     # The timetable page's rules: only accepted meetings of approved participants count as schedulable.
-    meetings = schedulable_meetings(event)
+    everything = event_meetings(event)
+    meetings = schedulable_meetings(event, everything)
     meeting_counts = {
         "total": len(meetings),
         "scheduled": sum(1 for m in meetings if m.slot_id),
         "unscheduled": sum(1 for m in meetings if not m.slot_id),
-        "published": db.session.scalar(db.select(db.func.count(Meeting.id)).where(
-            Meeting.event_id == event.id, Meeting.published_slot_id.is_not(None))),
-        "changed": len(pending_changes(event)),
+        "published": sum(1 for m in everything if m.published_slot_id is not None),
+        "changed": len(pending_changes(event, everything)),
     }
     return render_template("organiser/dashboard.html", event=event, statuses=PARTICIPANT_STATUSES, by_status=by_status,
                            by_region=by_region, regions=REGIONS, requests=requests, meetings=meeting_counts,

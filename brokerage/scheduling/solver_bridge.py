@@ -16,7 +16,7 @@ from solver import InputError  # noqa: F401  (callers catch it from here)
 from brokerage.events.models import Availability, Event, Participant, Slot
 from brokerage.extensions import db
 from brokerage.meetings import services
-from brokerage.meetings.models import Meeting, MeetingRequest
+from brokerage.meetings.models import Meeting
 from brokerage.timeutil import UTC, to_local
 
 WORKDAY = (time(9), time(17))
@@ -34,13 +34,21 @@ def meeting_key(meeting: Meeting) -> str:
     return f"m{meeting.id}"
 
 
-def schedulable_meetings(event: Event) -> list[Meeting]:
-    """Accepted, not cancelled meetings between two approved participants: what a run timetables."""
-    meetings = db.session.scalars(
-        db.select(Meeting).join(MeetingRequest, Meeting.request_id == MeetingRequest.id)
-        .where(Meeting.event_id == event.id, Meeting.cancelled.is_(False), MeetingRequest.status == "accepted")
-        .options(*services.with_people()).order_by(Meeting.id)).all()
-    return [m for m in meetings if all(p.status == "approved" for p in m.participants)]
+def event_meetings(event: Event) -> list[Meeting]:
+    """Every meeting of the event with both people and slots, in a few queries; pages that need both the
+    schedulable meetings and the unpublished changes load them once."""
+    return db.session.scalars(db.select(Meeting).filter_by(event_id=event.id)
+                              .options(*services.with_people()).order_by(Meeting.id)).all()
+
+
+def is_schedulable(meeting: Meeting) -> bool:
+    """Accepted, not cancelled, between two approved participants: what a run timetables."""
+    return (not meeting.cancelled and meeting.request.status == "accepted"
+            and all(p.status == "approved" for p in meeting.participants))
+
+
+def schedulable_meetings(event: Event, meetings: list[Meeting] | None = None) -> list[Meeting]:
+    return [m for m in (event_meetings(event) if meetings is None else meetings) if is_schedulable(m)]
 
 
 @lru_cache(maxsize=65536)  # thousands of participants share a handful of zones

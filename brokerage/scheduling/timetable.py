@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from brokerage.events.models import Availability, Event, Participant, Slot
 from brokerage.extensions import db
 from brokerage.meetings.models import Meeting
-from brokerage.meetings import services
 from brokerage.meetings.services import video_link
 from brokerage.regions import REGIONS, region_pair
 from brokerage.scheduling import solver_bridge
@@ -110,7 +109,8 @@ class Review:
 
 
 def review(event: Event) -> Review:
-    meetings = solver_bridge.schedulable_meetings(event)
+    everything = solver_bridge.event_meetings(event)
+    meetings = solver_bridge.schedulable_meetings(event, everything)
     scheduled = sorted((m for m in meetings if m.slot_id), key=lambda m: (m.slot.start, m.id))
     unscheduled = [m for m in meetings if not m.slot_id]
     booked, accepted = Counter(), Counter()
@@ -125,14 +125,13 @@ def review(event: Event) -> Review:
     stats = {"min": min(counts), "avg": round(sum(counts) / len(counts), 1), "max": max(counts)}
     pairs = Counter(region_pair(*(p.country for p in m.participants)) for m in scheduled)
     return Review(scheduled, unscheduled, rows, stats, [code for code, _ in REGIONS], dict(pairs),
-                  len(pending_changes(event)))
+                  len(pending_changes(event, everything)))
 
 
-def pending_changes(event: Event) -> list[Meeting]:
+def pending_changes(event: Event, meetings: list[Meeting] | None = None) -> list[Meeting]:
     """Meetings that differ from what participants were last told: another slot, or in the same slot
-    another end (a new slot length) or video link."""
-    meetings = db.select(Meeting).filter_by(event_id=event.id).options(*services.with_people()).order_by(Meeting.id)
-    return [m for m in db.session.scalars(meetings)
+    another end (a new slot length) or video link. `meetings`: all of the event's, if already loaded."""
+    return [m for m in (solver_bridge.event_meetings(event) if meetings is None else meetings)
             if effective_slot_id(m) != m.published_slot_id or details_changed(m)]
 
 
