@@ -37,6 +37,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(config_module.from_environment(app.instance_path))
     if test_config:
         app.config.from_mapping(test_config)
+    if app.config.get("TRUSTED_HOSTS") is None:
+        app.config["TRUSTED_HOSTS"] = config_module.trusted_hosts(app.config.get("BASE_URL"))
 
     # Ids past the database's integer range are simply not found, instead of overflowing the driver.
     app.url_map.converters["int"] = DatabaseId

@@ -2,8 +2,10 @@
 import os
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 MAX_SOLVER_TIME_LIMIT = 600  # seconds; the runs form offers 1 to this
+LOCAL_HOSTS = ["localhost", "127.0.0.1"]  # (Werkzeug cannot match an IPv6 literal such as [::1])
 
 
 class ConfigError(ValueError):
@@ -52,11 +54,30 @@ def _settings(instance_path: str) -> dict:
         "MAIL_USE_TLS": _flag("MAIL_USE_TLS"),
         "MAIL_SENDER": os.environ.get("MAIL_SENDER", "Brokerage events <noreply@brokerage.localhost>"),
         "MAIL_OUTBOX": os.environ.get("MAIL_OUTBOX") or str(Path(instance_path) / "outbox"),
-        "BASE_URL": os.environ.get("BASE_URL") or None,  # None: links use the address each request came to
+        "BASE_URL": _base_url(),  # None: links use the address each request came to
+        # None: BASE_URL's host, or this machine's names only (see trusted_hosts)
+        "TRUSTED_HOSTS": [h.strip() for h in os.environ["TRUSTED_HOSTS"].split(",") if h.strip()]
+        if os.environ.get("TRUSTED_HOSTS") else None,
         "SOLVER_TIME_LIMIT": _number("SOLVER_TIME_LIMIT", "30", float, 1, MAX_SOLVER_TIME_LIMIT),
         "SOLVER_WORKERS": _number("SOLVER_WORKERS", "2", int, 1, 256),
         "WTF_CSRF_TIME_LIMIT": None,
     }
+
+
+def _base_url() -> str | None:
+    text = os.environ.get("BASE_URL") or None
+    if text is not None:
+        parts = urlsplit(text)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(f"BASE_URL={text!r} must be the site's address, like https://events.example.org")
+    return text
+
+
+def trusted_hosts(base_url: str | None) -> list[str]:
+    """The Host headers the app answers to. Links in mails follow the request's host when BASE_URL is
+    unset, so a forged Host would put an attacker's address in a password-reset mail: only this
+    machine's own names are taken then, and BASE_URL's host besides once it is set."""
+    return ([urlsplit(base_url).hostname] if base_url else []) + LOCAL_HOSTS
 
 
 def sqlalchemy_url(database_url: str) -> str:

@@ -1,7 +1,8 @@
 """Friendly error pages: a user never sees a traceback."""
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from markupsafe import escape
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from brokerage.extensions import db
 
@@ -11,6 +12,15 @@ def init_app(app: Flask) -> None:
     def csrf_error(error):
         return render_template("error.html", code=400,
                                message="The form expired or was not sent from this site. Go back, reload and submit again."), 400
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error: SecurityError):
+        # A Host header the site does not answer to: no page may be built on it (links in mails would
+        # point there), and the usual template cannot even build its own links.
+        message = ("This site does not answer at this address. If you run it, set BASE_URL to its "
+                   "public address (or add the name to TRUSTED_HOSTS).")
+        return (f"<!doctype html><title>Bad request</title><h1>Bad request</h1><p>{escape(message)}</p>",
+                400, {"Content-Type": "text/html; charset=utf-8"})
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -45,6 +45,7 @@ class ProfileForm(FlaskForm):
                                     invalid_choice_message="Choose an organisation type from the list.",
                                     validators=[DataRequired("Choose your organisation type.")])
     sectors = SelectMultipleField("Sectors", choices=choices(SECTORS),
+                                  filters=[lambda keys: list(dict.fromkeys(keys or []))],  # a key sent twice
                                   widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
                                   invalid_choice_message="Choose only sectors from the list.",
                                   validators=[DataRequired("Choose at least one sector.")])

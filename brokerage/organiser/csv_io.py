@@ -101,6 +101,8 @@ def _check_row(row: ImportRow, seen: dict[str, int], registered: set[str]) -> No
     for column in REQUIRED_COLUMNS:
         if not values[column]:
             errors.append(f"{column} is missing.")
+    if values["website"] and not values["website"].lower().startswith(("http://", "https://")):
+        values["website"] = "https://" + values["website"]  # before the length check: it is stored so
     for column, limit in LENGTHS.items():
         if len(values[column]) > limit:
             errors.append(f"{column} is longer than {limit} characters.")
@@ -147,8 +149,6 @@ def _check_row(row: ImportRow, seen: dict[str, int], registered: set[str]) -> No
         if unknown:
             errors.append(f"Unknown sector(s): {', '.join(unknown)}.")
         values["sectors"] = ",".join(dict.fromkeys(keys))
-    if values["website"] and not values["website"].lower().startswith(("http://", "https://")):
-        values["website"] = "https://" + values["website"]
     if not values["name"] and values["email"]:
         values["name"] = values["email"].split("@", 1)[0][:120]
 

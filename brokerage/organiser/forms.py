@@ -27,7 +27,11 @@ SLUG_RE = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
 def video_template_problem(template: str) -> str | None:
     """Why a video link template would not give each meeting its own working link, or None."""
-    if urlsplit(template).scheme not in ("http", "https") or not urlsplit(template).netloc:
+    try:
+        parts = urlsplit(template)
+    except ValueError:  # e.g. an unclosed [ taken for an IPv6 address
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
         return "Start the link with https:// and a host name."
     try:
         fields = [(name, spec, conv) for _, name, spec, conv in string.Formatter().parse(template) if name is not None]

@@ -97,6 +97,13 @@ def test_existing_users_are_registered_without_a_password_link(app, console, cli
         assert (person.status, person.website, person.timezone) == ("approved", "https://osaka-robotics.example", "Asia/Tokyo")
 
 
+def test_a_website_too_long_once_https_is_added_is_refused_in_the_preview(console):
+    website = "a" * 287 + ".example"  # 295 characters, 303 with https://
+    text = f"Email,Organisation,Country,Organisation Type,Website\nkenji@osaka.example,Osaka Robotics,JP,sme,{website}\n"
+    page = _preview(console, text).get_data(as_text=True)
+    assert "website is longer than 300 characters." in page
+
+
 def test_line_breaks_in_cells_stay_only_in_the_description(app, console, client, outbox):
     # Excel writes Alt+Enter as a line break inside a quoted cell.
     text = ('email,name,organisation,country,organisation_type,description\n'

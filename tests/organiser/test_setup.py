@@ -116,6 +116,7 @@ def test_settings_errors_keep_input(app, console):
     for template, message in [("https://meet.jit.si/{event}", "Include {meeting}"),
                               ("meet.jit.si/{meeting}", "Start the link with https://"),
                               ("https://meet.jit.si/{meeting", "Unbalanced"),
+                              ("https://[meet.jit.si/{meeting}", "Start the link with https://"),
                               ("https://meet.jit.si/{meeting!r}", "Unknown placeholder")]:
         assert message in console.post("settings", {**SETTINGS, "video_link_template": template}).get_data(as_text=True)
     # 'participant' mode does not need a template.

@@ -195,6 +195,14 @@ def test_profile_can_be_edited_later(app, make_event):
     assert participant.status == "pending"  # editing does not approve oneself
 
 
+def test_a_sector_sent_many_times_is_stored_once(app, make_event):
+    make_event()
+    client = signed_up(app, "anna@nordlicht.example")
+    response = post_form(client, "/events/march-2027/register", {**PROFILE, "sectors": ["semiconductors"] * 30})
+    assert response.status_code == 302  # thirty copies overflowed the column: a 500 on PostgreSQL
+    assert _participant(app, "anna@nordlicht.example").sectors == "semiconductors"
+
+
 def test_an_older_zone_name_from_an_import_stays_selected_and_saves(app, make_event):
     make_event()
     client = signed_up(app, "ravi@pune.example")
