@@ -43,7 +43,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Ids past the database's integer range are simply not found, instead of overflowing the driver.
     app.url_map.converters["int"] = DatabaseId
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    from brokerage.models import include_in_autogenerate
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), include_object=include_in_autogenerate)
     csrf.init_app(app)
     login_manager.init_app(app)
 

@@ -33,6 +33,8 @@ def require_participant(event: Event, approved: bool = True) -> Participant:
     participant = participant_for(event)
     if participant is None:
         abort(403, "You are not registered for this event.")
+    if approved and participant.status == "rejected":
+        abort(403, "Your registration for this event was not accepted by the organisers.")
     if approved and participant.status != "approved":
         abort(403, "Your registration has not been approved by the organisers yet.")
     return participant

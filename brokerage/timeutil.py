@@ -70,6 +70,14 @@ def fmt_day(moment: datetime, tz_name: str) -> str:
     return to_local(moment, tz_name).strftime("%a %d %b %Y")
 
 
+def fmt_their_time(moment: datetime, their_tz: str, my_tz: str) -> str:
+    """A partner's clock beside mine: with their day when it is not mine (Tokyo's Thursday morning is
+    Los Angeles' Wednesday afternoon)."""
+    if to_local(moment, their_tz).date() == to_local(moment, my_tz).date():
+        return fmt_time(moment, their_tz)
+    return fmt_datetime(moment, their_tz)
+
+
 @dataclass(frozen=True)
 class Span:
     """From an event's first meeting to its last: a zone's UTC offset may change in between."""

@@ -12,7 +12,7 @@ from brokerage.events.models import LABELS, Event, Opportunity, Participant
 from brokerage.extensions import db
 from brokerage.marketplace.forms import SearchForm
 from brokerage.marketplace.working_hours import shared_working_slots
-from brokerage.meetings.views import open_request_between
+from brokerage.meetings.views import open_request_between, request_problem
 from brokerage.regions import EUROPE, countries_in
 
 bp = Blueprint("marketplace", __name__, url_prefix="/events")
@@ -97,9 +97,12 @@ def profile(slug: str, participant_id: int):
         existing = open_request_between(viewer, other)
     can_request = (viewer is not None and viewer.is_approved and viewer.id != other.id and existing is None
                    and "meetings.new_request" in current_app.view_functions)
+    # Say why before the click: the deadline passed, a limit is reached, an earlier request was declined.
+    blocked = request_problem(event, viewer, other) if can_request else None
     return render_template(
         "marketplace/profile.html", event=event, viewer=viewer, other=other, viewer_zone=viewer_zone,
         now=timeutil.now_utc(), blocks=shared_working_slots(event.slots, viewer_zone, other.timezone),
         existing=existing, labels=LABELS,
         requests_url=url_for("meetings.requests", slug=slug) if "meetings.requests" in current_app.view_functions else None,
-        request_url=url_for("meetings.new_request", slug=slug, participant_id=other.id) if can_request else None)
+        request_url=url_for("meetings.new_request", slug=slug, participant_id=other.id)
+        if can_request and not blocked else None, request_blocked=blocked)

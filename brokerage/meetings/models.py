@@ -43,6 +43,16 @@ class MeetingRequest(db.Model):
         return self.recipient if participant.id == self.requester_id else self.requester
 
 
+# One open (pending or accepted) request per pair, whoever asked: two submissions at the same moment
+# (two tabs, a network retry) made two requests and then two meetings for one pair.
+OPEN_REQUEST = sa.text("status IN ('pending', 'accepted')")
+_lower_first = MeetingRequest.requester_id < MeetingRequest.recipient_id
+sa.Index("uq_meeting_request_open_pair", MeetingRequest.event_id,
+         sa.case((_lower_first, MeetingRequest.requester_id), else_=MeetingRequest.recipient_id),
+         sa.case((_lower_first, MeetingRequest.recipient_id), else_=MeetingRequest.requester_id),
+         unique=True, sqlite_where=OPEN_REQUEST, postgresql_where=OPEN_REQUEST)
+
+
 class Meeting(db.Model):
     """An agreed meeting. `slot` is the organisers' working timetable; `published_slot` is what participants see."""
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
+import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from sqlalchemy.orm import selectinload
@@ -137,9 +138,11 @@ def requests(slug):
     mine = db.session.scalars(db.select(MeetingRequest).where(
         db.or_(MeetingRequest.requester_id == participant.id, MeetingRequest.recipient_id == participant.id))
         .order_by(MeetingRequest.created_at.desc())).all()
-    incoming = [r for r in mine if r.status == "pending" and r.recipient_id == participant.id]
-    outgoing = [r for r in mine if r.status == "pending" and r.requester_id == participant.id]
-    agreed = [r for r in mine if r.status == "accepted" and r.meeting and not r.meeting.cancelled]
+    # A partner the organisers rejected (or not yet approved) takes part in nothing: their requests close.
+    live = [r for r in mine if r.other(participant).is_approved]
+    incoming = [r for r in live if r.status == "pending" and r.recipient_id == participant.id]
+    outgoing = [r for r in live if r.status == "pending" and r.requester_id == participant.id]
+    agreed = [r for r in live if r.status == "accepted" and r.meeting and not r.meeting.cancelled]
     closed = [r for r in mine if r not in incoming + outgoing + agreed]
     return render_template("meetings/requests.html", event=event, participant=participant, incoming=incoming,
                            outgoing=outgoing, agreed=agreed, closed=closed,
@@ -163,7 +166,12 @@ def new_request(slug, participant_id):
         automatic = event.request_mode == "automatic"
         if automatic:
             accept(meeting_request)
-        db.session.commit()
+        try:
+            db.session.commit()
+        except sa.exc.IntegrityError:  # the same request sent twice at once: the other one counts
+            db.session.rollback()
+            flash(f"You already have a meeting request with {recipient.organisation}.", "error")
+            return redirect(url_for("meetings.requests", slug=event.slug))
         link = absolute_url("meetings.requests", slug=event.slug)
         notify(recipient, f"{event.name}: meeting {'booked' if automatic else 'request'} from {requester.organisation}",
                "mail/request_received.txt", event=event, other=requester, meeting_request=meeting_request,
@@ -191,7 +199,12 @@ def accept_request(slug, request_id):
         flash(problem, "error")
     else:
         accept(meeting_request)
-        db.session.commit()
+        try:
+            db.session.commit()
+        except sa.exc.IntegrityError:  # accepted twice at once (two tabs): the first one counts
+            db.session.rollback()
+            flash("This request is already accepted.", "error")
+            return back
         notify(meeting_request.requester, f"{event.name}: {participant.organisation} accepted your meeting request",
                "mail/request_accepted.txt", event=event, other=participant, meeting_request=meeting_request,
                link=absolute_url("meetings.availability", slug=event.slug))
@@ -325,6 +338,7 @@ def availability(slug):
         db.or_(MeetingRequest.requester_id == participant.id, MeetingRequest.recipient_id == participant.id))
         .options(*(selectinload(side).selectinload(Participant.availability)  # each partner's marked slots
                    for side in (MeetingRequest.requester, MeetingRequest.recipient)))).all()
+    agreed = [r for r in agreed if r.other(participant).is_approved]
     return render_template("meetings/availability.html", event=event, participant=participant, tz=tz,
                            moment=event_span(event), groups=slot_groups(event, tz), mine=mine,
                            hours_form=hours_form, slots_form=slots_form,
@@ -385,6 +399,7 @@ def agenda(slug):
             MeetingRequest.status == "accepted", Meeting.cancelled.is_(False), Meeting.published_slot_id.is_(None),
             db.or_(MeetingRequest.requester_id == participant.id,
                    MeetingRequest.recipient_id == participant.id))).all()
+        unscheduled = [r for r in unscheduled if r.other(participant).is_approved]
     url = feed_url(participant)
     webcal = "webcal://" + url.split("://", 1)[1]
     return render_template("meetings/agenda.html", event=event, participant=participant, tz=participant.timezone,

@@ -75,6 +75,9 @@ def build_report(event: Event) -> ImpactReport:
         db.select(MeetingRequest).filter_by(event_id=event.id).options(
             selectinload(MeetingRequest.requester), selectinload(MeetingRequest.recipient),
             selectinload(MeetingRequest.meeting).selectinload(Meeting.outcomes))).all()
+    # The report is about the event's participants: a request with someone the organisers rejected
+    # (before or after it was accepted) counts nowhere, as on the dashboard and the timetable.
+    requests = [r for r in requests if r.requester.is_approved and r.recipient.is_approved]
 
     by_region = {code: Row(code, name) for code, name in REGIONS}
     by_type = {code: Row(code, name) for code, name in ORGANISATION_TYPES}

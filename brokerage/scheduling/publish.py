@@ -83,7 +83,8 @@ def _mail(event: Event, notice: Notice, first_time: bool) -> Mail:
     person = notice.participant
     changes = sorted(notice.changes, key=lambda c: (c.new or c.old).start)
     text = render_template("mail/schedule_changes.txt", event=event, participant=person, first_time=first_time,
-                           changes=changes, agenda_url=external_url("meetings.agenda", slug=event.slug))
+                           changes=changes,  # no agenda for someone who no longer takes part
+                           agenda_url=external_url("meetings.agenda", slug=event.slug) if person.is_approved else "")
     subject = (f"{event.name}: your meeting timetable" if first_time
                else f"{event.name}: changes to your meetings")
     mail = Mail(to=person.user.email, subject=subject, text=text)

@@ -49,8 +49,9 @@ def working_meetings(event: Event) -> list[Meeting]:
                               .order_by(Meeting.id)).all()
 
 
-def move_options(event: Event, meeting: Meeting) -> list[Slot]:
-    """Slots both participants marked available, where neither has another meeting and a room is free."""
+def move_options(event: Event, meeting: Meeting) -> tuple[list[Slot], str]:
+    """Slots both participants marked available, where neither has another meeting and a room is free;
+    when there is none, why, in words for the organiser."""
     a, b = meeting.participants
     common = set(db.session.scalars(db.select(Availability.slot_id).filter_by(participant_id=a.id))) & set(
         db.session.scalars(db.select(Availability.slot_id).filter_by(participant_id=b.id)))
@@ -61,16 +62,26 @@ def move_options(event: Event, meeting: Meeting) -> list[Slot]:
             if event.room_capacity is not None and n >= event.room_capacity}
     if meeting.slot_id is None and event.max_meetings is not None:
         counts = Counter(p.id for m in others for p in m.participants)
-        if any(counts[p.id] >= event.max_meetings for p in (a, b)):
-            return []
-    return [s for s in event.slots if s.id in common and s.id not in busy and s.id not in full
-            and s.id != meeting.slot_id]
+        at_limit = [p.organisation for p in (a, b) if counts[p.id] >= event.max_meetings]
+        if at_limit:
+            return [], (f"{' and '.join(at_limit)} already {'has' if len(at_limit) == 1 else 'have'} "
+                        f"{event.max_meetings} meetings, the event's limit per participant: raise the limit "
+                        "in the settings or unschedule one of those meetings first.")
+    slots = [s for s in event.slots if s.id in common and s.id not in busy and s.id not in full
+             and s.id != meeting.slot_id]
+    if slots:
+        return slots, ""
+    if not common - {meeting.slot_id}:
+        return [], ("There is no other slot both participants marked as available: ask them to widen "
+                    "their availability.")
+    return [], ("Every other slot both can make holds another meeting of one of them, or no room is "
+                "free: unschedule a conflicting meeting first.")
 
 
 def move(event: Event, meeting: Meeting, slot_id: int) -> Slot:
     if meeting not in solver_bridge.schedulable_meetings(event):
         raise AdjustRefused("Only accepted meetings between approved participants can be placed.")
-    options = {s.id: s for s in move_options(event, meeting)}
+    options = {s.id: s for s in move_options(event, meeting)[0]}
     if slot_id not in options:
         a, b = meeting.participants
         raise AdjustRefused(f"That slot does not work for this meeting: {a.organisation} and {b.organisation} "
@@ -106,6 +117,7 @@ class Review:
     regions: list[str]
     pair_counts: dict[str, int]
     pending_changes: int
+    pending_ids: set[int]  # meetings whose slot, end or video link participants have not been told of
 
 
 def review(event: Event) -> Review:
@@ -124,8 +136,9 @@ def review(event: Event) -> Review:
     counts = [n for _, n, _ in rows] or [0]
     stats = {"min": min(counts), "avg": round(sum(counts) / len(counts), 1), "max": max(counts)}
     pairs = Counter(region_pair(*(p.country for p in m.participants)) for m in scheduled)
+    pending = {m.id for m in pending_changes(event, everything)}
     return Review(scheduled, unscheduled, rows, stats, [code for code, _ in REGIONS], dict(pairs),
-                  len(pending_changes(event, everything)))
+                  len(pending), pending)
 
 
 def pending_changes(event: Event, meetings: list[Meeting] | None = None) -> list[Meeting]:

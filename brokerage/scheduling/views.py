@@ -167,8 +167,8 @@ def move_meeting(slug, meeting_id):
             flash("Meeting moved and locked: re-runs keep it there. Participants see it once you publish.",
                   "success")
             return redirect(url_for("scheduling.timetable", slug=slug))
-    options = timetable.move_options(event, meeting)
-    return render_template("scheduling/move.html", event=event, meeting=meeting, options=options,
+    options, blocked = timetable.move_options(event, meeting)
+    return render_template("scheduling/move.html", event=event, meeting=meeting, options=options, blocked=blocked,
                            people=meeting.participants), 400 if request.method == "POST" else 200
 
 

@@ -45,7 +45,9 @@ class Builder:
         from brokerage.events.models import Slot
         from brokerage.meetings.models import Meeting, MeetingOutcome, MeetingRequest
         with self.app.app_context():
-            request = MeetingRequest(event_id=event_id, requester_id=requester_id, recipient_id=recipient_id, status=status)
+            # A cancelled meeting's request is cancelled too, as when a participant cancels it.
+            request = MeetingRequest(event_id=event_id, requester_id=requester_id, recipient_id=recipient_id,
+                                     status="cancelled" if cancelled else status)
             db.session.add(request)
             meeting = None
             if status == "accepted":

@@ -68,6 +68,19 @@ def test_impact_numbers_by_region_pair_and_country(client, auth, small_event):
     assert "Europe/Brussels" in html  # the page names its clock
 
 
+def test_meetings_of_participants_rejected_later_count_nowhere(client, auth, build, small_event):
+    """As on the dashboard: a rejected participant's requests leave every figure, in every table."""
+    rejected = build.participant(small_event, "ghost@seoul.example", "KR", "Asia/Seoul", status="rejected")
+    rome = build.participant(small_event, "giulia@rome.example", "IT", "Europe/Rome")
+    build.request(small_event, rejected, rome, slot=6, ratings=[(rome, "cooperation_possible", "agreement")])
+    auth.login("organiser@een.example")
+    html = client.get("/organise/past-2026/impact").get_data(as_text=True)
+    assert _row(html, "by-region-pair", "EU-KR") == [2, 0, 0, 0, 0, 0, 0]
+    assert _row(html, "by-country", "KR") == [1, 1, 2, 0, 0, 0, 0, 0, 0]
+    assert _row(html, "by-country", "IT") == [1, 1, 0, 0, 0, 0, 0, 0, 0]
+    assert 'id="total-held">4<' in html and 'id="total-agreement">1<' in html
+
+
 def test_impact_csv(client, auth, small_event):
     auth.login("organiser@een.example")
     response = client.get("/organise/past-2026/impact.csv")

@@ -167,6 +167,20 @@ def test_profile_page_shows_local_time_and_the_request_button(app, market):
     assert 'id="request-meeting"' not in html and "You have asked Sakura Sensors for a meeting" in html
 
 
+def test_profile_says_why_no_request_can_be_sent_before_the_click(app, market):
+    from datetime import timedelta
+
+    from brokerage.events.models import Event
+    from brokerage.timeutil import now_utc
+    client, ids = market["client"], market["ids"]
+    with app.app_context():
+        db.session.get(Event, market["event_id"]).booking_deadline = now_utc() - timedelta(hours=1)
+        db.session.commit()
+    html = client.get(f"{SEARCH}/{ids['sakura']}").get_data(as_text=True)
+    assert 'id="request-meeting"' not in html
+    assert 'id="request-blocked"' in html and "Booking closed on" in html
+
+
 def test_profile_of_another_event_or_unknown_id_is_not_found(app, market, make_event):
     elsewhere = make_participant(app, make_event(slug="june-2027"), "x@else.example", "Elsewhere")
     client = market["client"]

@@ -372,3 +372,51 @@ def test_request_dates_caption_names_the_zone_without_one_offset_for_all(app, pe
     # Requests sent in November and read in March straddle a clock change: one offset would be wrong for some.
     html = logged_in(app, "kenji@tokyo.example").get(REQUESTS).get_data(as_text=True)
     assert "dates in your time zone, Asia/Tokyo (each at the UTC offset of its own date)" in html
+
+
+def test_two_requests_sent_at_the_same_moment_make_one(app, people, monkeypatch):
+    """Two tabs or a network retry: both pass the checks before either is saved; the database keeps one."""
+    from brokerage.meetings import views
+    anne, kenji = logged_in(app, "anne@paris.example"), logged_in(app, "kenji@tokyo.example")
+    monkeypatch.setattr(views, "request_problem", lambda *args: None)  # as if both checked at once
+    assert send(anne, people["b"]).status_code == 302
+    assert send(kenji, people["a"]).status_code == 302  # the same pair, asked the other way round
+    assert all_requests(app) == [(people["a"], people["b"], "pending", False)]
+    assert "You already have a meeting request with Paris Photonics" in kenji.get(REQUESTS).get_data(as_text=True)
+
+
+def test_accepting_twice_at_the_same_moment_makes_one_meeting(app, people, monkeypatch):
+    from brokerage.meetings import views
+    anne, kenji = logged_in(app, "anne@paris.example"), logged_in(app, "kenji@tokyo.example")
+    send(anne, people["b"])
+    url = f"{REQUESTS}/{only_request(app)}/accept"
+    token = token_from(kenji, REQUESTS)
+    assert kenji.post(url, data={"csrf_token": token}).status_code == 302
+    real = views.answerable_request
+
+    def still_pending(*args):  # the second click read the request before the first was saved
+        participant, meeting_request, _ = real(*args)
+        return participant, meeting_request, True
+
+    monkeypatch.setattr(views, "answerable_request", still_pending)
+    assert kenji.post(url, data={"csrf_token": token}).status_code == 302  # was a 500
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Meeting.id))) == 1
+    assert "This request is already accepted." in kenji.get(REQUESTS).get_data(as_text=True)
+
+
+def test_a_partner_rejected_after_agreeing_leaves_no_live_meeting_behind(app, people, outbox):
+    from brokerage.events.models import Participant
+    anne, kenji = logged_in(app, "anne@paris.example"), logged_in(app, "kenji@tokyo.example")
+    send(anne, people["b"])
+    post_action(kenji, f"{REQUESTS}/{only_request(app)}/accept", REQUESTS)
+    with app.app_context():
+        db.session.get(Participant, people["b"]).status = "rejected"
+        db.session.commit()
+    page = anne.get(REQUESTS).get_data(as_text=True)
+    agreed, closed = page.split('id="agreed"')[1].split('id="closed"')
+    assert "Tokyo Robotics" not in agreed and "No agreed meetings yet" in agreed
+    assert "closed: Tokyo Robotics no longer takes part" in closed
+    assert "Tokyo Robotics" not in anne.get(f"/events/{SLUG}/availability").get_data(as_text=True)
+    refused = kenji.get(f"/events/{SLUG}/agenda")
+    assert refused.status_code == 403 and "was not accepted" in refused.get_data(as_text=True)

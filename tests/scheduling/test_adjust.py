@@ -135,3 +135,45 @@ def test_dashboard_counts_follow_the_timetable(app, client, auth, placed):
     timetable = client.get("/organise/march-2027/timetable").get_data(as_text=True)
     pending = re.search(r'id="pending-changes">(\d+)<', timetable).group(1)
     assert re.search(r'data-count="changed">(\d+)<', page).group(1) == pending
+
+
+def test_placing_says_which_participant_is_at_the_meeting_limit(app, client, auth, placed):
+    """Lyon has two other meetings; with a limit of 2 the page must name the limit, not availability."""
+    event_id, ids, slots = placed
+    from brokerage.events.models import Event
+    auth.login(ORGANISER)
+    post_form(client, f"/organise/march-2027/meetings/{ids['eu-us']}/unschedule", {},
+              form_url="/organise/march-2027/timetable")
+    with app.app_context():
+        db.session.get(Event, event_id).max_meetings = 1
+        db.session.commit()
+    page = client.get(f"/organise/march-2027/meetings/{ids['eu-us']}/move").get_data(as_text=True)
+    assert "Lyon Robotics already has 1 meetings, the event&#39;s limit per participant" in page
+    assert "widen their availability" not in page
+
+
+def test_placing_without_common_availability_says_so(app, client, auth, make_event, people, meeting):
+    event_id = make_event()
+    a, b = people(event_id, [("eu@example.eu", "Lyon Robotics", "FR", "Europe/Paris", [0, 1]),
+                             ("jp@example.jp", "Osaka Bio", "JP", "Asia/Tokyo", [2, 3])]).values()
+    meeting_id = meeting(event_id, a, b)
+    auth.login(ORGANISER)
+    page = client.get(f"/organise/march-2027/meetings/{meeting_id}/move").get_data(as_text=True)
+    assert "no other slot both participants marked as available" in page
+
+
+def test_timetable_marks_a_meeting_whose_end_changed_since_publishing(app, client, auth, placed):
+    event_id, ids, slots = placed
+    from brokerage.events.models import Event
+    from brokerage.meetings.models import Meeting
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        event.timetable_published, event.published_at = True, event.created_at
+        m = db.session.get(Meeting, ids["eu-us"])
+        m.published_end = m.published_slot.end.replace(minute=(m.published_slot.end.minute + 5) % 60)
+        m.published_link = "https://meet.jit.si/old"
+        db.session.commit()
+    auth.login(ORGANISER)
+    page = client.get("/organise/march-2027/timetable").get_data(as_text=True)
+    row = page.split(f'id="meeting-{ids["eu-us"]}"')[1].split("</tr>")[0]
+    assert "unpublished change" in row

@@ -221,3 +221,33 @@ def test_a_new_slot_length_or_video_link_is_announced_as_an_update(app, client, 
     [vevent] = vevents(calendars(mails["de@example.de"]), "REQUEST")
     assert int(vevent["sequence"]) == 2 and f"https://rooms.example/march-2027/{ids['de-kr']}" in str(vevent["location"])
     assert 'id="pending-changes">0<' in client.get(TIMETABLE).get_data(as_text=True)
+
+
+def test_mails_give_the_partners_day_when_it_is_not_the_readers(app, client, auth, outbox, make_event, people,
+                                                                 meeting):
+    """07:00 UTC on Tue 16 March is Tuesday afternoon in Osaka and still Monday evening in Honolulu."""
+    event_id = make_event()
+    jp, hi = people(event_id, [("jp@example.jp", "Osaka Sensors", "JP", "Asia/Tokyo", [0]),
+                               ("hi@example.com", "Aloha Ocean", "US", "Pacific/Honolulu", [0])]).values()
+    meeting(event_id, jp, hi, slot=0)
+    auth.login(ORGANISER)
+    post_form(client, f"{TIMETABLE}/publish", {}, form_url=TIMETABLE)
+    mails = by_recipient(outbox)
+    assert "(Mon 15 Mar 2027, 21:00 their time, Pacific/Honolulu)" in mails["jp@example.jp"].get_body().get_content()
+    assert "(Tue 16 Mar 2027, 16:00 their time, Asia/Tokyo)" in mails["hi@example.com"].get_body().get_content()
+
+
+def test_a_participant_rejected_after_publishing_gets_the_cancel_without_an_agenda_link(
+        app, client, auth, outbox, placed):
+    from brokerage.events.models import Participant
+    event_id, p, ids = placed
+    auth.login(ORGANISER)
+    post_form(client, f"{TIMETABLE}/publish", {}, form_url=TIMETABLE)
+    with app.app_context():
+        db.session.get(Participant, p["us@example.com"].id).status = "rejected"
+        db.session.commit()
+    post_form(client, f"{TIMETABLE}/publish", {}, form_url=TIMETABLE)
+    mails = by_recipient(outbox)
+    text = mails["us@example.com"].get_body().get_content()
+    assert "CANCELLED" in text and "/agenda" not in text  # the agenda would only answer 403
+    assert "/agenda" in mails["eu@example.eu"].get_body().get_content()
