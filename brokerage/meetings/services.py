@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from brokerage.calendar import CalendarEntry, CalendarPerson
 from brokerage.events.models import Participant, Slot
 from brokerage.meetings.models import Meeting, MeetingRequest
-from brokerage.timeutil import fmt_datetime, zone_label
+from brokerage.timeutil import fmt_datetime, now_utc, zone_label
 
 
 def with_people():
@@ -19,6 +19,13 @@ def with_people():
     return (request.selectinload(MeetingRequest.requester).selectinload(Participant.user),
             request.selectinload(MeetingRequest.recipient).selectinload(Participant.user),
             selectinload(Meeting.slot), selectinload(Meeting.published_slot))
+
+
+def started_slot(meeting: Meeting) -> Slot | None:
+    """The published slot, once the meeting has started there: it took place (or is under way), so it
+    stays where it is, with its outcomes."""
+    slot = meeting.published_slot
+    return slot if slot is not None and not meeting.cancelled and slot.start <= now_utc() else None
 
 
 def video_link(meeting: Meeting) -> str:

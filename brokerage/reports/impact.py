@@ -58,7 +58,9 @@ def stages_of(request: MeetingRequest) -> list[str]:
     if not ratings - {"not_held"}:
         return reached
     reached.append("held")
-    if "cooperation_possible" in ratings:
+    # A negotiation or an agreement shows cooperation was possible, whatever the rating said: each
+    # stage stays a subset of the one before.
+    if "cooperation_possible" in ratings or follow_ups & {"negotiation", "agreement"}:
         reached.append("cooperation")
     if follow_ups & {"negotiation", "agreement"}:
         reached.append("negotiation")
@@ -119,7 +121,8 @@ def build_report(event: Event) -> ImpactReport:
     for key, row in [*overseas.items(), *by_partner.items()]:
         row.counts["smes"] = len(smes_met[key])
 
-    outcomes = [o for r in requests if r.meeting for o in r.meeting.outcomes]
+    # Ratings of meetings that count as scheduled only: not of a cancelled or unpublished one.
+    outcomes = [o for r in requests if r.meeting and "scheduled" in stages_of(r) for o in r.meeting.outcomes]
     rating_counts = Counter(o.rating for o in outcomes)
     follow_up_counts = Counter(o.follow_up for o in outcomes if o.follow_up)
     by_id = {p.id: p for r in requests for p in (r.requester, r.recipient)}

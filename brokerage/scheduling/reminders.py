@@ -22,7 +22,7 @@ from brokerage.mail import Mail, try_send
 from brokerage.meetings.models import Meeting, MeetingRequest
 from brokerage.scheduling.models import ReminderLog
 from brokerage.scheduling.publish import external_url
-from brokerage.timeutil import UTC, now_utc, to_local
+from brokerage.timeutil import UTC, Span, now_utc, to_local
 
 AGENDA_AHEAD = timedelta(hours=36)
 DEADLINE_AHEAD = timedelta(hours=48)
@@ -57,9 +57,9 @@ def _agenda_reminders(now: datetime) -> list[Reminder]:
     days: dict[tuple[int, str], list[Meeting]] = {}
     people: dict[int, Participant] = {}
     for meeting, slot in rows:
+        if not all(p.is_approved for p in meeting.participants):
+            continue  # a partner rejected since: the meeting is off, whatever was published
         for person in meeting.participants:
-            if person.status != "approved":
-                continue
             people[person.id] = person
             days.setdefault((person.id, to_local(slot.start, person.timezone).date().isoformat()), []).append(meeting)
     out = []
@@ -69,8 +69,10 @@ def _agenda_reminders(now: datetime) -> list[Reminder]:
             continue
         person = people[person_id]
         event = person.event
+        # The day's span, not its first meeting: on a clock-change day the offset changes in between.
+        span = Span(first, meetings[-1].published_slot.end)
         text = render_template("mail/reminder_agenda.txt", participant=person, event=event, meetings=meetings,
-                               agenda_url=external_url("meetings.agenda", slug=event.slug))
+                               span=span, agenda_url=external_url("meetings.agenda", slug=event.slug))
         out.append(Reminder(person, "agenda", day, f"{event.name}: your meetings on {_day_label(first, person)}",
                             text, meetings))
     return out
@@ -84,8 +86,9 @@ def _deadline_reminders(now: datetime) -> list[Reminder]:
         key = event.booking_deadline.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
         for person in db.session.scalars(db.select(Participant).filter_by(event_id=event.id, status="approved")
                                          .order_by(Participant.id)):
-            pending = db.session.scalars(db.select(MeetingRequest).filter_by(recipient_id=person.id,
-                                                                             status="pending")).all()
+            # Only requests that can still be answered: not from someone the organisers rejected.
+            pending = [r for r in db.session.scalars(db.select(MeetingRequest).filter_by(
+                recipient_id=person.id, status="pending")) if r.requester.is_approved]
             has_availability = db.session.scalar(db.select(Availability.slot_id)
                                                  .filter_by(participant_id=person.id).limit(1)) is not None
             if (not pending and has_availability) or _already_sent(person.id, "deadline", key):

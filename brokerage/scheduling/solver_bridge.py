@@ -17,7 +17,7 @@ from brokerage.events.models import Availability, Event, Participant, Slot
 from brokerage.extensions import db
 from brokerage.meetings import services
 from brokerage.meetings.models import Meeting
-from brokerage.timeutil import UTC, to_local
+from brokerage.timeutil import UTC, now_utc, to_local
 
 WORKDAY = (time(9), time(17))
 
@@ -82,14 +82,21 @@ def build_instance(event: Event) -> dict:
         "max_meetings": event.max_meetings,
     } for p in people]
     meetings = []
+    # During the event, slots that have begun are history: meetings that started stay where they were
+    # held, the others may only go to slots still ahead.
+    now = now_utc()
+    ahead = [slot_ids[s.id] for s in slots if s.start > now]
     for meeting in schedulable_meetings(event):
         requester, recipient = meeting.participants
-        locked = meeting.locked and meeting.slot_id in slot_ids
+        started = services.started_slot(meeting)
+        fixed = (started.id if started else meeting.slot_id if meeting.locked else None)
+        fixed = fixed if fixed in slot_ids else None
         meetings.append({
             "id": meeting_key(meeting), "db_id": meeting.id,
             "participants": [participant_key(requester), participant_key(recipient)],
-            "weight": max(1, meeting.request.weight or 1), "required": False, "allowed_slots": None,
-            "fixed_slot": slot_ids[meeting.slot_id] if locked else None, "after": [],
+            "weight": max(1, meeting.request.weight or 1), "required": False,
+            "allowed_slots": ahead if fixed is None and len(ahead) < len(slots) else None,
+            "fixed_slot": slot_ids[fixed] if fixed is not None else None, "after": [],
             # Published meetings stay put unless moving them lets more (or weightier) meetings happen.
             "previous_slot": slot_ids.get(meeting.published_slot_id) if event.timetable_published else None,
         })

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from brokerage.events.models import Availability, Event, Participant, Slot
 from brokerage.extensions import db
 from brokerage.meetings.models import Meeting
-from brokerage.meetings.services import video_link
+from brokerage.meetings.services import started_slot, video_link
 from brokerage.regions import REGIONS, region_pair
 from brokerage.scheduling import solver_bridge
 from brokerage.scheduling.models import ScheduleRun
-from brokerage.timeutil import now_utc
+from brokerage.timeutil import fmt_datetime, now_utc
 
 
 class AdjustRefused(Exception):
@@ -67,8 +67,9 @@ def move_options(event: Event, meeting: Meeting) -> tuple[list[Slot], str]:
             return [], (f"{' and '.join(at_limit)} already {'has' if len(at_limit) == 1 else 'have'} "
                         f"{event.max_meetings} meetings, the event's limit per participant: raise the limit "
                         "in the settings or unschedule one of those meetings first.")
+    now = now_utc()  # a slot that has begun is history: nobody can meet there any more
     slots = [s for s in event.slots if s.id in common and s.id not in busy and s.id not in full
-             and s.id != meeting.slot_id]
+             and s.id != meeting.slot_id and s.start > now]
     if slots:
         return slots, ""
     if not common - {meeting.slot_id}:
@@ -78,7 +79,14 @@ def move_options(event: Event, meeting: Meeting) -> tuple[list[Slot], str]:
                 "free: unschedule a conflicting meeting first.")
 
 
+def _refuse_if_started(meeting: Meeting) -> None:
+    if slot := started_slot(meeting):
+        raise AdjustRefused(f"This meeting started on {fmt_datetime(slot.start, 'UTC')} UTC: it took place, "
+                            "so it stays in the timetable with its outcomes.")
+
+
 def move(event: Event, meeting: Meeting, slot_id: int) -> Slot:
+    _refuse_if_started(meeting)
     if meeting not in solver_bridge.schedulable_meetings(event):
         raise AdjustRefused("Only accepted meetings between approved participants can be placed.")
     options = {s.id: s for s in move_options(event, meeting)[0]}
@@ -95,6 +103,7 @@ def move(event: Event, meeting: Meeting, slot_id: int) -> Slot:
 
 
 def unschedule(meeting: Meeting) -> None:
+    _refuse_if_started(meeting)
     meeting.slot_id = None
     meeting.locked = False
     meeting.unscheduled_reason = "taken out of the timetable by an organiser"

@@ -192,6 +192,11 @@ def lock_meeting(slug, meeting_id):
 def unschedule_meeting(slug, meeting_id):
     event = _organiser_event(slug)
     meeting = _meeting_of(event, meeting_id)
-    timetable.unschedule(meeting)
-    flash("Meeting taken out of the working timetable. Participants are told when you publish changes.", "success")
+    try:
+        timetable.unschedule(meeting)
+    except timetable.AdjustRefused as refusal:
+        flash(str(refusal), "error")
+    else:
+        flash("Meeting taken out of the working timetable. Participants are told when you publish changes.",
+              "success")
     return redirect(url_for("scheduling.timetable", slug=slug))

@@ -81,6 +81,22 @@ def test_meetings_of_participants_rejected_later_count_nowhere(client, auth, bui
     assert 'id="total-held">4<' in html and 'id="total-agreement">1<' in html
 
 
+def test_funnel_stages_stay_subsets_and_ratings_follow_the_meetings(client, auth, build):
+    """'Informative' then an agreement: cooperation was possible after all. A cancelled meeting's old
+    rating counts nowhere."""
+    e = build.past_event()
+    paris = build.participant(e, "claire@paris.example")
+    tokyo = build.participant(e, "kenji@tokyo.example", "JP", "Asia/Tokyo")
+    seoul = build.participant(e, "minji@seoul.example", "KR", "Asia/Seoul")
+    build.request(e, paris, tokyo, slot=0, ratings=[(paris, "informative", "agreement")])
+    build.request(e, paris, seoul, slot=1, cancelled=True, ratings=[(seoul, "cooperation_possible", "negotiation")])
+    auth.login("organiser@een.example")
+    html = client.get("/organise/past-2026/impact").get_data(as_text=True)
+    assert _row(html, "by-region-pair", "EU-JP") == [1, 1, 1, 1, 1, 1, 1]
+    assert _row(html, "ratings", "informative") == [1] and _row(html, "ratings", "cooperation_possible") == [0]
+    assert _row(html, "follow-ups", "negotiation") == [0]
+
+
 def test_impact_csv(client, auth, small_event):
     auth.login("organiser@een.example")
     response = client.get("/organise/past-2026/impact.csv")

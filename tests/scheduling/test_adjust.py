@@ -177,3 +177,55 @@ def test_timetable_marks_a_meeting_whose_end_changed_since_publishing(app, clien
     page = client.get("/organise/march-2027/timetable").get_data(as_text=True)
     row = page.split(f'id="meeting-{ids["eu-us"]}"')[1].split("</tr>")[0]
     assert "unpublished change" in row
+
+
+def _clock(monkeypatch, app, event_id, slot_index):
+    """Sets every clock the timetable reads to the start of that slot (plus a minute)."""
+    from datetime import timedelta
+
+    from brokerage.events.models import Event
+    from brokerage.meetings import services
+    from brokerage.scheduling import solver_bridge, timetable
+    with app.app_context():
+        moment = db.session.get(Event, event_id).slots[slot_index].start + timedelta(minutes=1)
+    for module in (services, timetable, solver_bridge):
+        monkeypatch.setattr(module, "now_utc", lambda: moment)
+
+
+def test_a_meeting_that_took_place_cannot_be_moved_or_unscheduled(app, client, auth, placed, monkeypatch):
+    """Lyon-Boston was published in slot 8; once that slot has begun, it happened (and may be rated)."""
+    event_id, ids, slots = placed
+    with app.app_context():
+        from brokerage.events.models import Event
+        db.session.get(Event, event_id).timetable_published = True
+        db.session.commit()
+    _clock(monkeypatch, app, event_id, 8)
+    before = state(app, ids["eu-us"])
+    auth.login(ORGANISER)
+    moved = post_form(client, f"/organise/march-2027/meetings/{ids['eu-us']}/move", {"slot_id": slots[12]})
+    assert moved.status_code == 400 and "it took place" in moved.get_data(as_text=True)
+    gone = post_form(client, f"/organise/march-2027/meetings/{ids['eu-us']}/unschedule", {},
+                     form_url="/organise/march-2027/timetable", follow_redirects=True)
+    assert "it took place" in gone.get_data(as_text=True)
+    assert state(app, ids["eu-us"]) == before
+
+
+def test_slots_that_have_begun_are_not_offered_and_a_rerun_keeps_started_meetings(app, client, auth, placed,
+                                                                                   monkeypatch):
+    event_id, ids, slots = placed
+    from brokerage.events.models import Event
+    from brokerage.scheduling.solver_bridge import build_instance
+    with app.app_context():
+        db.session.get(Event, event_id).timetable_published = True
+        db.session.commit()
+    _clock(monkeypatch, app, event_id, 11)  # Lyon-Boston (slot 8) took place; slots 0-11 have begun
+    auth.login(ORGANISER)
+    page = client.get(f"/organise/march-2027/meetings/{ids['eu-de']}/move").get_data(as_text=True)
+    offered = {int(v) for v in re.findall(r'name="slot_id" value="(\d+)"', page)}
+    assert offered and min(offered) >= slots[12]
+    with app.app_context():
+        instance = build_instance(db.session.get(Event, event_id))
+    rows = {m["db_id"]: m for m in instance["meetings"]}
+    ahead = {s["id"] for s in instance["slots"] if s["db_id"] in slots[12:]}
+    assert rows[ids["eu-us"]]["fixed_slot"] == next(s["id"] for s in instance["slots"] if s["db_id"] == slots[8])
+    assert set(rows[ids["eu-de"]]["allowed_slots"]) == ahead

@@ -83,3 +83,34 @@ def test_links_in_cron_mails_warn_without_base_url(app, outbox, published):
     assert result.exit_code == 0 and "Warning: BASE_URL is not set" in result.output
     app.config["BASE_URL"] = "https://events.example"
     assert "BASE_URL" not in reminders(app, "--now", "2027-03-15T08:00Z", "--dry-run").output
+
+
+def test_no_deadline_nudge_or_agenda_for_what_a_rejected_participant_left_behind(app, outbox, published):
+    """Boston is rejected: its request to Osaka cannot be answered and its meeting with Lyon is off."""
+    from brokerage.events.models import Participant
+    with app.app_context():
+        boston = db.session.scalar(db.select(Participant).filter_by(organisation="Boston Bio"))
+        boston.status = "rejected"
+        db.session.commit()
+    reminders(app, "--now", "2027-03-09T12:00Z")
+    assert {m["To"] for m in outbox()} == {"idle@example.de"}  # Osaka has availability and nothing to answer
+    reminders(app, "--now", "2027-03-15T08:00Z")
+    lyon = [m for m in outbox() if m["To"] == "eu@example.eu"][0].get_body(("plain",)).get_content()
+    assert "Osaka Sensors" in lyon and "Boston Bio" not in lyon
+
+
+def test_agenda_on_a_clock_change_day_names_both_offsets(app, outbox, make_event, people, meeting):
+    """Sun 28 March 2027: London goes from UTC+00:00 to UTC+01:00 at 01:00 UTC, between its two meetings."""
+    utc = timezone.utc
+    windows = [("Night", datetime(2027, 3, 28, 0, 0, tzinfo=utc), datetime(2027, 3, 28, 0, 30, tzinfo=utc)),
+               ("Morning", datetime(2027, 3, 28, 8, 0, tzinfo=utc), datetime(2027, 3, 28, 8, 30, tzinfo=utc))]
+    day = datetime(2027, 3, 28).date()
+    event_id = make_event(windows=windows, start_date=day, end_date=day, timetable_published=True)
+    uk, us, jp = people(event_id, [("uk@example.uk", "London Labs", "GB", "Europe/London", "all"),
+                                   ("us@example.com", "Boston Bio", "US", "America/New_York", "all"),
+                                   ("jp@example.jp", "Osaka Sensors", "JP", "Asia/Tokyo", "all")]).values()
+    meeting(event_id, uk, us, slot=0, published=0)  # 00:00 in London (GMT)
+    meeting(event_id, uk, jp, slot=1, published=1)  # 09:00 in London (BST)
+    reminders(app, "--now", "2027-03-27T06:00Z")
+    text = [m for m in outbox() if m["To"] == "uk@example.uk"][0].get_body(("plain",)).get_content()
+    assert "Europe/London (UTC+00:00; UTC+01:00 from Sun 28 Mar)" in text
