@@ -10,6 +10,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(timeutil.fmt_datetime, "local_datetime")
     app.add_template_filter(timeutil.fmt_day, "local_day")
     app.add_template_filter(timeutil.fmt_their_time, "their_time")
+    app.add_template_filter(timeutil.utc_offset, "utc_offset")
     app.add_template_filter(timeutil.zone_label, "zone_label")
     app.add_template_filter(lambda country: REGION_NAMES[region_of(country)], "region_name")
     app.add_template_global(timeutil.now_utc, "now_utc")

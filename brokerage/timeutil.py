@@ -85,6 +85,11 @@ class Span:
     end: datetime
 
 
+def utc_offset(moment: datetime, tz_name: str) -> str:
+    """'UTC-08:00': tells apart the two 01:30s of the night the clocks go back."""
+    return _offset_text(moment, tz_name)
+
+
 def _offset_text(moment: datetime, tz_name: str) -> str:
     offset = to_local(moment, tz_name).utcoffset() or timedelta(0)
     minutes = int(offset.total_seconds() // 60)

@@ -213,3 +213,18 @@ def test_late_windows_that_cross_midnight_stay_apart_and_in_time_order(app, make
     assert [h for h in headings if "Mar 2027" in h] == ["Tue 16 Mar 2027 · Asia-Europe", "Tue 16 Mar 2027 · Americas-Asia",
                         "Wed 17 Mar 2027 · Americas-Asia", "Wed 17 Mar 2027 · Asia-Europe",
                         "Wed 17 Mar 2027 · Americas-Asia", "Thu 18 Mar 2027 · Americas-Asia"]
+
+
+def test_the_hour_the_clocks_go_back_shows_each_times_offset(app, make_event):
+    """Sun 7 Nov 2027 in Los Angeles: 01:00-02:00 happens twice (PDT, then PST) inside one window."""
+    from datetime import date
+    window = ("Americas-Asia", datetime(2027, 11, 7, 8, 0, tzinfo=UTC), datetime(2027, 11, 7, 10, 0, tzinfo=UTC))
+    event = make_event(windows=[window], start_date=date(2027, 11, 7), end_date=date(2027, 11, 7))
+    add_participant(app, event, "raj@sf.example", "Bay Bio", "America/Los_Angeles", "US")
+    html = logged_in(app, "raj@sf.example").get(PAGE).get_data(as_text=True)
+    assert "01:00–01:20 <small>(UTC-07:00)</small>" in html  # 08:00 UTC, still summer time
+    assert "01:15–01:35 <small>(UTC-08:00)</small>" in html  # 09:15 UTC, after the clocks went back
+    paris = make_event(slug="paris-day")
+    add_participant(app, paris, "anne@paris.example", "Paris Photonics", "Europe/Paris", "FR")
+    plain = logged_in(app, "anne@paris.example").get("/events/paris-day/availability").get_data(as_text=True)
+    assert "<small>(UTC" not in plain  # an ordinary day shows plain times
