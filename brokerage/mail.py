@@ -70,14 +70,19 @@ def send(mail: Mail) -> EmailMessage:
     return message
 
 
-def try_send(mail: Mail) -> bool:
-    """Send after the change is committed: a mail server hiccup is logged and reported, never undoes the change."""
+def send_problem(mail: Mail) -> str | None:
+    """Send after the change is committed: a mail server hiccup is logged and returned (None: sent),
+    never undoes the change."""
     try:
         send(mail)
-        return True
+        return None
     except (OSError, ValueError, smtplib.SMTPException) as error:  # ValueError: a header email refuses
         current_app.logger.warning("mail %r to %s failed: %s", mail.subject, mail.to, error)
-        return False
+        return str(error) or type(error).__name__
+
+
+def try_send(mail: Mail) -> bool:
+    return send_problem(mail) is None
 
 
 def template_mail(to: str, subject: str, template: str, **context) -> Mail:

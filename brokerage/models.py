@@ -2,7 +2,7 @@
 from brokerage.accounts.models import User  # noqa: F401
 from brokerage.events.models import Availability, Event, EventOrganiser, MeetingWindow, Opportunity, Participant, Slot  # noqa: F401
 from brokerage.meetings.models import Meeting, MeetingOutcome, MeetingRequest  # noqa: F401
-from brokerage.scheduling.models import ReminderLog, ScheduleRun  # noqa: F401
+from brokerage.scheduling.models import PublishNotice, ReminderLog, ScheduleRun  # noqa: F401
 
 # Indexes on expressions: Alembic reflects them on PostgreSQL but compares their SQL text, which the
 # database rewrites, so autogenerate would drop and re-create them on every run. Migrations own them.

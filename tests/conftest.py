@@ -83,11 +83,27 @@ def outbox(app):
     folder = Path(app.config["MAIL_OUTBOX"])
 
     def read():
+        settled(app)  # publishing mails in the background: read once it is done
         if not folder.exists():
             return []
         return [BytesParser(policy=policy.default).parsebytes(p.read_bytes()) for p in sorted(folder.glob("*.eml"))]
 
     return read
+
+
+def settled(app, timeout: float = 30.0) -> None:
+    """Wait until no publish notice is waiting to be mailed (the background job has finished)."""
+    import time
+
+    from brokerage.scheduling.models import PublishNotice
+    deadline = time.monotonic() + timeout
+    with app.app_context():
+        while db.session.scalar(db.select(db.func.count(PublishNotice.id)).where(
+                PublishNotice.status.in_(("pending", "sending")))):
+            if time.monotonic() > deadline:
+                raise AssertionError("publish mails still waiting after 30 s")
+            db.session.rollback()  # see the job's commits
+            time.sleep(0.02)
 
 
 @pytest.fixture

@@ -85,14 +85,43 @@ def _dispatch(run: ScheduleRun) -> None:
     thread.start()
 
 
-def execute_run(run_id: int) -> None:
-    """The job: RQ imports and calls this; outside a Flask app (an `rq worker`) it builds one from the environment."""
+def in_background(job, *args) -> None:
+    """Run job(*args) outside the request: on an RQ worker when REDIS_URL is set, else in a thread of
+    this process (also when the queue cannot be reached: the work is recorded and must not wait)."""
+    config = current_app.config
+    if config.get("REDIS_URL"):
+        from redis import Redis
+        from redis.exceptions import RedisError
+        from rq import Queue
+        try:
+            Queue(config.get("SCHEDULING_QUEUE", "scheduling"),
+                  connection=Redis.from_url(config["REDIS_URL"])).enqueue(job, *args, job_timeout=3600)
+            return
+        except RedisError as error:
+            current_app.logger.warning("job queue unreachable (%s): running %s in the web process", error,
+                                       job.__name__)
+    app = current_app._get_current_object()
+
+    def body():
+        with app.app_context():
+            job(*args)
+    threading.Thread(target=body, name=f"{job.__name__}-{'-'.join(map(str, args))}", daemon=True).start()
+
+
+def with_app(function, *args) -> None:
+    """Call function(*args) in an app context: the current one, or (on an RQ worker) one built from the
+    environment."""
     if has_app_context():
-        _execute(run_id)
+        function(*args)
         return
     from brokerage import create_app
     with create_app().app_context():
-        _execute(run_id)
+        function(*args)
+
+
+def execute_run(run_id: int) -> None:
+    """The job: RQ imports and calls this; outside a Flask app (an `rq worker`) it builds one from the environment."""
+    with_app(_execute, run_id)
 
 
 def _execute(run_id: int) -> None:

@@ -3,8 +3,9 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from brokerage.events.models import Participant
 from brokerage.extensions import db
 from brokerage.timeutil import UTCDateTime, now_utc
 
@@ -36,6 +37,25 @@ class ScheduleRun(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PublishNotice(db.Model):
+    """One participant's mail about a publish: written in the same transaction as the publish and sent
+    by a background job, so publishing to thousands returns at once and no mail is lost if the process
+    stops. `changes`: [{"meeting": id, "kind": new|moved|updated|removed, "old"/"new": {"start", "end"}
+    in UTC or null}], the slot times as announced (a slot may be deleted later)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id"))
+    participant_id: Mapped[int] = mapped_column(sa.ForeignKey("participant.id", ondelete="CASCADE"))
+    first_time: Mapped[bool] = mapped_column(default=False)
+    changes: Mapped[list] = mapped_column(sa.JSON)
+    status: Mapped[str] = mapped_column(sa.String(16), default="pending")  # pending | sending | sent | failed
+    error: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)  # = the event's published_at
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when sent, failed or claimed for sending
+
+    participant: Mapped[Participant] = relationship()
 
 
 class ReminderLog(db.Model):

@@ -1,52 +1,79 @@
 """Publishing the working timetable: participants are told of exactly what changed for them, once.
 
-Each affected participant gets ONE mail listing their changes, with one iTIP object per meeting
+Publishing records one notice per affected participant in the same transaction, and a background job
+(a thread, or an RQ worker with REDIS_URL) mails them: 2,000 participants' mails take half a minute
+to write, longer than a web request should. Each affected participant gets ONE mail listing their changes, with one iTIP object per meeting
 (METHOD:REQUEST for new, moved and updated ones, METHOD:CANCEL for removed ones): inline when there is
 one, else as text/calendar parts of their own. Meeting.uid never changes; the SEQUENCE rises with
 every change after the first announcement, so calendar clients update in place.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from flask import render_template
+import sqlalchemy as sa
+from flask import current_app, render_template
+from sqlalchemy.orm import selectinload
 from werkzeug.routing import BuildError
 
+from brokerage import links
 from brokerage.calendar import build_calendar
 from brokerage.events.models import Event, Participant, Slot
 from brokerage.extensions import db
-from brokerage import links
-from brokerage.mail import Attachment, Mail, try_send
+from brokerage.mail import Attachment, Mail, send_problem
 from brokerage.meetings.models import Meeting
-from brokerage.meetings.services import calendar_entry, video_link
+from brokerage.meetings.services import calendar_entry, video_link, with_people
+from brokerage.scheduling import jobs
+from brokerage.scheduling.models import PublishNotice
 from brokerage.scheduling.timetable import effective_slot_id, pending_changes
 from brokerage.timeutil import now_utc
+
+STALE_SENDING = timedelta(minutes=10)  # a notice claimed this long ago by a process that stopped
+BATCH = 50  # notices claimed and recorded per transaction
+
+
+@dataclass(frozen=True)
+class Announced:
+    """A slot's times as a notice recorded them (the slot itself may be gone by the time it is mailed)."""
+    start: datetime
+    end: datetime
 
 
 @dataclass
 class Change:
     meeting: Meeting
     kind: str  # new | moved | updated (same slot, new end or link) | removed
-    old: Slot | None
-    new: Slot | None
+    old: Announced | None
+    new: Announced | None
 
 
-@dataclass
-class Notice:
-    participant: Participant
-    changes: list[Change] = field(default_factory=list)
+class PublishedMeanwhile(Exception):
+    """Another publish of this event committed first."""
 
 
 @dataclass
 class PublishResult:
     meetings_changed: int
-    mailed: list[str]
-    failed: list[str]
+    participants_to_mail: int
 
 
 def publish(event: Event) -> PublishResult:
-    """Publish (or publish the changes since last time) and mail everyone affected."""
-    notices: dict[int, Notice] = {}
+    """Publish (or publish the changes since last time); each participant affected gets one notice,
+    mailed in the background (see deliver). Raises PublishedMeanwhile when another publish of the
+    event got there first (a double click, a second tab): it announced the same changes."""
+    published_at, before = now_utc(), event.published_at
+    first_time = before is None
+    # Compare-and-set on the event row before reading the changes: the second of two concurrent
+    # publishes waits for the first to commit, then finds the row changed and stops.
+    claimed = db.session.execute(sa.update(Event).where(
+        Event.id == event.id, Event.published_at.is_(None) if first_time else Event.published_at == before)
+        .values(published_at=published_at))
+    if claimed.rowcount != 1:
+        db.session.rollback()
+        raise PublishedMeanwhile
+    db.session.refresh(event)
+    notices: dict[int, PublishNotice] = {}
     changes = pending_changes(event)
     for meeting in changes:
         new_id, old = effective_slot_id(meeting), meeting.published_slot
@@ -54,23 +81,117 @@ def publish(event: Event) -> PublishResult:
         kind = "new" if old is None else "removed" if new is None else "updated" if new == old else "moved"
         if not (old is None and meeting.sequence == 0):
             meeting.sequence += 1  # anything announced before needs a higher SEQUENCE to replace it
+        change = {"meeting": meeting.id, "kind": kind, "old": _times(old, meeting.published_end), "new": _times(new)}
         for person in meeting.participants:
-            notices.setdefault(person.id, Notice(person)).changes.append(Change(meeting, kind, old, new))
-    first_time = event.published_at is None
-    mails = [_mail(event, notice, first_time) for notice in notices.values()]
+            notices.setdefault(person.id, PublishNotice(event_id=event.id, participant_id=person.id,
+                                                        first_time=first_time, changes=[], created_at=published_at)
+                               ).changes.append(change)
     for meeting in changes:
         meeting.published_slot_id = effective_slot_id(meeting)
         slot = db.session.get(Slot, meeting.published_slot_id) if meeting.published_slot_id else None
         meeting.published_end = slot.end if slot else None
         meeting.published_link = video_link(meeting) if slot else None
+    db.session.add_all(notices.values())
     event.timetable_published = True
-    event.published_at = now_utc()
+    event.published_at = published_at
     db.session.commit()
-    # The timetable is published even if a mail server hiccups; the organiser learns who was missed.
-    mailed, failed = [], []
-    for mail in mails:
-        (mailed if try_send(mail) else failed).append(mail.to)
-    return PublishResult(len(changes), mailed, failed)
+    if notices:
+        jobs.in_background(deliver_job, event.id, links.base_url())
+    return PublishResult(len(changes), len(notices))
+
+
+def _times(slot: Slot | None, end: datetime | None = None) -> dict | None:
+    if slot is None:
+        return None
+    return {"start": slot.start.isoformat(), "end": (end or slot.end).isoformat()}
+
+
+def _announced(times: dict | None) -> Announced | None:
+    return Announced(datetime.fromisoformat(times["start"]), datetime.fromisoformat(times["end"])) if times else None
+
+
+def deliver(event_id: int, base_url: str | None = None) -> None:
+    """Mail the event's waiting notices, oldest first. Each is claimed (pending -> sending) before it is
+    built, so two deliveries running at once never mail anyone twice; a refused mail is recorded with
+    the reason, for the organiser to send again. `base_url`: the address the organiser published from,
+    for the links in the mails when BASE_URL is not set."""
+    if base_url and not current_app.config.get("BASE_URL"):
+        with current_app.test_request_context(base_url=base_url):
+            _deliver(event_id)
+    else:
+        _deliver(event_id)
+
+
+def _deliver(event_id: int) -> None:
+    while True:
+        waiting = db.session.scalars(db.select(PublishNotice.id).filter_by(event_id=event_id, status="pending")
+                                     .order_by(PublishNotice.id).limit(BATCH)).all()
+        if not waiting:
+            return
+        claimed = db.session.scalars(
+            sa.update(PublishNotice).where(PublishNotice.id.in_(waiting), PublishNotice.status == "pending")
+            .values(status="sending", sent_at=now_utc()).returning(PublishNotice.id)
+            .execution_options(synchronize_session=False)).all()
+        db.session.commit()
+        notices = db.session.scalars(db.select(PublishNotice).where(PublishNotice.id.in_(claimed))
+                                     .order_by(PublishNotice.id)
+                                     .options(selectinload(PublishNotice.participant).selectinload(Participant.user))
+                                     ).all()
+        meeting_ids = {c["meeting"] for n in notices for c in n.changes}
+        meetings = {m.id: m for m in db.session.scalars(db.select(Meeting).where(Meeting.id.in_(meeting_ids))
+                                                         .options(*with_people()))}
+        for notice in notices:
+            try:
+                mail = _mail(notice, meetings)
+            except Exception as error:  # a notice that cannot even be written must not stop the others
+                current_app.logger.exception("publish notice %s could not be written", notice.id)
+                problem = f"could not be written: {error}"
+            else:
+                problem = send_problem(mail)
+            notice.status, notice.error = ("failed", problem) if problem else ("sent", "")
+            notice.sent_at = now_utc()
+        db.session.commit()
+
+
+def deliver_job(event_id: int, base_url: str | None = None) -> None:
+    """The background job: RQ imports and calls this; outside a Flask app it builds one."""
+    jobs.with_app(deliver, event_id, base_url)
+
+
+def send_again(event: Event) -> int:
+    """Failed notices (and ones a stopped process left half done) go back in the queue; returns how many."""
+    stale = now_utc() - STALE_SENDING
+    again = db.session.execute(sa.update(PublishNotice).where(
+        PublishNotice.event_id == event.id,
+        sa.or_(PublishNotice.status == "failed",
+               sa.and_(PublishNotice.status == "sending", PublishNotice.sent_at < stale)))
+        .values(status="pending", error="")).rowcount
+    db.session.commit()
+    if again or db.session.scalar(db.select(PublishNotice.id).filter_by(event_id=event.id, status="pending")
+                                  .limit(1)):
+        jobs.in_background(deliver_job, event.id, links.base_url())
+    return again
+
+
+@dataclass
+class Delivery:
+    """The mails of the latest publish, for the timetable page."""
+    sent: int
+    waiting: int
+    failed: list[tuple[str, str]]  # (email, reason)
+
+
+def latest_delivery(event: Event) -> Delivery | None:
+    if event.published_at is None:
+        return None
+    notices = db.session.scalars(db.select(PublishNotice).filter_by(event_id=event.id, created_at=event.published_at)
+                                 .options(selectinload(PublishNotice.participant).selectinload(Participant.user))
+                                 ).all()
+    if not notices:
+        return None
+    return Delivery(sent=sum(n.status == "sent" for n in notices),
+                    waiting=sum(n.status in ("pending", "sending") for n in notices),
+                    failed=[(n.participant.user.email, n.error) for n in notices if n.status == "failed"])
 
 
 def unpublish(event: Event) -> None:
@@ -79,9 +200,10 @@ def unpublish(event: Event) -> None:
     db.session.commit()
 
 
-def _mail(event: Event, notice: Notice, first_time: bool) -> Mail:
-    person = notice.participant
-    changes = sorted(notice.changes, key=lambda c: (c.new or c.old).start)
+def _mail(notice: PublishNotice, meetings: dict[int, Meeting]) -> Mail:
+    person, event, first_time = notice.participant, db.session.get(Event, notice.event_id), notice.first_time
+    changes = sorted((Change(meetings[c["meeting"]], c["kind"], _announced(c["old"]), _announced(c["new"]))
+                      for c in notice.changes), key=lambda c: (c.new or c.old).start)
     text = render_template("mail/schedule_changes.txt", event=event, participant=person, first_time=first_time,
                            changes=changes,  # no agenda for someone who no longer takes part
                            agenda_url=external_url("meetings.agenda", slug=event.slug) if person.is_approved else "")

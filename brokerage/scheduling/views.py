@@ -122,7 +122,8 @@ def timetable_view(slug):
     event = _organiser_event(slug)
     review = timetable.review(event)
     chart = charts.meetings_per_hour_svg(charts.hour_region_counts(review.scheduled))
-    return render_template("scheduling/timetable.html", event=event, review=review, chart=chart)
+    return render_template("scheduling/timetable.html", event=event, review=review, chart=chart,
+                           delivery=publishing.latest_delivery(event))
 
 
 @bp.post("/<slug>/timetable/publish")
@@ -130,14 +131,25 @@ def timetable_view(slug):
 def publish(slug):
     event = _organiser_event(slug)
     was_published = event.timetable_published
-    result = publishing.publish(event)
+    try:
+        result = publishing.publish(event)
+    except publishing.PublishedMeanwhile:
+        flash("The timetable was published a moment ago (another click or tab); its mails are on their way.",
+              "info")
+        return redirect(url_for("scheduling.timetable", slug=slug))
     what = "Changes published" if was_published else "Timetable published"
-    flash(f"{what}: {result.meetings_changed} meeting(s) changed, {len(result.mailed)} participant(s) mailed.",
-          "success")
-    if result.failed:
-        flash("These participants could not be mailed (the mail server refused): " + ", ".join(result.failed),
-              "error")
+    flash(f"{what}: {result.meetings_changed} meeting(s) changed; mails to {result.participants_to_mail} "
+          "participant(s) are being sent (progress below).", "success")
     return redirect(url_for("scheduling.timetable", slug=slug))
+
+
+@bp.post("/<slug>/timetable/mails/retry")
+@login_required
+def retry_mails(slug):
+    event = _organiser_event(slug)
+    again = publishing.send_again(event)
+    flash(f"Sending {again} mail(s) again." if again else "No mail is waiting to be sent again.", "success")
+    return redirect(url_for("scheduling.timetable", slug=slug, _anchor="mail-delivery"))
 
 
 @bp.post("/<slug>/timetable/unpublish")

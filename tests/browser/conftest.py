@@ -21,6 +21,7 @@ from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
+from tests.conftest import settled
 
 
 CHROMIUM = "/usr/bin/chromium"
@@ -141,6 +142,7 @@ def mails(live_app):
     folder = Path(live_app.config["MAIL_OUTBOX"])
 
     def read():
+        settled(live_app)  # publishing mails in the background: read once it is done
         if not folder.exists():
             return []
         return [BytesParser(policy=policy.default).parsebytes(p.read_bytes()) for p in sorted(folder.glob("*.eml"))]

@@ -271,7 +271,7 @@ def test_organiser_console_from_new_event_to_published_invites(new_page, live_se
     before_publish = len(mails())
     page.locator("#publish").click()
     expect(page.locator("#published-state")).to_have_text("Published")
-    expect(page.get_by_role("status").first).to_contain_text("Timetable published: 3 meeting(s) changed, 4 participant(s) mailed.")
+    expect(page.get_by_role("status").first).to_contain_text("Timetable published: 3 meeting(s) changed; mails to 4 participant(s) are being sent")
 
     invites = mails()[before_publish:]
     by_recipient = {m["To"]: m for m in invites}
@@ -315,7 +315,7 @@ def test_organiser_console_from_new_event_to_published_invites(new_page, live_se
     expect(page.locator("#pending-changes")).to_have_text("1")
     before_changes = len(mails())
     page.locator("#publish-changes").click()
-    expect(page.get_by_role("status").first).to_contain_text("Changes published: 1 meeting(s) changed, 2 participant(s) mailed.")
+    expect(page.get_by_role("status").first).to_contain_text("Changes published: 1 meeting(s) changed; mails to 2 participant(s) are being sent")
     updates = mails()[before_changes:]
     assert sorted(m["To"] for m in updates) == sorted([PEOPLE["paris"][0], PEOPLE["ny"][0]])
     for message in updates:

@@ -11,12 +11,12 @@ def test_bench_measures_every_page_and_keeps_the_solver_section(tmp_path, capsys
     text = doc.read_text(encoding="utf-8")
     assert text.startswith("# Solver benchmarks\n\nsolver table\n\n## Machine\n\nsolver machine\n")
     assert text.count(bench.SECTION) == 1
-    for what in ("organiser dashboard", "apply the run's timetable", "publish (mails every participant)",
+    for what in ("organiser dashboard", "apply the run's timetable", "publish (the request)",
                  "agenda of the busiest participant", "availability grid"):
         assert f"| {what} |" in text
-    assert "| publish (mails every participant) |" in capsys.readouterr().out
+    assert "| publish (the request) |" in capsys.readouterr().out
     # Mails really went out: one per participant with a meeting.
-    row = next(line for line in text.splitlines() if line.startswith("| publish"))
+    row = next(line for line in text.splitlines() if line.startswith("| publish: mails"))
     assert int(row.split("|")[-2].split()[0]) > 0
 
     # A second run replaces its own section, nothing else.

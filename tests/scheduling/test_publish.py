@@ -111,7 +111,7 @@ def test_publish_changes_mails_only_those_affected(app, client, auth, outbox, pl
     assert 'id="pending-changes">3<' in page
 
     response = post_form(client, f"{TIMETABLE}/publish", {}, form_url=TIMETABLE, follow_redirects=True)
-    assert "Changes published: 3 meeting(s) changed, 4 participant(s) mailed" in response.get_data(as_text=True)
+    assert "Changes published: 3 meeting(s) changed; mails to 4 participant(s) are being sent" in response.get_data(as_text=True)
     mails = by_recipient(lambda: outbox()[first_batch:])
     assert set(mails) == {"eu@example.eu", "jp@example.jp", "us@example.com", "kr@example.kr"}  # not Berlin
     with app.app_context():
@@ -204,7 +204,7 @@ def test_a_new_slot_length_or_video_link_is_announced_as_an_update(app, client, 
         db.session.commit()
     assert 'id="pending-changes">4<' in client.get(TIMETABLE).get_data(as_text=True)
     response = post_form(client, f"{TIMETABLE}/publish", {}, form_url=TIMETABLE, follow_redirects=True)
-    assert "4 meeting(s) changed, 5 participant(s) mailed" in response.get_data(as_text=True)
+    assert "4 meeting(s) changed; mails to 5 participant(s) are being sent" in response.get_data(as_text=True)
     mails = by_recipient(lambda: outbox()[sent:])
     with app.app_context():
         meeting = db.session.get(Meeting, ids["eu-jp"])
@@ -251,3 +251,52 @@ def test_a_participant_rejected_after_publishing_gets_the_cancel_without_an_agen
     text = mails["us@example.com"].get_body().get_content()
     assert "CANCELLED" in text and "/agenda" not in text  # the agenda would only answer 403
     assert "/agenda" in mails["eu@example.eu"].get_body().get_content()
+
+
+def test_a_refused_mail_is_listed_and_sent_again_on_request(app, client, auth, outbox, placed, monkeypatch):
+    """The timetable is published whatever the mail server says; nobody is left without their mail."""
+    import smtplib
+
+    from brokerage import mail as mail_module
+    from tests.conftest import settled
+    real_send = mail_module.send
+
+    def refuse_boston(mail):
+        if mail.to == "us@example.com":
+            raise smtplib.SMTPRecipientsRefused({mail.to: (550, b"mailbox full")})
+        return real_send(mail)
+
+    monkeypatch.setattr(mail_module, "send", refuse_boston)
+    auth.login(ORGANISER)
+    response = post_form(client, f"{TIMETABLE}/publish", {}, form_url=TIMETABLE, follow_redirects=True)
+    assert "mails to 5 participant(s) are being sent" in response.get_data(as_text=True)
+    settled(app)
+    page = client.get(TIMETABLE).get_data(as_text=True)
+    assert 'id="mails-sent">4<' in page and 'id="mails-failed">1<' in page
+    assert "us@example.com: " in page and "mailbox full" in page
+    assert "us@example.com" not in by_recipient(outbox)
+
+    monkeypatch.setattr(mail_module, "send", real_send)  # the mailbox has room again
+    response = post_form(client, f"{TIMETABLE}/mails/retry", {}, form_url=TIMETABLE, follow_redirects=True)
+    assert "Sending 1 mail(s) again." in response.get_data(as_text=True)
+    mails = outbox()
+    assert [m["To"] for m in mails].count("us@example.com") == 1 and len(mails) == 5
+    assert 'id="mails-sent">5<' in client.get(TIMETABLE).get_data(as_text=True)
+
+
+def test_a_second_publish_at_the_same_moment_mails_nobody_twice(app, client, auth, outbox, placed):
+    """Two tabs: both pages were loaded before either publish; the second finds the first done."""
+    auth.login(ORGANISER)
+    from tests.support import csrf_token
+    token = csrf_token(client, TIMETABLE)
+    first = client.post(f"{TIMETABLE}/publish", data={"csrf_token": token}, follow_redirects=True)
+    assert "Timetable published" in first.get_data(as_text=True)
+    from brokerage.events.models import Event
+    from brokerage.scheduling import publish as publishing
+    with app.test_request_context():
+        event = db.session.get(Event, placed[0])
+        from sqlalchemy.orm.attributes import set_committed_value
+        set_committed_value(event, "published_at", None)  # what the second request read before the first committed
+        with pytest.raises(publishing.PublishedMeanwhile):
+            publishing.publish(event)
+    assert len(outbox()) == 5
