@@ -1,6 +1,7 @@
 """Brokerage events: virtual B2B matchmaking with timetables that respect every participant's clock."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from flask import Flask, abort
@@ -37,6 +38,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(config_module.from_environment(app.instance_path))
     if test_config:
         app.config.from_mapping(test_config)
+    try:
+        config_module.check_secret_key(app.config)
+    except config_module.ConfigError as error:
+        print(f"brokerage: configuration: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
     if app.config.get("TRUSTED_HOSTS") is None:
         app.config["TRUSTED_HOSTS"] = config_module.trusted_hosts(app.config.get("BASE_URL"))
 

@@ -5,6 +5,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 MAX_SOLVER_TIME_LIMIT = 600  # seconds; the runs form offers 1 to this
+DEV_SECRET_KEY = "dev-only-change-me"
 LOCAL_HOSTS = ["localhost", "127.0.0.1"]  # (Werkzeug cannot match an IPv6 literal such as [::1])
 
 
@@ -44,9 +45,9 @@ def from_environment(instance_path: str) -> dict:
 def _settings(instance_path: str) -> dict:
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'brokerage.sqlite'}"
     return {
-        "SECRET_KEY": os.environ.get("SECRET_KEY", "dev-only-change-me"),
-        "SQLALCHEMY_DATABASE_URI": sqlalchemy_url(database_url),
-        "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or DEV_SECRET_KEY,
+        "SQLALCHEMY_DATABASE_URI": _database_url(database_url),
+        "REDIS_URL": _redis_url(),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
         "MAIL_PORT": _number("MAIL_PORT", "25", int, 1, 65535),
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
@@ -68,9 +69,42 @@ def _base_url() -> str | None:
     text = os.environ.get("BASE_URL") or None
     if text is not None:
         parts = urlsplit(text)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        try:
+            parts.port  # noqa: B018  (raises on a port that is not a number)
+        except ValueError:
+            parts = None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
             raise ConfigError(f"BASE_URL={text!r} must be the site's address, like https://events.example.org")
     return text
+
+
+def _database_url(text: str) -> str:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+    url = sqlalchemy_url(text)
+    try:
+        make_url(url).get_dialect().import_dbapi()  # the driver too: a URL no installed driver serves
+    except (ArgumentError, NoSuchModuleError, ImportError, ValueError):
+        raise ConfigError(f"DATABASE_URL={text!r}: use postgresql://user@host:5432/db or sqlite:///path") from None
+    return url
+
+
+def _redis_url() -> str | None:
+    text = os.environ.get("REDIS_URL") or None
+    if text is not None and urlsplit(text).scheme not in ("redis", "rediss", "unix"):
+        raise ConfigError(f"REDIS_URL={text!r}: use redis://host:6379/0")
+    return text
+
+
+def check_secret_key(config: dict) -> None:
+    """The development key is public: sessions signed with it can be forged. Outside development
+    (a real database or a public address) the app refuses to start without a key of its own."""
+    if config.get("TESTING") or config.get("SECRET_KEY") not in (None, "", DEV_SECRET_KEY):
+        return
+    production = config.get("BASE_URL") or not str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite")
+    if production:
+        raise ConfigError("SECRET_KEY is not set: give the app a long random key of its own "
+                          "(python -c 'import secrets; print(secrets.token_hex(32))')")
 
 
 def trusted_hosts(base_url: str | None) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import smtplib
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 
 from flask import current_app
@@ -36,8 +36,9 @@ def build_message(mail: Mail, sender: str) -> EmailMessage:
     message["To"] = mail.to
     # A header must be one line: a name with a line break in it would make the whole mail fail.
     message["Subject"] = " ".join(mail.subject.split())
-    message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain="brokerage.localhost")
+    message["Date"] = format_datetime(now_utc())  # +0000: UTC, where formatdate's -0000 means "unknown zone"
+    # The sender's own domain: a foreign or made-up one counts against the mail in spam filters.
+    message["Message-ID"] = make_msgid(domain=parseaddr(sender)[1].rpartition("@")[2] or "brokerage.localhost")
     message.set_content(mail.text)
     if mail.calendar is not None:
         # Outlook and Gmail show accept/decline buttons only for an inline text/calendar part with METHOD.

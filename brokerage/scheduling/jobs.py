@@ -68,7 +68,7 @@ def _dispatch(run: ScheduleRun) -> None:
         try:
             queue = Queue(config.get("SCHEDULING_QUEUE", "scheduling"), connection=Redis.from_url(config["REDIS_URL"]))
             job = queue.enqueue(execute_run, run.id, job_timeout=int(run.time_limit) + 600)
-        except RedisError as error:
+        except (RedisError, ValueError) as error:  # ValueError: a REDIS_URL redis-py cannot read
             _finish(run, "failed", error=f"The job queue could not be reached ({error}); try again later.")
             return
         run.job_id = job.id
@@ -97,7 +97,7 @@ def in_background(job, *args) -> None:
             Queue(config.get("SCHEDULING_QUEUE", "scheduling"),
                   connection=Redis.from_url(config["REDIS_URL"])).enqueue(job, *args, job_timeout=3600)
             return
-        except RedisError as error:
+        except (RedisError, ValueError) as error:
             current_app.logger.warning("job queue unreachable (%s): running %s in the web process", error,
                                        job.__name__)
     app = current_app._get_current_object()

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import click
+import sqlalchemy as sa
 from flask import current_app, render_template
 from flask.cli import with_appcontext
 
@@ -107,18 +108,27 @@ def _day_label(moment: datetime, person: Participant) -> str:
 
 
 def send_reminders(now: datetime, dry_run: bool = False) -> tuple[list[Reminder], list[str]]:
-    """Send what is due and record each one as it goes, so a failure halfway never mails anyone twice."""
-    due, failed = due_reminders(now), []
+    """Send what is due. Each reminder is recorded before it is sent (the record's unique key is the
+    claim), so two overlapping cron runs never mail anyone twice; a refused mail drops its record, for
+    the next run to try again."""
+    due, failed, tried = due_reminders(now), [], []
     if dry_run:
         return due, failed
     for reminder in due:
+        log = ReminderLog(participant_id=reminder.participant.id, kind=reminder.kind, key=reminder.key,
+                          sent_at=now_utc())
+        db.session.add(log)
+        try:
+            db.session.commit()
+        except sa.exc.IntegrityError:  # another run claimed it first
+            db.session.rollback()
+            continue
+        tried.append(reminder)
         if not try_send(Mail(to=reminder.participant.user.email, subject=reminder.subject, text=reminder.text)):
             failed.append(reminder.participant.user.email)
-            continue
-        db.session.add(ReminderLog(participant_id=reminder.participant.id, kind=reminder.kind, key=reminder.key,
-                                   sent_at=now_utc()))
-        db.session.commit()
-    return due, failed
+            db.session.delete(log)
+            db.session.commit()
+    return tried, failed
 
 
 def parse_now(text: str | None) -> datetime:
@@ -147,7 +157,12 @@ def reminders_command(now_text: str | None, dry_run: bool) -> None:
         sys.exit(2)
     if not current_app.config.get("BASE_URL"):
         click.echo(f"Warning: BASE_URL is not set, so links in these mails point at {FALLBACK_BASE}.", err=True)
-    due, failed = send_reminders(now, dry_run)
+    try:
+        due, failed = send_reminders(now, dry_run)
+    except sa.exc.SQLAlchemyError as error:  # cron mails the output: one line, not a traceback
+        reason = (str(getattr(error, "orig", error)).strip().splitlines() or ["unknown error"])[0]
+        click.echo(f"Error: the database cannot be used: {reason}", err=True)
+        sys.exit(2)
     for reminder in due:
         mark = "FAILED" if reminder.participant.user.email in failed else ("would send" if dry_run else "sent")
         click.echo(f"{mark}: {reminder.kind} reminder to {reminder.participant.user.email} "

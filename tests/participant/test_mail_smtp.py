@@ -96,3 +96,11 @@ def test_a_line_break_in_a_subject_is_flattened_not_fatal(app):
     message = build_message(Mail(to="anne@paris.example", subject="Request from Acme\u2028GmbH\r\n", text="Hi"),
                             "events@brokerage.example")
     assert message["Subject"] == "Request from Acme GmbH"
+
+
+def test_headers_name_utc_and_the_senders_domain():
+    from brokerage.mail import Mail, build_message
+    message = build_message(Mail(to="anne@paris.example", subject="Hello", text="Hi"),
+                            "Brokerage events <events@een-brussels.example>")
+    assert message["Date"].endswith("+0000")  # -0000 would mean "zone unknown"
+    assert message["Message-ID"].endswith("@een-brussels.example>")

@@ -114,3 +114,41 @@ def test_agenda_on_a_clock_change_day_names_both_offsets(app, outbox, make_event
     reminders(app, "--now", "2027-03-27T06:00Z")
     text = [m for m in outbox() if m["To"] == "uk@example.uk"][0].get_body(("plain",)).get_content()
     assert "Europe/London (UTC+00:00; UTC+01:00 from Sun 28 Mar)" in text
+
+
+def test_two_overlapping_cron_runs_mail_each_reminder_once(app, outbox, published, monkeypatch):
+    """The second run worked out what was due before the first recorded anything."""
+    from brokerage.scheduling import reminders as module
+    now = module.parse_now("2027-03-15T08:00Z")
+    with app.app_context():
+        due_early = module.due_reminders(now)  # what the second run saw
+        assert len(due_early) == 3
+        module.send_reminders(now)  # the first run
+        monkeypatch.setattr(module, "due_reminders", lambda now: due_early)
+        tried, failed = module.send_reminders(now)  # the second run, with its stale list
+    assert tried == [] and failed == []
+    assert len(outbox()) == 3
+
+
+def test_a_refused_reminder_is_tried_again_next_hour(app, outbox, published, monkeypatch):
+    from brokerage import mail as mail_module
+    real_send = mail_module.send
+
+    def down(mail):
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(mail_module, "send", down)
+    first = reminders(app, "--now", "2027-03-15T08:00Z")
+    assert first.exit_code == 1 and "3 failed" in first.output
+    monkeypatch.setattr(mail_module, "send", real_send)
+    again = reminders(app, "--now", "2027-03-15T09:00Z")
+    assert again.exit_code == 0 and "3 reminder(s) sent" in again.output and len(outbox()) == 3
+
+
+def test_an_unreachable_database_is_one_line(tmp_path):
+    from brokerage import create_app
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none",
+                      "MAIL_OUTBOX": str(tmp_path), "BASE_URL": "http://localhost"})
+    result = app.test_cli_runner().invoke(args=["reminders", "--now", "2027-03-15T08:00Z"])
+    assert result.exit_code == 2 and "database cannot be used" in result.output
+    assert "Traceback" not in result.output and result.output.count("\n") == 1
