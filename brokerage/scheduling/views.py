@@ -122,8 +122,35 @@ def timetable_view(slug):
     event = _organiser_event(slug)
     review = timetable.review(event)
     chart = charts.meetings_per_hour_svg(charts.hour_region_counts(review.scheduled))
+    # A big event schedules thousands of meetings: the table shows a page of them, or those of the
+    # organisation searched for (the figures above stay for the whole event).
+    where = _table_place()
+    needle = where["q"].casefold()
+    matching = [m for m in review.scheduled if not needle or any(
+        needle in p.organisation.casefold() or needle == p.country.casefold() for p in m.participants)]
+    pages = max(1, -(-len(matching) // TABLE_PAGE))
+    page = min(where["page"], pages)
+    shown = matching[(page - 1) * TABLE_PAGE:page * TABLE_PAGE]
     return render_template("scheduling/timetable.html", event=event, review=review, chart=chart,
-                           delivery=publishing.latest_delivery(event))
+                           delivery=publishing.latest_delivery(event), shown=shown, matching=len(matching),
+                           page=page, pages=pages, q=where["q"])
+
+
+TABLE_PAGE = 200
+
+
+def _table_place() -> dict:
+    """The scheduled-meetings table's search and page, from the query string or a form sent from it."""
+    values = request.values
+    page = values.get("page", 1, type=int) or 1
+    return {"q": values.get("q", "").strip()[:200], "page": min(max(page, 1), 100_000)}
+
+
+def _back_to_table(slug: str, meeting_id: int | None = None):
+    where = _table_place()
+    return redirect(url_for("scheduling.timetable", slug=slug, q=where["q"] or None,
+                            page=where["page"] if where["page"] > 1 else None,
+                            _anchor=f"meeting-{meeting_id}" if meeting_id else None))
 
 
 @bp.post("/<slug>/timetable/publish")
@@ -196,7 +223,7 @@ def lock_meeting(slug, meeting_id):
         flash(str(refusal), "error")
     else:
         flash("Meeting locked: re-runs keep it in its slot." if locked else "Meeting unlocked.", "success")
-    return redirect(url_for("scheduling.timetable", slug=slug, _anchor=f"meeting-{meeting.id}"))
+    return _back_to_table(slug, meeting.id)
 
 
 @bp.post("/<slug>/meetings/<int:meeting_id>/unschedule")
@@ -211,4 +238,4 @@ def unschedule_meeting(slug, meeting_id):
     else:
         flash("Meeting taken out of the working timetable. Participants are told when you publish changes.",
               "success")
-    return redirect(url_for("scheduling.timetable", slug=slug))
+    return _back_to_table(slug)

@@ -229,3 +229,22 @@ def test_slots_that_have_begun_are_not_offered_and_a_rerun_keeps_started_meeting
     ahead = {s["id"] for s in instance["slots"] if s["db_id"] in slots[12:]}
     assert rows[ids["eu-us"]]["fixed_slot"] == next(s["id"] for s in instance["slots"] if s["db_id"] == slots[8])
     assert set(rows[ids["eu-de"]]["allowed_slots"]) == ahead
+
+
+def test_timetable_table_pages_and_finds_an_organisation(app, client, auth, placed, monkeypatch):
+    from brokerage.scheduling import views
+    event_id, ids, slots = placed
+    monkeypatch.setattr(views, "TABLE_PAGE", 3)  # four scheduled meetings: two pages
+    auth.login(ORGANISER)
+    first = client.get("/organise/march-2027/timetable").get_data(as_text=True)
+    second = client.get("/organise/march-2027/timetable?page=2").get_data(as_text=True)
+    rows = lambda page: set(re.findall(r'<tr id="meeting-(\d+)">', page.split('id="scheduled-table"')[1]))
+    assert len(rows(first)) == 3 and len(rows(second)) == 1 and not rows(first) & rows(second)
+    assert "page 1 of 2" in first and 'class="next-page"' in first
+    assert 'id="scheduled-count">4<' in second  # the figures stay for the whole event
+    found = client.get("/organise/march-2027/timetable?q=boston").get_data(as_text=True)
+    assert rows(found) == {str(ids["eu-us"])} and "1 of 4 meetings match" in found
+    # Locking from a search result comes back to it.
+    response = post_form(client, f"/organise/march-2027/meetings/{ids['eu-us']}/lock",
+                         {"locked": "1", "q": "boston", "page": "1"}, form_url="/organise/march-2027/timetable")
+    assert response.headers["Location"].endswith(f"/organise/march-2027/timetable?q=boston#meeting-{ids['eu-us']}")
