@@ -57,7 +57,8 @@ def _in_working_hours(start: datetime, end: datetime, tz_name: str) -> bool:
     return start.date() == end.date() and WORKDAY[0] <= start.time() and end.time() <= WORKDAY[1]
 
 
-def build_instance(event: Event) -> dict:
+def build_instance(event: Event, loaded: list[Meeting] | None = None) -> dict:
+    """The event as a brokerage-instance/1 dict; `loaded`: all of the event's meetings, if at hand."""
     slots = list(event.slots)
     slot_ids = {slot.id: slot_key(slot) for slot in slots}
     people = db.session.scalars(db.select(Participant).filter_by(event_id=event.id, status="approved")
@@ -86,7 +87,7 @@ def build_instance(event: Event) -> dict:
     # held, the others may only go to slots still ahead.
     now = now_utc()
     ahead = [slot_ids[s.id] for s in slots if s.start > now]
-    for meeting in schedulable_meetings(event):
+    for meeting in schedulable_meetings(event, loaded):
         requester, recipient = meeting.participants
         started = services.started_slot(meeting)
         fixed = (started.id if started else meeting.slot_id if meeting.locked else None)

@@ -5,6 +5,8 @@ Nothing here touches Meeting.published_slot: participants see changes only when 
 from __future__ import annotations
 
 from collections import Counter
+
+import sqlalchemy as sa
 from dataclasses import dataclass
 
 from brokerage.events.models import Availability, Event, Participant, Slot
@@ -25,20 +27,27 @@ def apply_run(event: Event, run: ScheduleRun) -> tuple[int, int]:
     """Copy a succeeded run's timetable into Meeting.slot; returns (scheduled, unscheduled)."""
     if run.status != "succeeded" or not run.solution:
         raise AdjustRefused("Only a run that succeeded can be applied.")
-    current = solver_bridge.build_instance(event)
+    everything = solver_bridge.event_meetings(event)  # loaded once for the check and the update
+    current = solver_bridge.build_instance(event, everything)
     if solver_bridge.comparable(current) != solver_bridge.comparable(run.instance):
         raise AdjustRefused("Meetings, availability or locks changed since this run started; "
                             "start a new run and apply that one.")
     placed, reasons = solver_bridge.db_assignments(run.instance, run.solution)
-    scheduled = {m.id: m for m in solver_bridge.schedulable_meetings(event)}
-    for meeting_id, meeting in scheduled.items():
-        meeting.slot_id = placed.get(meeting_id)
-        meeting.unscheduled_reason = "" if meeting_id in placed else reasons.get(meeting_id, "not scheduled")
-    # Meetings the run could not consider (a participant not approved) must not hold a slot either.
-    for meeting in db.session.scalars(db.select(Meeting).filter_by(event_id=event.id, cancelled=False)):
-        if meeting.id not in scheduled and meeting.slot_id is not None and not meeting.locked:
-            meeting.slot_id = None
-            meeting.unscheduled_reason = "not scheduled: the request is not accepted or a participant is not approved"
+    scheduled = {m.id for m in solver_bridge.schedulable_meetings(event, everything)}
+    changes = []
+    for meeting in everything:
+        if meeting.id in scheduled:
+            slot_id = placed.get(meeting.id)
+            reason = "" if slot_id else reasons.get(meeting.id, "not scheduled")
+        elif not meeting.cancelled and meeting.slot_id is not None and not meeting.locked:
+            # Meetings the run could not consider (a participant not approved) must not hold a slot either.
+            slot_id, reason = None, "not scheduled: the request is not accepted or a participant is not approved"
+        else:
+            continue
+        if (slot_id, reason) != (meeting.slot_id, meeting.unscheduled_reason):
+            changes.append({"id": meeting.id, "slot_id": slot_id, "unscheduled_reason": reason, "updated_at": now_utc()})
+    if changes:  # one UPDATE sent for many rows: a 2,000-person event changes thousands
+        db.session.execute(sa.update(Meeting), changes)
     run.applied_at = now_utc()
     db.session.commit()
     return len(placed), len(reasons)
