@@ -58,8 +58,9 @@ def build_calendar(entries: list[CalendarEntry], method: str | None = None, name
     # a TZID defined before it is used): it is most of an invite's lines, and publishing writes
     # thousands of invites.
     body = calendar.to_ical()
-    at = body.find(b"BEGIN:VEVENT\r\n")
-    at = at if at >= 0 else body.rindex(b"END:VCALENDAR")
+    # At the start of a line: a property's text (a calendar named "... BEGIN:VEVENT") never is.
+    at = body.find(b"\r\nBEGIN:VEVENT\r\n")
+    at = (at if at >= 0 else body.rindex(b"\r\nEND:VCALENDAR")) + 2
     return body[:at] + zones + body[at:]
 
 

@@ -57,8 +57,7 @@ def _settings(instance_path: str) -> dict:
         "MAIL_OUTBOX": os.environ.get("MAIL_OUTBOX") or str(Path(instance_path) / "outbox"),
         "BASE_URL": _base_url(),  # None: links use the address each request came to
         # None: BASE_URL's host, or this machine's names only (see trusted_hosts)
-        "TRUSTED_HOSTS": [h.strip() for h in os.environ["TRUSTED_HOSTS"].split(",") if h.strip()]
-        if os.environ.get("TRUSTED_HOSTS") else None,
+        "TRUSTED_HOSTS": _trusted_hosts(),
         "SOLVER_TIME_LIMIT": _number("SOLVER_TIME_LIMIT", "30", float, 1, MAX_SOLVER_TIME_LIMIT),
         "SOLVER_WORKERS": _number("SOLVER_WORKERS", "2", int, 1, 256),
         "WTF_CSRF_TIME_LIMIT": None,
@@ -68,14 +67,24 @@ def _settings(instance_path: str) -> dict:
 def _base_url() -> str | None:
     text = os.environ.get("BASE_URL") or None
     if text is not None:
-        parts = urlsplit(text)
         try:
+            parts = urlsplit(text)
             parts.port  # noqa: B018  (raises on a port that is not a number)
-        except ValueError:
+        except ValueError:  # also an unclosed [ of an IPv6 address
             parts = None
         if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
             raise ConfigError(f"BASE_URL={text!r} must be the site's address, like https://events.example.org")
+        if ":" in parts.hostname:  # Werkzeug's host check cannot match IPv6 literals
+            raise ConfigError(f"BASE_URL={text!r}: use a host name, not an IPv6 address")
     return text
+
+
+def _trusted_hosts() -> list[str] | None:
+    names = [h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h.strip()]
+    if any(":" in name for name in names):
+        raise ConfigError(f"TRUSTED_HOSTS={os.environ['TRUSTED_HOSTS']!r}: host names only, without ports "
+                          "or IPv6 addresses")
+    return names or None
 
 
 def _database_url(text: str) -> str:
@@ -91,8 +100,13 @@ def _database_url(text: str) -> str:
 
 def _redis_url() -> str | None:
     text = os.environ.get("REDIS_URL") or None
-    if text is not None and urlsplit(text).scheme not in ("redis", "rediss", "unix"):
-        raise ConfigError(f"REDIS_URL={text!r}: use redis://host:6379/0")
+    if text is not None:
+        try:
+            scheme = urlsplit(text).scheme
+        except ValueError:
+            scheme = ""
+        if scheme not in ("redis", "rediss", "unix"):
+            raise ConfigError(f"REDIS_URL={text!r}: use redis://host:6379/0")
     return text
 
 

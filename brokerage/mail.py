@@ -38,7 +38,7 @@ def build_message(mail: Mail, sender: str) -> EmailMessage:
     message["Subject"] = " ".join(mail.subject.split())
     message["Date"] = format_datetime(now_utc())  # +0000: UTC, where formatdate's -0000 means "unknown zone"
     # The sender's own domain: a foreign or made-up one counts against the mail in spam filters.
-    message["Message-ID"] = make_msgid(domain=parseaddr(sender)[1].rpartition("@")[2] or "brokerage.localhost")
+    message["Message-ID"] = make_msgid(domain=_msgid_domain(sender))
     message.set_content(mail.text)
     if mail.calendar is not None:
         # Outlook and Gmail show accept/decline buttons only for an inline text/calendar part with METHOD.
@@ -50,6 +50,14 @@ def build_message(mail: Mail, sender: str) -> EmailMessage:
         message.add_attachment(attachment.content, maintype=maintype, subtype=subtype, filename=attachment.filename,
                                params=attachment.params)
     return message
+
+
+def _msgid_domain(sender: str) -> str:
+    domain = parseaddr(sender)[1].rpartition("@")[2]
+    try:
+        return domain.encode("idna").decode("ascii") if domain else "brokerage.localhost"  # headers are ASCII
+    except UnicodeError:
+        return "brokerage.localhost"
 
 
 def send(mail: Mail) -> EmailMessage:

@@ -1,6 +1,7 @@
 """Meeting helpers shared by the participant pages and the scheduling engineer's invites."""
 from __future__ import annotations
 
+from datetime import datetime
 from email.utils import parseaddr
 
 from flask import current_app
@@ -21,11 +22,11 @@ def with_people():
             selectinload(Meeting.slot), selectinload(Meeting.published_slot))
 
 
-def started_slot(meeting: Meeting) -> Slot | None:
+def started_slot(meeting: Meeting, now: datetime | None = None) -> Slot | None:
     """The published slot, once the meeting has started there: it took place (or is under way), so it
     stays where it is, with its outcomes."""
     slot = meeting.published_slot
-    return slot if slot is not None and not meeting.cancelled and slot.start <= now_utc() else None
+    return slot if slot is not None and not meeting.cancelled and slot.start <= (now or now_utc()) else None
 
 
 def video_link(meeting: Meeting) -> str:

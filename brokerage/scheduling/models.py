@@ -50,7 +50,8 @@ class PublishNotice(db.Model):
     participant_id: Mapped[int] = mapped_column(sa.ForeignKey("participant.id", ondelete="CASCADE"))
     first_time: Mapped[bool] = mapped_column(default=False)
     changes: Mapped[list] = mapped_column(sa.JSON)
-    status: Mapped[str] = mapped_column(sa.String(16), default="pending")  # pending | sending | sent | failed
+    # pending | sending | sent | failed | superseded (folded into a later notice of the same participant)
+    status: Mapped[str] = mapped_column(sa.String(16), default="pending")
     error: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)  # = the event's published_at
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when sent, failed or claimed for sending

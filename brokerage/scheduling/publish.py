@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app, render_template
+from flask import current_app, g, render_template
 from sqlalchemy.orm import selectinload
 from werkzeug.routing import BuildError
 
@@ -86,6 +86,7 @@ def publish(event: Event) -> PublishResult:
             notices.setdefault(person.id, PublishNotice(event_id=event.id, participant_id=person.id,
                                                         first_time=first_time, changes=[], created_at=published_at)
                                ).changes.append(change)
+    _fold_unsent(event, notices)
     for meeting in changes:
         meeting.published_slot_id = effective_slot_id(meeting)
         slot = db.session.get(Slot, meeting.published_slot_id) if meeting.published_slot_id else None
@@ -98,6 +99,44 @@ def publish(event: Event) -> PublishResult:
     if notices:
         jobs.in_background(deliver_job, event.id, links.base_url())
     return PublishResult(len(changes), len(notices))
+
+
+def _fold_unsent(event: Event, notices: dict[int, PublishNotice]) -> None:
+    """A participant whose earlier mail is still waiting or was refused gets one mail with both: an
+    old mail sent later would carry old times under the meeting's new SEQUENCE and move the meeting
+    back in their calendar. The earlier notices are taken over atomically (one being sent right now
+    is left to finish)."""
+    if not notices:
+        return
+    taken = db.session.scalars(
+        sa.update(PublishNotice).where(PublishNotice.event_id == event.id,
+                                       PublishNotice.participant_id.in_(notices),
+                                       PublishNotice.status.in_(("pending", "failed")))
+        .values(status="superseded").returning(PublishNotice.id)
+        .execution_options(synchronize_session=False)).all()
+    for earlier in db.session.scalars(db.select(PublishNotice).where(PublishNotice.id.in_(taken))
+                                      .order_by(PublishNotice.id)):
+        notice = notices[earlier.participant_id]
+        notice.first_time = notice.first_time or earlier.first_time
+        newer = {c["meeting"]: c for c in notice.changes}
+        merged = []
+        for old in earlier.changes:
+            if old["meeting"] in newer:  # what they last heard of is the earlier change's "old"
+                change = newer.pop(old["meeting"])
+                old = {**change, "old": old["old"], "kind": _kind(old["old"], change["new"])}
+            if old["kind"]:
+                merged.append(old)
+        notice.changes = merged + list(newer.values())
+    for person_id in [k for k, notice in notices.items() if not notice.changes]:
+        del notices[person_id]  # announced and withdrawn before they heard of it: nothing to tell
+
+
+def _kind(old: dict | None, new: dict | None) -> str | None:
+    if old is None:
+        return "new" if new is not None else None  # never heard of, now gone: nothing to say
+    if new is None:
+        return "removed"
+    return "updated" if old["start"] == new["start"] else "moved"
 
 
 def _times(slot: Slot | None, end: datetime | None = None) -> dict | None:
@@ -115,11 +154,8 @@ def deliver(event_id: int, base_url: str | None = None) -> None:
     built, so two deliveries running at once never mail anyone twice; a refused mail is recorded with
     the reason, for the organiser to send again. `base_url`: the address the organiser published from,
     for the links in the mails when BASE_URL is not set."""
-    if base_url and not current_app.config.get("BASE_URL"):
-        with current_app.test_request_context(base_url=base_url):
-            _deliver(event_id)
-    else:
-        _deliver(event_id)
+    g.base_url = base_url
+    _deliver(event_id)
 
 
 def _deliver(event_id: int) -> None:
@@ -150,7 +186,7 @@ def _deliver(event_id: int) -> None:
                 problem = send_problem(mail)
             notice.status, notice.error = ("failed", problem) if problem else ("sent", "")
             notice.sent_at = now_utc()
-        db.session.commit()
+            db.session.commit()  # at once: "send again" must never see a sent mail as stuck
 
 
 def deliver_job(event_id: int, base_url: str | None = None) -> None:
@@ -182,11 +218,15 @@ class Delivery:
 
 
 def latest_delivery(event: Event) -> Delivery | None:
+    """The latest publish's mails, and every earlier one still waiting or refused (none is hidden by a
+    later publish)."""
     if event.published_at is None:
         return None
-    notices = db.session.scalars(db.select(PublishNotice).filter_by(event_id=event.id, created_at=event.published_at)
-                                 .options(selectinload(PublishNotice.participant).selectinload(Participant.user))
-                                 ).all()
+    notices = db.session.scalars(db.select(PublishNotice).where(
+        PublishNotice.event_id == event.id,
+        sa.or_(PublishNotice.created_at == event.published_at,
+               PublishNotice.status.in_(("pending", "sending", "failed"))))
+        .options(selectinload(PublishNotice.participant).selectinload(Participant.user))).all()
     if not notices:
         return None
     return Delivery(sent=sum(n.status == "sent" for n in notices),

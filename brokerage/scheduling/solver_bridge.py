@@ -57,8 +57,9 @@ def _in_working_hours(start: datetime, end: datetime, tz_name: str) -> bool:
     return start.date() == end.date() and WORKDAY[0] <= start.time() and end.time() <= WORKDAY[1]
 
 
-def build_instance(event: Event, loaded: list[Meeting] | None = None) -> dict:
-    """The event as a brokerage-instance/1 dict; `loaded`: all of the event's meetings, if at hand."""
+def build_instance(event: Event, loaded: list[Meeting] | None = None, now: datetime | None = None) -> dict:
+    """The event as a brokerage-instance/1 dict at `now` (default: the present); `loaded`: all of the
+    event's meetings, if at hand."""
     slots = list(event.slots)
     slot_ids = {slot.id: slot_key(slot) for slot in slots}
     people = db.session.scalars(db.select(Participant).filter_by(event_id=event.id, status="approved")
@@ -69,6 +70,33 @@ def build_instance(event: Event, loaded: list[Meeting] | None = None) -> dict:
                                                       .where(Availability.participant_id.in_(available))):
         if slot_id in slot_ids:
             available[participant_id].add(slot_id)
+    meetings = []
+    # During the event, slots that have begun are history: meetings that started stay where they were
+    # held (whatever was unticked since), the others may only go to slots still ahead, a lock in a
+    # slot that has begun included.
+    now = now or now_utc()
+    ahead = [slot_ids[s.id] for s in slots if s.start > now]
+    begun = {s.id for s in slots if s.start <= now}
+    for meeting in schedulable_meetings(event, loaded):
+        requester, recipient = meeting.participants
+        started = services.started_slot(meeting, now)
+        if started is not None and started.id in slot_ids:
+            fixed = started.id
+            for person in (requester, recipient):
+                available[person.id].add(fixed)
+        elif meeting.locked and meeting.slot_id in slot_ids and meeting.slot_id not in begun:
+            fixed = meeting.slot_id
+        else:
+            fixed = None
+        meetings.append({
+            "id": meeting_key(meeting), "db_id": meeting.id,
+            "participants": [participant_key(requester), participant_key(recipient)],
+            "weight": max(1, meeting.request.weight or 1), "required": False,
+            "allowed_slots": ahead if fixed is None and begun else None,
+            "fixed_slot": slot_ids[fixed] if fixed is not None else None, "after": [],
+            # Published meetings stay put unless moving them lets more (or weightier) meetings happen.
+            "previous_slot": slot_ids.get(meeting.published_slot_id) if event.timetable_published else None,
+        })
     by_slot_order = {slot.id: i for i, slot in enumerate(slots)}
 
     def slot_list(ids) -> list[str]:
@@ -82,25 +110,6 @@ def build_instance(event: Event, loaded: list[Meeting] | None = None) -> dict:
         "preferred": slot_list(i for i in available[p.id] if _in_working_hours(slot_by_id[i].start, slot_by_id[i].end, p.timezone)),
         "max_meetings": event.max_meetings,
     } for p in people]
-    meetings = []
-    # During the event, slots that have begun are history: meetings that started stay where they were
-    # held, the others may only go to slots still ahead.
-    now = now_utc()
-    ahead = [slot_ids[s.id] for s in slots if s.start > now]
-    for meeting in schedulable_meetings(event, loaded):
-        requester, recipient = meeting.participants
-        started = services.started_slot(meeting)
-        fixed = (started.id if started else meeting.slot_id if meeting.locked else None)
-        fixed = fixed if fixed in slot_ids else None
-        meetings.append({
-            "id": meeting_key(meeting), "db_id": meeting.id,
-            "participants": [participant_key(requester), participant_key(recipient)],
-            "weight": max(1, meeting.request.weight or 1), "required": False,
-            "allowed_slots": ahead if fixed is None and len(ahead) < len(slots) else None,
-            "fixed_slot": slot_ids[fixed] if fixed is not None else None, "after": [],
-            # Published meetings stay put unless moving them lets more (or weightier) meetings happen.
-            "previous_slot": slot_ids.get(meeting.published_slot_id) if event.timetable_published else None,
-        })
     return {
         "format": "brokerage-instance/1",
         "name": event.name,

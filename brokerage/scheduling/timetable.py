@@ -28,17 +28,24 @@ def apply_run(event: Event, run: ScheduleRun) -> tuple[int, int]:
     if run.status != "succeeded" or not run.solution:
         raise AdjustRefused("Only a run that succeeded can be applied.")
     everything = solver_bridge.event_meetings(event)  # loaded once for the check and the update
-    current = solver_bridge.build_instance(event, everything)
+    # Compared as of the run's start: slots beginning since are not a change of the organisers' data.
+    current = solver_bridge.build_instance(event, everything, now=run.created_at)
     if solver_bridge.comparable(current) != solver_bridge.comparable(run.instance):
         raise AdjustRefused("Meetings, availability or locks changed since this run started; "
                             "start a new run and apply that one.")
     placed, reasons = solver_bridge.db_assignments(run.instance, run.solution)
     scheduled = {m.id for m in solver_bridge.schedulable_meetings(event, everything)}
+    now = now_utc()
+    begun = {s.id for s in event.slots if s.start <= now}
     changes = []
     for meeting in everything:
+        if started_slot(meeting):
+            continue  # took place since the run started: it stays where it was held
         if meeting.id in scheduled:
             slot_id = placed.get(meeting.id)
             reason = "" if slot_id else reasons.get(meeting.id, "not scheduled")
+            if slot_id in begun and slot_id != meeting.slot_id:
+                slot_id, reason = None, "its slot began before the run was applied: run the solver again"
         elif not meeting.cancelled and meeting.slot_id is not None and not meeting.locked:
             # Meetings the run could not consider (a participant not approved) must not hold a slot either.
             slot_id, reason = None, "not scheduled: the request is not accepted or a participant is not approved"

@@ -15,17 +15,19 @@ branch_labels = None
 depends_on = None
 
 OPEN = sa.text("status IN ('pending', 'accepted')")
-# The later of two open requests between the same two people (the race the index closes).
+# Of two open requests between the same two people (the race the index closes) the accepted one
+# stays, or else the earlier one.
 LATER_DUPLICATE = (
     "SELECT r.id FROM meeting_request r WHERE r.status IN ('pending', 'accepted') AND EXISTS ("
-    "SELECT 1 FROM meeting_request o WHERE o.id < r.id AND o.event_id = r.event_id "
-    "AND o.status IN ('pending', 'accepted') "
+    "SELECT 1 FROM meeting_request o WHERE o.id <> r.id AND o.event_id = r.event_id "
+    "AND ((o.status = 'accepted' AND r.status = 'pending') OR (o.status = r.status AND o.id < r.id)) "
     "AND ((o.requester_id = r.requester_id AND o.recipient_id = r.recipient_id) "
     "OR (o.requester_id = r.recipient_id AND o.recipient_id = r.requester_id)))")
 
 
 def upgrade():
-    # Existing duplicates would block the index: the earliest request of a pair stays, later ones close.
+    # Existing duplicates would block the index: close them (both statements pick the same rows, as
+    # the first changes only meetings).
     op.execute(f"UPDATE meeting SET cancelled = true WHERE request_id IN ({LATER_DUPLICATE})")
     op.execute(f"UPDATE meeting_request SET status = 'cancelled' WHERE id IN ({LATER_DUPLICATE})")
     op.create_index('uq_meeting_request_open_pair', 'meeting_request', [

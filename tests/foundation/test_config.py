@@ -44,3 +44,16 @@ def test_development_on_sqlite_needs_no_key(tmp_path, monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "a-real-key")
     monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/brokerage")
     assert create_app().config["SECRET_KEY"] == "a-real-key"
+
+
+@pytest.mark.parametrize("name, value", [
+    ("BASE_URL", "https://[2001:db8::1"),  # an unclosed [ : a traceback before
+    ("BASE_URL", "https://[2001:db8::10]:8443"),  # served nowhere: Werkzeug cannot match IPv6 hosts
+    ("REDIS_URL", "redis://[::1:6379/0"),
+    ("TRUSTED_HOSTS", "events.example.org:443"),
+])
+def test_addresses_the_app_could_never_answer_on_stop_it(tmp_path, monkeypatch, capsys, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SystemExit) as stop:
+        from_environment(str(tmp_path))
+    assert stop.value.code == 2 and name in capsys.readouterr().err

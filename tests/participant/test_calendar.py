@@ -192,3 +192,13 @@ def test_vtimezone_covers_meetings_after_2038():
     # The zone is written as a list of its clock changes; 2040's spring change must be among them.
     unfolded = body.replace(b"\r\n ", b"")
     assert b"20400325T" in unfolded
+
+
+def test_a_calendar_name_that_quotes_ical_keywords_stays_valid():
+    import icalendar
+
+    from brokerage.calendar import build_calendar
+    body = build_calendar([], name="Acme BEGIN:VEVENT Ltd", timezone="Europe/Paris")
+    calendar = icalendar.Calendar.from_ical(body)
+    assert [c.name for c in calendar.subcomponents] == ["VTIMEZONE"]
+    assert str(calendar["X-WR-CALNAME"]) == "Acme BEGIN:VEVENT Ltd"

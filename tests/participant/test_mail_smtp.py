@@ -104,3 +104,11 @@ def test_headers_name_utc_and_the_senders_domain():
                             "Brokerage events <events@een-brussels.example>")
     assert message["Date"].endswith("+0000")  # -0000 would mean "zone unknown"
     assert message["Message-ID"].endswith("@een-brussels.example>")
+
+
+def test_a_sender_with_an_international_domain_still_sends():
+    from brokerage.mail import Mail, build_message
+    message = build_message(Mail(to="anne@paris.example", subject="Hello", text="Hi"),
+                            "Évènements <noreply@événements.example>")
+    assert message["Message-ID"].endswith("@xn--vnements-90ab.example>")
+    assert bytes(message)  # was a UnicodeEncodeError: every mail failed

@@ -248,3 +248,50 @@ def test_timetable_table_pages_and_finds_an_organisation(app, client, auth, plac
     response = post_form(client, f"/organise/march-2027/meetings/{ids['eu-us']}/lock",
                          {"locked": "1", "q": "boston", "page": "1"}, form_url="/organise/march-2027/timetable")
     assert response.headers["Location"].endswith(f"/organise/march-2027/timetable?q=boston#meeting-{ids['eu-us']}")
+
+
+def test_a_started_meeting_stays_schedulable_when_a_slot_is_unticked_and_old_locks_do_not_pin_the_past(
+        app, placed, monkeypatch):
+    event_id, ids, slots = placed
+    from brokerage.events.models import Availability, Event
+    from brokerage.meetings.models import Meeting
+    from brokerage.scheduling.solver_bridge import build_instance
+    with app.app_context():
+        db.session.get(Event, event_id).timetable_published = True
+        db.session.get(Meeting, ids["eu-de"]).locked = True  # locked in slot 9, never published
+        boston = db.session.get(Meeting, ids["eu-us"]).request.recipient_id
+        db.session.execute(db.delete(Availability).filter_by(participant_id=boston, slot_id=slots[8]))
+        db.session.commit()
+    _clock(monkeypatch, app, event_id, 11)  # Lyon-Boston took place in slot 8; slots up to 11 have begun
+    with app.app_context():
+        instance = build_instance(db.session.get(Event, event_id))
+    key = {s["db_id"]: s["id"] for s in instance["slots"]}
+    rows = {m["db_id"]: m for m in instance["meetings"]}
+    people = {p["db_id"]: p for p in instance["participants"]}
+    assert rows[ids["eu-us"]]["fixed_slot"] == key[slots[8]] and key[slots[8]] in people[boston]["available"]
+    assert rows[ids["eu-de"]]["fixed_slot"] is None and key[slots[9]] not in rows[ids["eu-de"]]["allowed_slots"]
+    from solver import instance_from_dict, solve
+    assert solve(instance_from_dict(instance), time_limit=5).status in ("OPTIMAL", "FEASIBLE")
+
+
+def test_a_run_still_applies_after_a_slot_began_in_the_meantime(app, placed, monkeypatch):
+    """Time passing is no change of the organisers' data; a meeting placed in a slot that began since
+    is left unscheduled with the reason."""
+    event_id, ids, slots = placed
+    from brokerage.events.models import Event
+    from brokerage.scheduling import jobs, timetable
+    from brokerage.scheduling.models import ScheduleRun
+    with app.app_context():
+        run_id = jobs.create_run(db.session.get(Event, event_id), 1, 5).id
+        jobs.execute_run(run_id)
+    _clock(monkeypatch, app, event_id, 0)  # the first slot began after the run was started
+    with app.app_context():
+        run = db.session.get(ScheduleRun, run_id)
+        assert run.status == "succeeded", run.error
+        monkeypatch.setitem(run.solution, "assignments", [
+            {**a, "slot": run.instance["slots"][0]["id"]} if a["meeting"] == run.solution["assignments"][0]["meeting"]
+            else a for a in run.solution["assignments"]])
+        first = run.solution["assignments"][0]["meeting"]
+        timetable.apply_run(db.session.get(Event, event_id), run)  # was refused: "changed since this run started"
+        meeting_id = next(m["db_id"] for m in run.instance["meetings"] if m["id"] == first)
+    assert state(app, meeting_id)[0] is None and "began before the run was applied" in state(app, meeting_id)[3]

@@ -33,6 +33,12 @@ def placed(app, make_event, people, meeting):
     return event_id, p, ids
 
 
+def slot_starts(app, event_id):
+    from brokerage.events.models import Event
+    with app.app_context():
+        return [(s.id, s.start) for s in db.session.get(Event, event_id).slots]
+
+
 def calendars(message) -> dict[str, list[icalendar.Calendar]]:
     """The mail's iTIP objects (its text/calendar parts; the application/ics copy is skipped) by METHOD.
     Each names its method and charset on the part and holds one meeting (RFC 5546: one UID)."""
@@ -243,6 +249,7 @@ def test_a_participant_rejected_after_publishing_gets_the_cancel_without_an_agen
     event_id, p, ids = placed
     auth.login(ORGANISER)
     post_form(client, f"{TIMETABLE}/publish", {}, form_url=TIMETABLE)
+    assert len(outbox()) == 5  # the first mails are out
     with app.app_context():
         db.session.get(Participant, p["us@example.com"].id).status = "rejected"
         db.session.commit()
@@ -300,3 +307,87 @@ def test_a_second_publish_at_the_same_moment_mails_nobody_twice(app, client, aut
         with pytest.raises(publishing.PublishedMeanwhile):
             publishing.publish(event)
     assert len(outbox()) == 5
+
+
+def _refusing(monkeypatch, address):
+    import smtplib
+
+    from brokerage import mail as mail_module
+    real_send = mail_module.send
+
+    def send(mail):
+        if mail.to == address:
+            raise smtplib.SMTPRecipientsRefused({mail.to: (450, b"try later")})
+        return real_send(mail)
+
+    monkeypatch.setattr(mail_module, "send", send)
+    return lambda: monkeypatch.setattr(mail_module, "send", real_send)
+
+
+def test_a_refused_mail_never_arrives_late_with_old_times(app, client, auth, outbox, placed, monkeypatch):
+    """Boston's first mail is refused; the meeting moves; Boston then gets one mail with the new time."""
+    from tests.conftest import settled
+    event_id, p, ids = placed
+    restore = _refusing(monkeypatch, "us@example.com")
+    auth.login(ORGANISER)
+    post_form(client, f"{TIMETABLE}/publish", {}, form_url=TIMETABLE)
+    settled(app)
+    restore()
+    slots = slot_starts(app, event_id)
+    post_form(client, f"/organise/march-2027/meetings/{ids['eu-us']}/move", {"slot_id": slots[12][0]})
+    response = post_form(client, f"{TIMETABLE}/publish", {}, form_url=TIMETABLE, follow_redirects=True)
+    assert "mails to 2 participant(s)" in response.get_data(as_text=True)
+    post_form(client, f"{TIMETABLE}/mails/retry", {}, form_url=TIMETABLE)
+    boston = [m for m in outbox() if m["To"] == "us@example.com"]
+    assert len(boston) == 1
+    (vevent,) = vevents(calendars(boston[0]), "REQUEST")
+    assert vevent.decoded("dtstart").astimezone(timezone.utc) == slots[12][1]
+    assert "NEW:" in boston[0].get_body().get_content()  # it is news to Boston
+    assert "mails-failed" not in client.get(TIMETABLE).get_data(as_text=True)
+
+
+def test_refused_mails_stay_listed_after_a_later_publish(app, client, auth, outbox, placed, monkeypatch):
+    from tests.conftest import settled
+    event_id, p, ids = placed
+    _refusing(monkeypatch, "us@example.com")
+    auth.login(ORGANISER)
+    post_form(client, f"{TIMETABLE}/publish", {}, form_url=TIMETABLE)
+    settled(app)
+    post_form(client, f"/organise/march-2027/meetings/{ids['jp-kr']}/unschedule", {}, form_url=TIMETABLE)
+    post_form(client, f"{TIMETABLE}/publish", {}, form_url=TIMETABLE)  # Osaka and Seoul only
+    settled(app)
+    page = client.get(TIMETABLE).get_data(as_text=True)
+    assert 'id="mails-failed">1<' in page and "us@example.com: " in page
+
+
+def test_each_mail_is_recorded_as_sent_before_the_next_is_written(app, client, auth, outbox, placed, monkeypatch):
+    """A slow mail server must not make "send again" take sent mails for stuck ones."""
+    from brokerage import mail as mail_module
+    from brokerage.scheduling.models import PublishNotice
+    real_send, seen = mail_module.send, []
+
+    def send(mail):
+        with db.engine.connect() as other:  # what another process (a "send again") would see
+            seen.append(other.scalar(db.select(db.func.count(PublishNotice.id)).filter_by(status="sent")))
+        return real_send(mail)
+
+    monkeypatch.setattr(mail_module, "send", send)
+    auth.login(ORGANISER)
+    post_form(client, f"{TIMETABLE}/publish", {}, form_url=TIMETABLE)
+    assert len(outbox()) == 5 and seen == [0, 1, 2, 3, 4]
+
+
+def test_mails_written_by_a_worker_link_to_the_address_published_from(app, placed, monkeypatch):
+    """An RQ worker may have no BASE_URL: the links follow the organiser's address, not the worker's."""
+    from brokerage.events.models import Event
+    from brokerage.scheduling import publish as publishing
+    app.config["BASE_URL"] = None
+    app.config["TRUSTED_HOSTS"] = ["localhost"]
+    with app.test_request_context(base_url="http://localhost"):
+        monkeypatch.setattr(publishing.jobs, "in_background", lambda *args: None)  # the worker delivers below
+        publishing.publish(db.session.get(Event, placed[0]))
+    with app.app_context():
+        publishing.deliver(placed[0], "https://events.example.org")
+    from pathlib import Path
+    texts = [p.read_text(errors="replace") for p in Path(app.config["MAIL_OUTBOX"]).glob("*.eml")]
+    assert len(texts) == 5 and all("https://events.example.org/events/march-2027/agenda" in t for t in texts)

@@ -1,0 +1,38 @@
+"""Migrations that change data: run from the revision before them on rows such as production has."""
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from brokerage import create_app
+from brokerage.extensions import db
+
+
+def test_0003_keeps_the_agreed_meeting_of_a_pair_with_two_open_requests(tmp_path):
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/old.sqlite",
+                      "MAIL_OUTBOX": str(tmp_path)})
+    with app.app_context():
+        upgrade(revision="0002_announced_details")
+        with db.engine.begin() as c:
+            c.execute(sa.text("INSERT INTO user (id, email, name, password_hash, is_admin, created_at) VALUES "
+                              "(1, 'o@x', 'O', 'h', 0, '2027-01-01 00:00:00'), (2, 'a@x', 'A', 'h', 0, '2027-01-01 00:00:00'),"
+                              "(3, 'b@x', 'B', 'h', 0, '2027-01-01 00:00:00')"))
+            c.execute(sa.text("INSERT INTO event (id, slug, name, description, timezone, start_date, end_date, slot_minutes,"
+                              " pause_minutes, participant_approval, request_mode, video_mode, video_link_template,"
+                              " timetable_published, created_by_id, created_at) VALUES (1, 'e', 'E', '', 'UTC',"
+                              " '2027-03-16', '2027-03-16', 20, 5, 1, 'approval', 'template', 'x', 0, 1, '2027-01-01 00:00:00')"))
+            for pid, uid in ((1, 2), (2, 3)):
+                c.execute(sa.text("INSERT INTO participant (id, event_id, user_id, status, organisation, country,"
+                                  " organisation_type, sectors, website, description, languages, timezone, support_office,"
+                                  " organiser_notes, video_link, feed_token, created_at) VALUES (:p, 1, :u, 'approved',"
+                                  " 'Org', 'FR', 'sme', '', '', '', '', 'UTC', '', '', '', :t, '2027-01-01 00:00:00')"),
+                          {"p": pid, "u": uid, "t": f"token{pid}"})
+            # A asked B (still pending); B asked A a moment later and A accepted: the pair meets.
+            c.execute(sa.text("INSERT INTO meeting_request (id, event_id, requester_id, recipient_id, message, status,"
+                              " weight, created_at) VALUES (1, 1, 1, 2, '', 'pending', 1, '2027-01-01 00:00:00'),"
+                              " (2, 1, 2, 1, '', 'accepted', 1, '2027-01-01 00:00:01')"))
+            c.execute(sa.text("INSERT INTO meeting (id, event_id, request_id, locked, unscheduled_reason, cancelled, uid,"
+                              " sequence, updated_at) VALUES (1, 1, 2, 0, '', 0, 'u1', 0, '2027-01-01 00:00:00')"))
+        upgrade()
+        with db.engine.connect() as c:
+            assert c.execute(sa.text("SELECT id, status FROM meeting_request ORDER BY id")).all() == [
+                (1, "cancelled"), (2, "accepted")]
+            assert c.execute(sa.text("SELECT cancelled FROM meeting")).scalar() == 0
