@@ -6,20 +6,21 @@ from brokerage.events.forms import no_control_characters, one_line, strip
 
 
 def email_field():
-    return EmailField("Email", filters=[strip], validators=[
+    return EmailField("Email", filters=[strip], render_kw={"autocomplete": "email"}, validators=[
         DataRequired("Enter your email address."), Email(check_deliverability=False), Length(max=254)])
 
 
 def new_password_fields(label: str):
-    return (PasswordField(label, validators=[DataRequired("Choose a password."),
+    return (PasswordField(label, render_kw={"autocomplete": "new-password"}, validators=[DataRequired("Choose a password."),
                                              Length(min=8, message="Use at least 8 characters."),
                                              Length(max=200, message="Use at most 200 characters.")]),
-            PasswordField("Repeat password", validators=[DataRequired("Repeat the password."),
+            PasswordField("Repeat password", render_kw={"autocomplete": "new-password"},
+                          validators=[DataRequired("Repeat the password."),
                                                          EqualTo("password", message="The passwords differ.")]))
 
 
 class SignupForm(FlaskForm):
-    name = StringField("Your name", filters=[one_line],
+    name = StringField("Your name", filters=[one_line], render_kw={"autocomplete": "name"},
                        validators=[DataRequired("Enter your name."), Length(max=120), no_control_characters])
     email = email_field()
     password, confirm = new_password_fields("Password")
@@ -27,7 +28,8 @@ class SignupForm(FlaskForm):
 
 class LoginForm(FlaskForm):
     email = email_field()
-    password = PasswordField("Password", validators=[DataRequired("Enter your password."), Length(max=200)])
+    password = PasswordField("Password", render_kw={"autocomplete": "current-password"},
+                             validators=[DataRequired("Enter your password."), Length(max=200)])
 
 
 class ResetRequestForm(FlaskForm):

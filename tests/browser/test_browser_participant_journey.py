@@ -231,7 +231,7 @@ def test_participant_journey_across_four_time_zones(new_page, live_server, db_do
                                                                  "23:30–00:00"]
     assert tokyo_groups["Wed 17 Mar 2027 · Europe-Americas"] == ["00:00–00:30", "00:30–01:00"]
     slot_2300 = slot_id_at(db_do, datetime(2027, 3, 16, 23, 0, tzinfo=UTC))
-    expect(tokyo.locator(f"#slot-{slot_2300}")).to_have_attribute("aria-label", "Available Wed 17 Mar 2027, 08:00")
+    expect(tokyo.locator(f"#slot-{slot_2300}")).to_have_attribute("aria-label", "08:00–08:30, Wed 17 Mar 2027: available")
     tokyo.locator("#use-working-hours").click()
     expect(tokyo.get_by_role("status")).to_contain_text("Marked the 6 slots between 09:00 and 18:00 in Asia/Tokyo.")
     assert checked_labels(tokyo) == ["16:00–16:30", "16:30–17:00", "17:00–17:30", "17:30–18:00",
@@ -253,7 +253,7 @@ def test_participant_journey_across_four_time_zones(new_page, live_server, db_do
     slot_0000 = slot_id_at(db_do, datetime(2027, 3, 17, 0, 0, tzinfo=UTC))
     for box in ny.locator("#availability-form input[type=checkbox]").all():
         box.set_checked(box.get_attribute("value") in (str(slot_1300), str(slot_0000)))
-    expect(ny.locator(f"#slot-{slot_0000}")).to_have_attribute("aria-label", "Available Tue 16 Mar 2027, 20:00")
+    expect(ny.locator(f"#slot-{slot_0000}")).to_have_attribute("aria-label", "20:00–20:30, Tue 16 Mar 2027: available")
     ny.locator("#save-availability").click()
     expect(ny.get_by_role("status")).to_contain_text("Availability saved: 2 slots.")
     assert checked_labels(ny) == ["09:00–09:30", "20:00–20:30"]
