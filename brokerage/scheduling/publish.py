@@ -155,7 +155,14 @@ def deliver(event_id: int, base_url: str | None = None) -> None:
     the reason, for the organiser to send again. `base_url`: the address the organiser published from,
     for the links in the mails when BASE_URL is not set."""
     g.base_url = base_url
-    _deliver(event_id)
+    # Each mail's outcome is committed at once; keeping the batch's loaded meetings and people across
+    # those commits saves re-reading them for every mail (100,000 statements for 2,000 mails).
+    session = db.session()
+    keep, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        _deliver(event_id)
+    finally:
+        session.expire_on_commit = keep
 
 
 def _deliver(event_id: int) -> None:
