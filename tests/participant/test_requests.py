@@ -88,6 +88,8 @@ def test_request_accept_flow_with_mails(app, people, outbox):
     assert f"http://localhost/events/{SLUG}/availability" in accepted.get_content()
     agreed = anne.get(REQUESTS).get_data(as_text=True)
     assert "Agreed meetings" in agreed and 'id="cancel-%d"' % request_id in agreed
+    # Screen readers list the page's buttons: each names its partner, under the page's one h1.
+    assert 'aria-label="Cancel meeting: Tokyo Robotics"' in agreed and "<h1>Meeting requests</h1>" in agreed
 
 
 def test_decline_mails_the_requester(app, people, outbox):
