@@ -121,7 +121,8 @@ def apply_run(slug, run_id):
 def timetable_view(slug):
     event = _organiser_event(slug)
     review = timetable.review(event)
-    chart = charts.meetings_per_hour_svg(charts.hour_region_counts(review.scheduled))
+    hours = charts.hour_region_counts(review.scheduled)
+    chart = charts.meetings_per_hour_svg(hours)
     # A big event schedules thousands of meetings: the table shows a page of them, or those of the
     # organisation searched for (the figures above stay for the whole event).
     where = _table_place()
@@ -131,7 +132,7 @@ def timetable_view(slug):
     pages = max(1, -(-len(matching) // TABLE_PAGE))
     page = min(where["page"], pages)
     shown = matching[(page - 1) * TABLE_PAGE:page * TABLE_PAGE]
-    return render_template("scheduling/timetable.html", event=event, review=review, chart=chart,
+    return render_template("scheduling/timetable.html", event=event, review=review, chart=chart, hours=hours,
                            delivery=publishing.latest_delivery(event), shown=shown, matching=len(matching),
                            page=page, pages=pages, q=where["q"])
 

@@ -295,3 +295,14 @@ def test_a_run_still_applies_after_a_slot_began_in_the_meantime(app, placed, mon
         timetable.apply_run(db.session.get(Event, event_id), run)  # was refused: "changed since this run started"
         meeting_id = next(m["db_id"] for m in run.instance["meetings"] if m["id"] == first)
     assert state(app, meeting_id)[0] is None and "began before the run was applied" in state(app, meeting_id)[3]
+
+
+def test_the_hour_chart_has_its_figures_as_a_table(app, client, auth, placed):
+    """Slots 8-10 are 14:25-15:45 UTC: Lyon-Boston at 14:xx counts once for Europe and once for the US."""
+    auth.login(ORGANISER)
+    page = client.get("/organise/march-2027/timetable").get_data(as_text=True)
+    table = page.split('id="hours-table"')[1].split("</table>")[0]
+    rows = {m[0]: [int(n) for n in re.findall(r"<td>(\d+)</td>", m[1])]
+            for m in re.findall(r'<th scope="row">(\d\d:00)</th>(.*?)</tr>', table, re.S)}
+    assert sum(sum(v) for v in rows.values()) == 8  # four meetings, two people each
+    assert any(v[1] == 1 for v in rows.values())  # Boston's one meeting in the US column
