@@ -60,52 +60,55 @@ def create_run(event: Event, user_id: int, time_limit: float) -> ScheduleRun:
 
 
 def _dispatch(run: ScheduleRun) -> None:
-    config = current_app.config
-    if config.get("REDIS_URL"):
-        from redis import Redis
-        from redis.exceptions import RedisError
-        from rq import Queue
+    if current_app.config.get("REDIS_URL"):
         try:
-            queue = Queue(config.get("SCHEDULING_QUEUE", "scheduling"), connection=Redis.from_url(config["REDIS_URL"]))
-            job = queue.enqueue(execute_run, run.id, job_timeout=int(run.time_limit) + 600)
-        except (RedisError, ValueError) as error:  # ValueError: a REDIS_URL redis-py cannot read
+            run.job_id = _enqueue(execute_run, run.id, timeout=int(run.time_limit) + 600).id
+        except _QueueUnreachable as error:
             _finish(run, "failed", error=f"The job queue could not be reached ({error}); try again later.")
             return
-        run.job_id = job.id
         db.session.commit()
         return
-    app = current_app._get_current_object()
-
-    def body():
-        with app.app_context():
-            _execute(run.id)
-    thread = threading.Thread(target=body, name=f"schedule-run-{run.id}", daemon=True)
-    run.job_id = thread.name
+    run.job_id = f"schedule-run-{run.id}"
     db.session.commit()
-    thread.start()
+    _in_thread(run.job_id, _execute, run.id)
 
 
 def in_background(job, *args) -> None:
     """Run job(*args) outside the request: on an RQ worker when REDIS_URL is set, else in a thread of
     this process (also when the queue cannot be reached: the work is recorded and must not wait)."""
-    config = current_app.config
-    if config.get("REDIS_URL"):
-        from redis import Redis
-        from redis.exceptions import RedisError
-        from rq import Queue
+    if current_app.config.get("REDIS_URL"):
         try:
-            Queue(config.get("SCHEDULING_QUEUE", "scheduling"),
-                  connection=Redis.from_url(config["REDIS_URL"])).enqueue(job, *args, job_timeout=3600)
+            _enqueue(job, *args, timeout=3600)
             return
-        except (RedisError, ValueError) as error:
+        except _QueueUnreachable as error:
             current_app.logger.warning("job queue unreachable (%s): running %s in the web process", error,
                                        job.__name__)
+    _in_thread(f"{job.__name__}-{'-'.join(map(str, args))}", job, *args)
+
+
+class _QueueUnreachable(Exception):
+    pass
+
+
+def _enqueue(job, *args, timeout: int):
+    from redis import Redis
+    from redis.exceptions import RedisError
+    from rq import Queue
+    config = current_app.config
+    try:
+        queue = Queue(config.get("SCHEDULING_QUEUE", "scheduling"), connection=Redis.from_url(config["REDIS_URL"]))
+        return queue.enqueue(job, *args, job_timeout=timeout)
+    except (RedisError, ValueError) as error:  # ValueError: a REDIS_URL redis-py cannot read
+        raise _QueueUnreachable(error) from None
+
+
+def _in_thread(name: str, function, *args) -> None:
     app = current_app._get_current_object()
 
     def body():
         with app.app_context():
-            job(*args)
-    threading.Thread(target=body, name=f"{job.__name__}-{'-'.join(map(str, args))}", daemon=True).start()
+            function(*args)
+    threading.Thread(target=body, name=name, daemon=True).start()
 
 
 def with_app(function, *args) -> None:

@@ -72,7 +72,6 @@ def publish(event: Event) -> PublishResult:
     if claimed.rowcount != 1:
         db.session.rollback()
         raise PublishedMeanwhile
-    db.session.refresh(event)
     notices: dict[int, PublishNotice] = {}
     changes = pending_changes(event)
     for meeting in changes:
