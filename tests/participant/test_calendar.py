@@ -1,11 +1,14 @@
 """Calendar downloads and the private feed: valid RFC 5545 in the reader's zone, stable UIDs, revocable feed links."""
 from __future__ import annotations
 
+import io
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
+from dateutil.tz import tzical
 
 from brokerage.extensions import db
 from brokerage.meetings.models import Meeting
@@ -51,9 +54,10 @@ def events_of(calendar):
 
 
 def vtimezone_offset(calendar, tzid: str, moment: datetime):
-    """The offset the calendar's own VTIMEZONE gives (not the reader's zoneinfo), so a wrong VTIMEZONE shows up."""
+    """The offset the calendar's own VTIMEZONE gives (not the reader's zoneinfo), so a wrong VTIMEZONE shows up;
+    read by dateutil's RFC 5545 reader, not by the icalendar package that wrote it."""
     component = next(c for c in calendar.walk("VTIMEZONE") if str(c["TZID"]) == tzid)
-    return moment.astimezone(component.to_tz()).utcoffset()
+    return moment.astimezone(tzical(io.StringIO(component.to_ical().decode())).get()).utcoffset()
 
 
 @pytest.mark.parametrize("email, tzid, wall, offset_hours", [
@@ -179,19 +183,45 @@ def test_unknown_feed_token_is_not_found(client):
 
 def test_vtimezone_covers_meetings_after_2038():
     """Outlook reads only the VTIMEZONE: it must still hold summer time in the meeting's year."""
-    from datetime import timedelta
-
     from brokerage.calendar import CalendarEntry, CalendarPerson, build_calendar
 
     start = datetime(2040, 7, 2, 14, 0, tzinfo=UTC)
     person = CalendarPerson("anne@paris.example", "Anne")
     entry = CalendarEntry("m1@test", 0, start, start + timedelta(minutes=25), "Meeting", "", "", person,
                           (person,), "Europe/Brussels")
-    body = build_calendar([entry])
-    check_rfc5545(body)
-    # The zone is written as a list of its clock changes; 2040's spring change must be among them.
-    unfolded = body.replace(b"\r\n ", b"")
-    assert b"20400325T" in unfolded
+    calendar = check_rfc5545(build_calendar([entry]))
+    assert vtimezone_offset(calendar, "Europe/Brussels", start) == timedelta(hours=2)
+
+
+@pytest.mark.parametrize("tz_name", [
+    "Europe/Berlin", "Europe/London", "Europe/Dublin", "America/New_York", "America/Los_Angeles", "Asia/Tokyo",
+    "Asia/Seoul", "Australia/Sydney", "America/Santiago", "Australia/Lord_Howe", "Africa/Casablanca"])
+def test_vtimezone_gives_zoneinfo_offsets_around_every_clock_change(tz_name):
+    """Read by an RFC 5545 reader, a zone's VTIMEZONE must give zoneinfo's offset at every moment of the
+    meetings' years, the minutes either side of each change included (an onset written in the local time after
+    the change, as icalendar 7 writes it, puts the hour after Europe's spring change at the old offset)."""
+    from brokerage.calendar import _vtimezone
+
+    read = tzical(io.StringIO(_vtimezone(tz_name, 2026, 2028).decode())).get()
+    real = ZoneInfo(tz_name)
+    moments = [datetime(2027, 1, 1, tzinfo=UTC) + timedelta(hours=6 * k) for k in range(4 * 365 * 2)]
+    changes = [m for m, n in zip(moments, moments[1:]) if m.astimezone(real).utcoffset() != n.astimezone(real).utcoffset()]
+    moments += [c + timedelta(minutes=k) for c in changes for k in range(0, 6 * 60, 10)]
+    wrong = [m for m in moments if m.astimezone(read).utcoffset() != m.astimezone(real).utcoffset()]
+    assert len(changes) >= (0 if tz_name in ("Asia/Tokyo", "Asia/Seoul") else 4) and not wrong, wrong[:3]
+
+
+def test_vtimezone_states_yearly_rules_as_outlook_reads_them():
+    """Outlook misreads a zone given as lists of dates (RDATE); Google's shape, a yearly RRULE per observance
+    with the onset in the local time before the change, imports everywhere."""
+    from brokerage.calendar import _vtimezone
+
+    text = _vtimezone("America/New_York", 2026, 2028).decode()
+    assert "RDATE" not in text
+    assert "DTSTART:20260308T020000\r\nRRULE:FREQ=YEARLY;BYDAY=2SU;BYMONTH=3" in text
+    assert "DTSTART:20261101T020000\r\nRRULE:FREQ=YEARLY;BYDAY=1SU;BYMONTH=11" in text
+    # Europe: the last Sunday, never "the fourth" (some years have five).
+    assert "BYDAY=-1SU;BYMONTH=3" in _vtimezone("Europe/Berlin", 2026, 2028).decode()
 
 
 def test_a_calendar_name_that_quotes_ical_keywords_stays_valid():
