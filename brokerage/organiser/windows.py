@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from brokerage.events.models import Event, MeetingWindow
-from brokerage.timeutil import local_to_utc, to_local, zone_label
+from brokerage.timeutil import Span, local_to_utc, to_local, zone_label
 
 # The clocks of the regions the events connect, west to east as a reader scans the table.
 REGION_ZONES = ("America/Los_Angeles", "America/New_York", "Europe/Brussels", "Asia/Seoul", "Asia/Tokyo")
@@ -66,6 +66,7 @@ def local_view(moment: datetime, tz_name: str, reference: date) -> dict:
 
 def window_table(window: MeetingWindow, zones=REGION_ZONES) -> list[dict]:
     reference = window.start.date()
-    return [{"zone": tz_name, "label": zone_label(tz_name, window.start),
+    # Over the whole window: a clock change inside it gives the end another offset than the start.
+    return [{"zone": tz_name, "label": zone_label(tz_name, Span(window.start, window.end)),
              "start": local_view(window.start, tz_name, reference), "end": local_view(window.end, tz_name, reference)}
             for tz_name in zones]

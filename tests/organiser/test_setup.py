@@ -158,6 +158,18 @@ def test_window_crossing_midnight_utc_is_shown_on_every_clock(app, console, clie
     assert "UTC-07:00" in los_angeles and "Tue 16 Mar 16:00" in los_angeles and "Tue 16 Mar 19:00" in los_angeles
 
 
+def test_window_across_europes_clock_change_names_both_offsets(console, client):
+    """Sat 27 Mar 2027 22:00 - Sun 01:00 UTC is 23:00 CET to 03:00 CEST in Brussels: one offset for
+    both would read as a four-hour window."""
+    console.post("settings", {**SETTINGS, "start_date": "2027-03-27", "end_date": "2027-03-28"})
+    assert _window(console, "Americas-Asia", "2027-03-27", "22:00", "01:00", next_day=True).status_code == 302
+    page = client.get(console.url("windows")).get_data(as_text=True)
+    brussels = page.split('data-zone="Europe/Brussels"')[1].split("</tr>")[0]
+    assert "UTC+01:00; UTC+02:00 from Sun 28 Mar" in brussels and "Sun 28 Mar 03:00" in brussels
+    tokyo = page.split('data-zone="Asia/Tokyo"')[1].split("</tr>")[0]
+    assert "Asia/Tokyo (UTC+09:00)" in tokyo
+
+
 def test_bad_windows_are_refused_with_the_input_kept(app, console):
     assert _window(console, "Asia-Europe", "2027-03-16", "07:00", "10:00").status_code == 302
     for data, message in [
