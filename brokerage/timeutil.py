@@ -42,6 +42,14 @@ def is_valid_timezone(name: str | None) -> bool:
     return bool(name) and name in _zone_names()
 
 
+def is_place_timezone(name: str | None) -> bool:
+    """A zone a participant can live in: pytz's curated list, or an older name of a place
+    (Asia/Calcutta). Not a fixed offset such as EST or Etc/GMT+5: those ignore summer time, so
+    a New York participant given EST would see everything an hour off from March to November."""
+    return is_valid_timezone(name) and (name in pytz.common_timezones_set or (
+        "/" in name and not name.startswith(("Etc/", "SystemV/"))))
+
+
 @lru_cache(maxsize=1)
 def _zone_names() -> frozenset[str]:
     # 'localtime' is the server's own zone, not one a participant lives in (the solver refuses it).

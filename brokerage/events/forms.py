@@ -67,7 +67,7 @@ class ProfileForm(FlaskForm):
         # The submitted country's zones come first; an unknown country just gives the plain list.
         zones = timeutil.timezone_choices(self.country.data)
         kept = self.timezone.data
-        if kept and timeutil.is_valid_timezone(kept) and kept not in dict(zones):
+        if kept and timeutil.is_place_timezone(kept) and kept not in dict(zones):
             zones.insert(0, (kept, kept.replace("_", " ")))  # an older name (Asia/Calcutta), e.g. from a CSV import
         self.timezone.choices = choices(CHOOSE, zones)
 

@@ -14,7 +14,7 @@ from brokerage.accounts.models import User
 from brokerage.events.forms import one_line
 from brokerage.events.models import ORGANISATION_TYPES, SECTORS, Event, Participant
 from brokerage.extensions import db
-from brokerage.timeutil import is_valid_timezone, to_local
+from brokerage.timeutil import is_place_timezone, is_valid_timezone, to_local
 
 # The importer reads the columns the participants export writes, so an export re-imports elsewhere.
 REQUIRED_COLUMNS = ("email", "organisation", "country", "organisation_type")
@@ -135,6 +135,10 @@ def _check_row(row: ImportRow, seen: dict[str, int], registered: set[str]) -> No
     if values["timezone"]:
         if not is_valid_timezone(values["timezone"]):
             errors.append(f"Unknown time zone '{values['timezone']}': use a name like Europe/Berlin or Asia/Tokyo.")
+        elif not is_place_timezone(values["timezone"]):
+            places = ", ".join(pytz.country_timezones.get(country or "", [])[:3]) or "Europe/Berlin or Asia/Tokyo"
+            errors.append(f"Time zone '{values['timezone']}' is a fixed UTC offset that ignores summer time: "
+                          f"use the place's zone, e.g. {places}.")
     elif country in pytz.country_names:
         zones = pytz.country_timezones.get(country, [])
         if len(zones) == 1 and is_valid_timezone(zones[0]):

@@ -32,6 +32,21 @@ def _preview(console, text):
     return console.post("import", {"csv_text": text})
 
 
+def test_fixed_offset_zones_are_refused_and_older_place_names_kept(console):
+    """EST is UTC-5 all year: a New York participant given it would see every time an hour off from
+    March to November. Asia/Calcutta is Asia/Kolkata's older name, a real place."""
+    text = ("email;organisation;country;organisation_type;timezone\n"
+            "sam@nyc.example;NYC Med;US;sme;EST\n"
+            "kim@gmt.example;Offset Ltd;GB;sme;Etc/GMT-1\n"
+            "raj@pune.example;Pune Sensors;IN;sme;Asia/Calcutta\n")
+    page = _preview(console, text).get_data(as_text=True)
+    row = lambda line: page.split(f'data-row="{line}"')[1].split("</tr>")[0]  # noqa: E731
+    assert "Time zone &#39;EST&#39; is a fixed UTC offset that ignores summer time" in row(2)
+    assert "America/New_York" in row(2)
+    assert "Time zone &#39;Etc/GMT-1&#39; is a fixed UTC offset" in row(3) and "Europe/London" in row(3)
+    assert 'data-row="4" class="row-ok"' in page
+
+
 def test_preview_explains_every_row_and_confirm_imports_the_good_ones(app, console, client, add_participant, outbox):
     add_participant("already@registered.example", organisation="Already Ltd", country="FR", timezone="Europe/Paris")
     page = _preview(console, CSV_TEXT).get_data(as_text=True)
