@@ -30,17 +30,20 @@ def started_slot(meeting: Meeting, now: datetime | None = None) -> Slot | None:
 
 
 def video_link(meeting: Meeting) -> str:
+    requester, recipient = meeting.participants
+    return room_link(requester.event, meeting.id, requester.video_link, recipient.video_link)
+
+
+def room_link(event, meeting_id: int, requester_link: str, recipient_link: str) -> str:
     """The event's room template ({event} slug, {meeting} id), or the requester's own link in 'participant' mode."""
-    event = meeting.request.requester.event
     if event.video_mode == "participant":
-        requester, recipient = meeting.participants
-        return requester.video_link or recipient.video_link or ""
+        return requester_link or recipient_link or ""
     template = event.video_link_template or ""
     try:
-        return template.format(event=event.slug, meeting=meeting.id)
+        return template.format(event=event.slug, meeting=meeting_id)
     except (KeyError, IndexError, ValueError):
         # An organiser typed an unknown placeholder: substitute what we know rather than break every invite.
-        return template.replace("{event}", event.slug).replace("{meeting}", str(meeting.id))
+        return template.replace("{event}", event.slug).replace("{meeting}", str(meeting_id))
 
 
 def partner_of(meeting: Meeting, viewer: Participant) -> Participant:

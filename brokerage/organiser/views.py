@@ -22,8 +22,7 @@ from brokerage.organiser.forms import (ImportConfirmForm, ImportForm, NewEventFo
                                        TeamMemberForm, WindowForm, slugify)
 from brokerage.organiser.windows import PRESETS, PRESETS_BY_KEY, event_days, preset_times, window_problem, window_table
 from brokerage.regions import REGIONS, region_of
-from brokerage.scheduling.solver_bridge import event_meetings, schedulable_meetings
-from brokerage.scheduling.timetable import pending_changes
+from brokerage.scheduling import timetable
 from brokerage.timeutil import local_to_utc, to_local
 
 bp = Blueprint("organiser", __name__, url_prefix="/organise")
@@ -135,17 +134,9 @@ def dashboard(slug):
     for country, n in db.session.execute(db.select(Participant.country, db.func.count()).filter_by(
             event_id=event.id, status="approved").group_by(Participant.country)):
         by_region[region_of(country)] += n
-    requests = Counter(db.session.scalars(db.select(MeetingRequest.status).filter_by(event_id=event.id)))
-    # The timetable page's rules: only accepted meetings of approved participants count as schedulable.
-    everything = event_meetings(event)
-    meetings = schedulable_meetings(event, everything)
-    meeting_counts = {
-        "total": len(meetings),
-        "scheduled": sum(1 for m in meetings if m.slot_id),
-        "unscheduled": sum(1 for m in meetings if not m.slot_id),
-        "published": sum(1 for m in everything if m.published_slot_id is not None),
-        "changed": len(pending_changes(event, everything)),
-    }
+    requests = Counter(dict(db.session.execute(db.select(MeetingRequest.status, db.func.count())
+                                               .filter_by(event_id=event.id).group_by(MeetingRequest.status)).all()))
+    meeting_counts = timetable.meeting_figures(event)
     return render_template("organiser/dashboard.html", event=event, statuses=PARTICIPANT_STATUSES, by_status=by_status,
                            by_region=by_region, regions=REGIONS, requests=requests, meetings=meeting_counts,
                            slot_count=len(event.slots))
@@ -185,7 +176,7 @@ def settings(slug):
             try:
                 if timing != (event.slot_minutes, event.pause_minutes):
                     message += " " + _slots_message(rebuild_slots(event))
-                if event.timetable_published and pending_changes(event):
+                if event.timetable_published and timetable.pending_change_ids(event):
                     message += " The published timetable has changed: review and publish it again to update invites."
             except PublishedMeetingsInTheWay as problem:
                 db.session.rollback()

@@ -24,9 +24,9 @@ from brokerage.extensions import db
 from brokerage.mail import Attachment, Mail, send_problem
 from brokerage.meetings.models import Meeting
 from brokerage.meetings.services import calendar_entry, video_link, with_people
-from brokerage.scheduling import jobs
+from brokerage.scheduling import jobs, solver_bridge
 from brokerage.scheduling.models import PublishNotice
-from brokerage.scheduling.timetable import effective_slot_id, pending_changes
+from brokerage.scheduling.timetable import effective_slot_id, pending_change_ids
 from brokerage.timeutil import now_utc
 
 STALE_SENDING = timedelta(minutes=10)  # a notice claimed this long ago by a process that stopped
@@ -73,7 +73,8 @@ def publish(event: Event) -> PublishResult:
         db.session.rollback()
         raise PublishedMeanwhile
     notices: dict[int, PublishNotice] = {}
-    changes = pending_changes(event)
+    pending = pending_change_ids(event)
+    changes = [m for m in solver_bridge.event_meetings(event) if m.id in pending]
     for meeting in changes:
         new_id, old = effective_slot_id(meeting), meeting.published_slot
         new = db.session.get(Slot, new_id) if new_id else None

@@ -9,6 +9,10 @@ import threading
 from collections.abc import Callable
 from datetime import datetime, time
 from functools import lru_cache
+from typing import NamedTuple
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 import solver
 from solver import InputError  # noqa: F401  (callers catch it from here)
@@ -16,7 +20,7 @@ from solver import InputError  # noqa: F401  (callers catch it from here)
 from brokerage.events.models import Availability, Event, Participant, Slot
 from brokerage.extensions import db
 from brokerage.meetings import services
-from brokerage.meetings.models import Meeting
+from brokerage.meetings.models import Meeting, MeetingRequest
 from brokerage.timeutil import UTC, now_utc, to_local
 
 WORKDAY = (time(9), time(17))
@@ -49,6 +53,31 @@ def is_schedulable(meeting: Meeting) -> bool:
 
 def schedulable_meetings(event: Event, meetings: list[Meeting] | None = None) -> list[Meeting]:
     return [m for m in (event_meetings(event) if meetings is None else meetings) if is_schedulable(m)]
+
+
+class MeetingJoin(NamedTuple):
+    """An event's meetings joined in SQL with their request (as MeetingRequest) and both participants:
+    pages of a big event count and compare there instead of loading every meeting."""
+    event_id: int
+    requester: type[Participant]
+    recipient: type[Participant]
+
+    @classmethod
+    def of(cls, event: Event) -> MeetingJoin:
+        return cls(event.id, aliased(Participant), aliased(Participant))
+
+    @property
+    def schedulable(self) -> sa.ColumnElement[bool]:
+        """is_schedulable, as a condition."""
+        return sa.and_(Meeting.cancelled.is_(False), MeetingRequest.status == "accepted",
+                       self.requester.status == "approved", self.recipient.status == "approved")
+
+    def select(self, *columns) -> sa.Select:
+        return (sa.select(*columns).select_from(Meeting)
+                .join(MeetingRequest, Meeting.request_id == MeetingRequest.id)
+                .join(self.requester, MeetingRequest.requester_id == self.requester.id)
+                .join(self.recipient, MeetingRequest.recipient_id == self.recipient.id)
+                .where(Meeting.event_id == self.event_id))
 
 
 @lru_cache(maxsize=65536)  # thousands of participants share a handful of zones

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 from collections import Counter
 
-import sqlalchemy as sa
 from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from brokerage.events.models import Availability, Event, Participant, Slot
 from brokerage.extensions import db
-from brokerage.meetings.models import Meeting
-from brokerage.meetings.services import started_slot, video_link
+from brokerage.meetings.models import Meeting, MeetingRequest
+from brokerage.meetings.services import room_link, started_slot
 from brokerage.regions import REGIONS, region_pair
 from brokerage.scheduling import solver_bridge
 from brokerage.scheduling.models import ScheduleRun
@@ -71,13 +73,20 @@ def move_options(event: Event, meeting: Meeting) -> tuple[list[Slot], str]:
     a, b = meeting.participants
     common = set(db.session.scalars(db.select(Availability.slot_id).filter_by(participant_id=a.id))) & set(
         db.session.scalars(db.select(Availability.slot_id).filter_by(participant_id=b.id)))
-    others = [m for m in solver_bridge.schedulable_meetings(event) if m.id != meeting.id and m.slot_id]
-    busy = {m.slot_id for m in others if {a.id, b.id} & {p.id for p in m.participants}}
-    load = Counter(m.slot_id for m in others)
-    full = {slot_id for slot_id, n in load.items()
-            if event.room_capacity is not None and n >= event.room_capacity}
+    # The two people's other scheduled meetings, and the meetings per slot, asked of the database:
+    # loading a big event's every meeting made each move take seconds.
+    join = solver_bridge.MeetingJoin.of(event)
+    placed = join.select().where(join.schedulable, Meeting.id != meeting.id, Meeting.slot_id.is_not(None))
+    theirs = db.session.execute(placed.add_columns(Meeting.slot_id, MeetingRequest.requester_id,
+                                                   MeetingRequest.recipient_id).where(sa.or_(
+        MeetingRequest.requester_id.in_((a.id, b.id)), MeetingRequest.recipient_id.in_((a.id, b.id))))).all()
+    busy = {slot_id for slot_id, _, _ in theirs}
+    full = set()
+    if event.room_capacity is not None:
+        full = set(db.session.scalars(placed.add_columns(Meeting.slot_id).group_by(Meeting.slot_id)
+                                      .having(sa.func.count() >= event.room_capacity)))
     if meeting.slot_id is None and event.max_meetings is not None:
-        counts = Counter(p.id for m in others for p in m.participants)
+        counts = Counter(person for _, *pair in theirs for person in pair)
         at_limit = [p.organisation for p in (a, b) if counts[p.id] >= event.max_meetings]
         if at_limit:
             return [], (f"{' and '.join(at_limit)} already {'has' if len(at_limit) == 1 else 'have'} "
@@ -103,7 +112,7 @@ def _refuse_if_started(meeting: Meeting) -> None:
 
 def move(event: Event, meeting: Meeting, slot_id: int) -> Slot:
     _refuse_if_started(meeting)
-    if meeting not in solver_bridge.schedulable_meetings(event):
+    if not solver_bridge.is_schedulable(meeting):
         raise AdjustRefused("Only accepted meetings between approved participants can be placed.")
     options = {s.id: s for s in move_options(event, meeting)[0]}
     if slot_id not in options:
@@ -161,31 +170,42 @@ def review(event: Event) -> Review:
     counts = [n for _, n, _ in rows] or [0]
     stats = {"min": min(counts), "avg": round(sum(counts) / len(counts), 1), "max": max(counts)}
     pairs = Counter(region_pair(*(p.country for p in m.participants)) for m in scheduled)
-    pending = {m.id for m in pending_changes(event, everything)}
+    pending = pending_change_ids(event)
     return Review(scheduled, unscheduled, rows, stats, [code for code, _ in REGIONS], dict(pairs),
                   len(pending), pending)
 
 
-def pending_changes(event: Event, meetings: list[Meeting] | None = None) -> list[Meeting]:
+def pending_change_ids(event: Event) -> set[int]:
     """Meetings that differ from what participants were last told: another slot, or in the same slot
-    another end (a new slot length) or video link. `meetings`: all of the event's, if already loaded."""
-    return [m for m in (solver_bridge.event_meetings(event) if meetings is None else meetings)
-            if effective_slot_id(m) != m.published_slot_id or details_changed(m)]
+    another end (a new slot length) or video link. Compared in SQL rows, not objects: the dashboard
+    and settings ask this of events with thousands of meetings."""
+    join, announced = solver_bridge.MeetingJoin.of(event), aliased(Slot)
+    rows = db.session.execute(join.select(
+        Meeting.id, Meeting.slot_id, join.schedulable, Meeting.published_slot_id, Meeting.published_end,
+        Meeting.published_link, announced.end, join.requester.video_link, join.recipient.video_link)
+        .outerjoin(announced, Meeting.published_slot_id == announced.id))
+    changed = set()
+    for meeting_id, slot_id, schedulable, published_id, published_end, published_link, end, *links in rows:
+        now_there = slot_id if schedulable else None
+        if now_there != published_id:
+            changed.add(meeting_id)
+        elif published_id is not None and published_end is not None and (  # None: announced before these were recorded
+                end != published_end or room_link(event, meeting_id, *links) != published_link):
+            changed.add(meeting_id)
+    return changed
 
 
-def details_changed(meeting: Meeting) -> bool:
-    """A published meeting kept its slot, but its end or video link is not what was announced."""
-    if meeting.published_slot is None or effective_slot_id(meeting) != meeting.published_slot_id:
-        return False
-    if meeting.published_end is None:  # announced before these were recorded
-        return False
-    return meeting.published_slot.end != meeting.published_end or video_link(meeting) != meeting.published_link
+def meeting_figures(event: Event) -> dict[str, int]:
+    """The dashboard's counts of the timetable, from the database."""
+    join = solver_bridge.MeetingJoin.of(event)
+    total, scheduled = db.session.execute(join.select(sa.func.count(), sa.func.count(Meeting.slot_id))
+                                          .where(join.schedulable)).one()
+    published = db.session.scalar(sa.select(sa.func.count()).where(
+        Meeting.event_id == event.id, Meeting.published_slot_id.is_not(None)))
+    return {"total": total, "scheduled": scheduled, "unscheduled": total - scheduled, "published": published,
+            "changed": len(pending_change_ids(event))}
 
 
 def effective_slot_id(meeting: Meeting) -> int | None:
     """The slot participants should see: none for cancelled or no-longer-accepted meetings."""
-    if meeting.cancelled or meeting.request.status != "accepted":
-        return None
-    if not all(p.status == "approved" for p in meeting.participants):
-        return None
-    return meeting.slot_id
+    return meeting.slot_id if solver_bridge.is_schedulable(meeting) else None

@@ -134,7 +134,24 @@ def test_dashboard_counts_follow_the_timetable(app, client, auth, placed):
     page = client.get("/organise/march-2027/").get_data(as_text=True)
     timetable = client.get("/organise/march-2027/timetable").get_data(as_text=True)
     pending = re.search(r'id="pending-changes">(\d+)<', timetable).group(1)
-    assert re.search(r'data-count="changed">(\d+)<', page).group(1) == pending
+    assert re.search(r'data-count="changed">(\d+)<', page).group(1) == pending == "4"
+    counts = dict(re.findall(r'data-count="(\w+)">(\d+)<', page))
+    # Boston's meeting no longer counts as agreed, but participants were told of it; the rest are new.
+    assert counts == {"total": "3", "scheduled": "3", "unscheduled": "0", "published": "1", "changed": "4"}
+
+
+def test_meetings_that_no_longer_count_neither_block_nor_fill_a_slot(app, client, auth, placed):
+    from brokerage.events.models import Participant
+    from brokerage.meetings.models import Meeting
+    event_id, ids, slots = placed
+    with app.app_context():
+        db.session.get(Meeting, ids["eu-de"]).cancelled = True  # Lyon's meeting at 9
+        db.session.scalar(db.select(Participant).filter_by(organisation="Delft Water")).status = "rejected"
+        db.session.commit()  # slot 10 keeps one live meeting of its two places
+    auth.login(ORGANISER)
+    page = client.get(f"/organise/march-2027/meetings/{ids['eu-us']}/move").get_data(as_text=True)
+    offered = {int(v) for v in re.findall(r'name="slot_id" value="(\d+)"', page)}
+    assert offered == {slots[i] for i in (7, 9, 10, 11, 12, 13)}
 
 
 def test_placing_says_which_participant_is_at_the_meeting_limit(app, client, auth, placed):
