@@ -162,7 +162,7 @@ def settings(slug):
                 f"{len(outside)} meeting window(s) lie outside these dates (e.g. '{outside[0].label}' on "
                 f"{outside[0].start:%d %b %Y}); move or delete them first.")
         else:
-            timing = (event.slot_minutes, event.pause_minutes)
+            timing, zone_before = (event.slot_minutes, event.pause_minutes), event.timezone
             for name in ("name", "description", "timezone", "start_date", "end_date", "slot_minutes", "pause_minutes",
                          "room_capacity", "participant_approval", "request_mode", "max_pending_requests",
                          "max_meetings", "video_mode", "video_link_template"):
@@ -171,6 +171,8 @@ def settings(slug):
             event.description = (event.description or "").strip()
             for name in ("registration_deadline", "booking_deadline"):
                 local = getattr(form, name).data
+                if event.timezone == zone_before and local == _as_local_input(getattr(event, name), zone_before):
+                    continue  # unchanged: in the hour a clock change repeats, converting back could pick the other one
                 setattr(event, name, local_to_utc(local.date(), local.time(), event.timezone) if local else None)
             message = "Settings saved."
             try:

@@ -104,6 +104,23 @@ def test_deadlines_are_entered_in_event_time_and_stored_in_utc(app, console, cli
     assert event.registration_deadline == datetime(2027, 3, 10, 8, 0, tzinfo=UTC) and event.booking_deadline is None
 
 
+def test_a_deadline_in_the_repeated_hour_survives_saving_other_settings(app, console, client):
+    """31 Oct 2027 00:30 UTC is 02:30 in Brussels in summer time, and 01:30 UTC is 02:30 again after the
+    change: saving the settings page, which shows 02:30, must not move the deadline to the other one."""
+    from brokerage.events.models import Event
+    with app.app_context():
+        event = db.session.scalar(db.select(Event).filter_by(slug=console.slug))
+        event.booking_deadline = datetime(2027, 10, 31, 1, 30, tzinfo=UTC)  # the second 02:30
+        db.session.commit()
+    page = client.get(console.url("settings")).get_data(as_text=True)
+    assert 'value="2027-10-31T02:30"' in page
+    page = console.post("settings", {**SETTINGS, "name": "Renamed", "start_date": "2027-11-02", "end_date": "2027-11-03",
+                                     "booking_deadline": "2027-10-31T02:30"}, follow_redirects=True).get_data(as_text=True)
+    assert "Settings saved." in page
+    event, _, _ = _event(app)
+    assert event.name == "Renamed" and event.booking_deadline == datetime(2027, 10, 31, 1, 30, tzinfo=UTC)
+
+
 def test_settings_errors_keep_input(app, console):
     page = console.post("settings", {**SETTINGS, "name": "Renamed", "pause_minutes": "-5", "room_capacity": "lots",
                                      "video_link_template": "https://meet.jit.si/{event}-{room}",
