@@ -35,6 +35,8 @@ def require_participant(event: Event, approved: bool = True) -> Participant:
         abort(403, "You are not registered for this event.")
     if approved and participant.status == "rejected":
         abort(403, "Your registration for this event was not accepted by the organisers.")
+    if approved and participant.status == "withdrawn":
+        abort(403, "You left this event.")
     if approved and participant.status != "approved":
         abort(403, "Your registration has not been approved by the organisers yet.")
     return participant

@@ -25,7 +25,7 @@ SECTORS = [
     ("medtech", "Medical devices"), ("robotics", "Robotics"), ("semiconductors", "Semiconductors"),
     ("space", "Space & aerospace"),
 ]
-PARTICIPANT_STATUSES = ("pending", "approved", "rejected")
+PARTICIPANT_STATUSES = ("pending", "approved", "rejected", "withdrawn")  # withdrawn: left the event
 # Display names of the keys above, for templates: labels.sector["ai"] == "AI & data".
 LABELS = {"kind": dict(OPPORTUNITY_KINDS), "organisation_type": dict(ORGANISATION_TYPES), "sector": dict(SECTORS)}
 

@@ -30,6 +30,8 @@ def may_browse(event: Event) -> Participant | None:
     if participant.status == "pending":
         abort(403, "Your registration is waiting for the organisers' approval. "
                    "You can browse the marketplace and book meetings once it is approved.")
+    if participant.status == "withdrawn":
+        abort(403, "You left this event, so its marketplace is closed to you.")
     if not participant.is_approved:
         abort(403, "Your registration for this event was not accepted, so its marketplace is closed to you.")
     return participant

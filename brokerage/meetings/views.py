@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from brokerage import links, mail
 from brokerage.access import get_event, require_participant
 from brokerage.calendar import build_calendar
-from brokerage.events.models import Availability, Event, Participant, new_token
+from brokerage.events.models import Availability, Event, Participant, Slot, new_token
 from brokerage.extensions import db
 from brokerage.meetings.forms import AvailabilityForm, MeetingRequestForm, WorkingHoursForm
 from brokerage.meetings.models import Meeting, MeetingRequest
@@ -240,14 +240,23 @@ def cancel_request(slug, request_id):
     if meeting_request.status not in ("pending", "accepted"):
         flash(f"This request is already {meeting_request.status}.", "error")
         return redirect(url_for("meetings.requests", slug=event.slug))
-    meeting = meeting_request.meeting
-    held_in = meeting and not meeting.cancelled and (meeting.published_slot or meeting.slot)
-    if held_in and held_in.start <= now_utc():
-        # It happened (or is under way): cancelling would erase it and both sides' outcomes.
+    if held_in := started(meeting_request):
         flash(f"This meeting started on {fmt_datetime(held_in.start, participant.timezone)} "
               f"({zone_label(participant.timezone, held_in.start)}) and can no longer be cancelled; "
               "record how it went on your outcomes page instead.", "error")
         return redirect(url_for("meetings.requests", slug=event.slug))
+    was_agreed = call_off(event, participant, meeting_request)
+    other = meeting_request.other(participant)
+    flash(f"Your meeting with {other.organisation} is cancelled." if was_agreed
+          else f"Your request to {other.organisation} was withdrawn.", "success")
+    return redirect(url_for("meetings.requests", slug=event.slug))
+
+
+def call_off(event: Event, participant: Participant, meeting_request: MeetingRequest) -> bool:
+    """Withdraw a pending request or call off an agreed meeting that has not started, for `participant`;
+    the partner is told of a called-off meeting (with a CANCEL when it was in their calendar).
+    Returns whether it was an agreed meeting."""
+    meeting = meeting_request.meeting
     was_agreed = meeting_request.status == "accepted"
     meeting_request.status = "cancelled"
     if meeting is not None and not meeting.cancelled:
@@ -272,9 +281,46 @@ def cancel_request(slug, request_id):
             notify(person, subject, "mail/request_cancelled.txt", calendar=calendar, in_calendar=in_calendar,
                    by_you=person is participant, event=event, partner=partner, meeting_request=meeting_request,
                    link=absolute_url("meetings.requests", slug=event.slug))
-    flash(f"Your meeting with {other.organisation} is cancelled." if was_agreed
-          else f"Your request to {other.organisation} was withdrawn.", "success")
-    return redirect(url_for("meetings.requests", slug=event.slug))
+    return was_agreed
+
+
+def started(meeting_request: MeetingRequest) -> Slot | None:
+    """Where the request's meeting started, if it did: it happened (or is under way), and calling it off
+    would erase it and both sides' outcomes."""
+    meeting = meeting_request.meeting
+    held_in = meeting and not meeting.cancelled and (meeting.published_slot or meeting.slot)
+    return held_in if held_in and held_in.start <= now_utc() else None
+
+
+@bp.post("/<slug>/leave")
+@login_required
+def leave(slug):
+    """A participant withdraws from the event: open requests are withdrawn, meetings not yet held called
+    off (partners told), and the profile leaves the marketplace. Meetings held stay, with their outcomes."""
+    event = get_event(slug)
+    participant = require_participant(event, approved=False)
+    if participant.status == "withdrawn":
+        flash("You left this event already.", "info")
+        return redirect(url_for("events.detail", slug=slug))
+    called_off = withdraw(event, participant)
+    flash(f"You left {event.name}." + (f" {called_off} meeting(s) called off; your partners are told." if called_off else ""),
+          "success")
+    return redirect(url_for("events.detail", slug=slug))
+
+
+def withdraw(event: Event, participant: Participant) -> int:
+    """Leave the event (see `leave`); returns how many agreed meetings were called off."""
+    called_off = 0
+    requests = db.session.scalars(db.select(MeetingRequest).where(
+        MeetingRequest.status.in_(("pending", "accepted")),
+        db.or_(MeetingRequest.requester_id == participant.id, MeetingRequest.recipient_id == participant.id))
+        .order_by(MeetingRequest.id)).all()
+    for meeting_request in requests:
+        if not started(meeting_request):
+            called_off += call_off(event, participant, meeting_request)
+    participant.status = "withdrawn"
+    db.session.commit()
+    return called_off
 
 
 # --- availability ---------------------------------------------------------------------------------------------
@@ -305,6 +351,8 @@ def availability(slug):
     participant = require_participant(event, approved=False)
     if participant.status == "rejected":
         abort(403, "Your registration for this event was not accepted.")
+    if participant.status == "withdrawn":
+        abort(403, "You left this event.")
     tz = participant.timezone
     # Two forms on one page: each reads the request only when it was the one submitted.
     using_hours = "use_hours" in request.form

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, example, given, settings, strategies as st
 from brokerage.extensions import db
 from brokerage.meetings.models import Meeting, MeetingRequest
 from brokerage.timeutil import now_utc
-from meetings_support import add_participant, agreed_meeting, logged_in, post_action, publish, token_from
+from meetings_support import add_participant, agreed_meeting, logged_in, post_action, publish, slot_at, token_from
 
 SLUG = "march-2027"
 REQUESTS = f"/events/{SLUG}/requests"
@@ -422,3 +422,45 @@ def test_a_partner_rejected_after_agreeing_leaves_no_live_meeting_behind(app, pe
     assert "Tokyo Robotics" not in anne.get(f"/events/{SLUG}/availability").get_data(as_text=True)
     refused = kenji.get(f"/events/{SLUG}/agenda")
     assert refused.status_code == 403 and "was not accepted" in refused.get_data(as_text=True)
+
+
+def test_leaving_the_event_calls_off_what_has_not_happened(app, people, outbox, monkeypatch):
+    """Anne leaves at 07:05: her meeting that began at 07:00 stays with its outcomes; the 07:50 one is called
+    off with a CANCEL for both calendars; her open requests, sent and received, are withdrawn."""
+    import brokerage.meetings.views as views
+    from brokerage.events.models import Participant
+    event_id, a, b, c = people["event"], people["a"], people["b"], people["c"]
+    held_at, later = datetime(2027, 3, 16, 7, 0, tzinfo=timezone.utc), datetime(2027, 3, 16, 7, 50, tzinfo=timezone.utc)
+    assert slot_at(app, event_id, later) is not None
+    held = agreed_meeting(app, event_id, a, b, held_at)
+    upcoming = agreed_meeting(app, event_id, c, a, later)
+    publish(app, event_id)
+    d = add_participant(app, event_id, "sam@boston.example", "Boston Bio", "America/New_York", "US")
+    e = add_participant(app, event_id, "ji@busan.example", "Busan Marine", "Asia/Seoul", "KR")
+    anne = logged_in(app, "anne@paris.example")
+    send(anne, d)
+    send(logged_in(app, "ji@busan.example"), a)
+    monkeypatch.setattr(views, "now_utc", lambda: datetime(2027, 3, 16, 7, 5, tzinfo=timezone.utc))
+    mails = len(outbox())
+    response = post_action(anne, f"/events/{SLUG}/leave", f"/events/{SLUG}")
+    assert response.status_code == 302
+    page = anne.get(f"/events/{SLUG}").get_data(as_text=True)
+    assert "You left EU-Japan-Korea-US tech brokerage. 1 meeting(s) called off" in page and "You left this event" in page
+    with app.app_context():
+        assert db.session.get(Participant, a).status == "withdrawn"
+        meetings = {m.id: (m.request.status, m.cancelled, m.published_slot_id is None) for m in db.session.scalars(db.select(Meeting))}
+        assert meetings[held] == ("accepted", False, False)  # it took place
+        assert meetings[upcoming] == ("cancelled", True, True)  # both calendars were told at once
+        open_ones = {(r.requester_id, r.recipient_id): r.status for r in db.session.scalars(
+            db.select(MeetingRequest).where(MeetingRequest.meeting == None))}  # noqa: E711
+        assert open_ones == {(a, d): "cancelled", (e, a): "cancelled"}
+    sent = outbox()[mails:]
+    assert sorted(m["To"] for m in sent) == ["anne@paris.example", "minji@seoul.example"]
+    assert all(any(p.get_content_type() == "text/calendar" for p in m.walk()) for m in sent)
+    # Gone from the marketplace; her own pages say why.
+    kenji = logged_in(app, "kenji@tokyo.example")
+    assert "Paris Photonics" not in kenji.get(f"/events/{SLUG}/marketplace").get_data(as_text=True)
+    refused = anne.get(f"/events/{SLUG}/marketplace")
+    assert refused.status_code == 403 and "You left this event" in refused.get_data(as_text=True)
+    organiser = logged_in(app, "organiser@een.example")
+    assert 'data-status="withdrawn">1<' in organiser.get(f"/organise/{SLUG}/").get_data(as_text=True)
