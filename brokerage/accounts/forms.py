@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from brokerage.events.forms import no_control_characters, one_line, strip
@@ -38,3 +38,25 @@ class ResetRequestForm(FlaskForm):
 
 class ResetPasswordForm(FlaskForm):
     password, confirm = new_password_fields("New password")
+
+
+def current_password_field():
+    return PasswordField("Current password", render_kw={"autocomplete": "current-password"},
+                         validators=[DataRequired("Enter your current password."), Length(max=200)])
+
+
+class NameForm(FlaskForm):
+    name = StringField("Your name", filters=[one_line], render_kw={"autocomplete": "name"},
+                       validators=[DataRequired("Enter your name."), Length(max=120), no_control_characters])
+
+
+class PasswordChangeForm(FlaskForm):
+    current = current_password_field()
+    password, confirm = new_password_fields("New password")
+
+
+class DeleteAccountForm(FlaskForm):
+    current = current_password_field()
+    understood = BooleanField("I understand: my profiles, opportunities and availability are erased, meetings not "
+                              "yet held are called off, and this cannot be undone.",
+                              validators=[DataRequired("Tick the box to confirm.")])

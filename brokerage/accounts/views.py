@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+import json
 import re
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import login_required, login_user, logout_user
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from brokerage import mail
 from brokerage.links import base_url
-from brokerage.accounts.forms import LoginForm, ResetPasswordForm, ResetRequestForm, SignupForm
+from brokerage.accounts import personal_data
+from brokerage.accounts.forms import (DeleteAccountForm, LoginForm, NameForm, PasswordChangeForm, ResetPasswordForm,
+                                      ResetRequestForm, SignupForm)
 from brokerage.accounts.models import User
 from brokerage.extensions import db
 
@@ -110,3 +113,82 @@ def reset_password(token: str):
         flash("Your password is changed.", "success")
         return redirect(url_for("home"))
     return render_template("accounts/reset_password.html", form=form)
+
+
+# --- the user's own account -----------------------------------------------------------------------------------
+
+def _account_page(status: int = 200, **forms):
+    """The account page with its three forms; the one just sent keeps what was typed and its errors."""
+    user = current_user
+    forms = {"name_form": NameForm(formdata=None, prefix="name", obj=user),
+             "password_form": PasswordChangeForm(formdata=None, prefix="password"),
+             "delete_form": DeleteAccountForm(formdata=None, prefix="delete"), **forms}
+    return render_template("accounts/account.html", refusal=personal_data.erase_refusal(user), **forms), status
+
+
+@bp.get("/")
+@login_required
+def account():
+    return _account_page()
+
+
+@bp.post("/name")
+@login_required
+def change_name():
+    form = NameForm(prefix="name")
+    if not form.validate_on_submit():
+        return _account_page(400, name_form=form)
+    current_user.name = form.name.data.strip()
+    db.session.commit()
+    flash("Your name is saved.", "success")
+    return redirect(url_for(".account"))
+
+
+def _validated_with_password(form) -> bool:
+    """The form is valid and its current password is the user's (a stolen session alone cannot
+    change the password or delete the account)."""
+    if not form.validate_on_submit():
+        return False
+    if not current_user.check_password(form.current.data):
+        form.current.errors.append("That is not your current password.")
+        return False
+    return True
+
+
+@bp.post("/password")
+@login_required
+def change_password():
+    form = PasswordChangeForm(prefix="password")
+    if not _validated_with_password(form):
+        return _account_page(400, password_form=form)
+    user = current_user._get_current_object()
+    user.set_password(form.password.data)
+    db.session.commit()
+    login_user(user)  # this session carries the new password's stamp; every other one ends
+    flash("Your password is changed. Other browsers where you were logged in are logged out.", "success")
+    return redirect(url_for(".account"))
+
+
+@bp.get("/data.json")
+@login_required
+def download_data():
+    body = json.dumps(personal_data.export(current_user), ensure_ascii=False, indent=2)
+    return Response(body, mimetype="application/json",
+                    headers={"Content-Disposition": 'attachment; filename="my-brokerage-data.json"',
+                             "Cache-Control": "no-store"})
+
+
+@bp.post("/delete")
+@login_required
+def delete_account():
+    form = DeleteAccountForm(prefix="delete")
+    if not _validated_with_password(form):
+        return _account_page(400, delete_form=form)
+    if refusal := personal_data.erase_refusal(current_user):
+        flash(refusal, "error")
+        return _account_page(409)
+    called_off = personal_data.erase(current_user._get_current_object())
+    logout_user()
+    flash("Your account and personal data are deleted." + (
+        f" {called_off} meeting(s) were called off and your partners told." if called_off else ""), "success")
+    return redirect(url_for("home"))

@@ -1,0 +1,133 @@
+"""The user's own account: name, password, a copy of their data, and deleting the account."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+from tests.support import csrf_token
+
+from brokerage.accounts.models import User
+from brokerage.extensions import db
+from brokerage.meetings.models import Meeting, MeetingRequest
+from meetings_support import add_participant, agreed_meeting, logged_in, publish
+
+ACCOUNT = "/accounts/"
+SLUG = "march-2027"
+
+
+def send(client, form: str, **fields):
+    """Submit one of the account page's forms (each has its own prefix) with the page's CSRF token."""
+    data = {f"{form}-csrf_token": csrf_token(client, ACCOUNT), **{f"{form}-{k}": v for k, v in fields.items()}}
+    return client.post(f"/accounts/{form}", data=data)
+
+
+def _user(app, user_id: int) -> User:
+    with app.app_context():
+        return db.session.get(User, user_id)
+
+
+def _user_id(app, email: str) -> int:
+    with app.app_context():
+        return db.session.scalar(db.select(User.id).filter_by(email=email))
+
+
+def test_name_is_changed_and_a_bad_one_is_refused_with_the_input_kept(app, make_event):
+    event_id = make_event()
+    add_participant(app, event_id, "anne@paris.example", "Paris Photonics")
+    anne = logged_in(app, "anne@paris.example")
+    page = anne.get(ACCOUNT).get_data(as_text=True)
+    assert "<h1>Your account</h1>" in page and "anne@paris.example" in page and 'id="account-link"' in page
+    assert send(anne, "name", name="Anne Dupont").status_code == 302
+    assert _user(app, _user_id(app, "anne@paris.example")).name == "Anne Dupont"
+    response = send(anne, "name", name="x" * 121)
+    assert response.status_code == 400 and "x" * 121 in response.get_data(as_text=True)
+    assert _user(app, _user_id(app, "anne@paris.example")).name == "Anne Dupont"
+
+
+def test_password_change_needs_the_current_one_and_ends_other_sessions(app, make_event):
+    event_id = make_event()
+    add_participant(app, event_id, "anne@paris.example", "Paris Photonics")
+    anne, elsewhere = logged_in(app, "anne@paris.example"), logged_in(app, "anne@paris.example")
+    wrong = send(anne, "password", current="not it", password="a new secret", confirm="a new secret")
+    assert wrong.status_code == 400 and "That is not your current password." in wrong.get_data(as_text=True)
+    differ = send(anne, "password", current="correct horse", password="a new secret", confirm="another")
+    assert differ.status_code == 400 and "The passwords differ." in differ.get_data(as_text=True)
+    assert _user(app, _user_id(app, "anne@paris.example")).check_password("correct horse")
+    assert send(anne, "password", current="correct horse", password="a new secret", confirm="a new secret").status_code == 302
+    assert _user(app, _user_id(app, "anne@paris.example")).check_password("a new secret")
+    assert anne.get(ACCOUNT).status_code == 200  # this session carries on
+    assert elsewhere.get(ACCOUNT).status_code == 302  # the other browser is logged out
+
+
+def test_account_forms_are_csrf_protected(app, make_event):
+    app.config["WTF_CSRF_ENABLED"] = True
+    event_id = make_event()
+    add_participant(app, event_id, "anne@paris.example", "Paris Photonics")
+    anne = logged_in(app, "anne@paris.example")
+    for form, data in (("name", {"name-name": "Mallory"}),
+                       ("delete", {"delete-current": "correct horse", "delete-understood": "y"})):
+        assert anne.post(f"/accounts/{form}", data=data).status_code == 400
+    assert _user(app, _user_id(app, "anne@paris.example")).name != "Mallory"
+
+
+def test_my_data_download_holds_mine_and_nobody_elses(app, make_event):
+    event_id = make_event()
+    a = add_participant(app, event_id, "anne@paris.example", "Paris Photonics", description="Lidar optics")
+    b = add_participant(app, event_id, "kenji@tokyo.example", "Tokyo Robotics", "Asia/Tokyo", "JP",
+                        description="Secret robot plans")
+    agreed_meeting(app, event_id, a, b, datetime(2027, 3, 16, 7, 0, tzinfo=timezone.utc))
+    publish(app, event_id)
+    assert logged_in(app, "anne@paris.example").get("/accounts/data.json").status_code == 200
+    response = logged_in(app, "anne@paris.example").get("/accounts/data.json")
+    assert response.mimetype == "application/json" and "attachment" in response.headers["Content-Disposition"]
+    data = json.loads(response.data)
+    assert data["account"]["email"] == "anne@paris.example"
+    (registration,) = data["events"]
+    assert registration["profile"]["description"] == "Lidar optics" and registration["event"]["slug"] == SLUG
+    (request,) = registration["meeting_requests"]
+    assert request["partner"] == "Tokyo Robotics" and request["message"] == "Let us talk"
+    assert request["meeting"]["start_utc"] == "2027-03-16T07:00:00Z"
+    assert "Secret robot plans" not in response.get_data(as_text=True)
+    assert app.test_client().get("/accounts/data.json").status_code == 302  # log in first
+
+
+def test_deleting_the_account_erases_the_person_and_tells_partners(app, make_event, outbox):
+    event_id = make_event()
+    a = add_participant(app, event_id, "anne@paris.example", "Paris Photonics", description="Lidar optics",
+                        website="https://paris-photonics.example")
+    b = add_participant(app, event_id, "kenji@tokyo.example", "Tokyo Robotics", "Asia/Tokyo", "JP")
+    meeting_id = agreed_meeting(app, event_id, a, b, datetime(2027, 3, 16, 7, 0, tzinfo=timezone.utc))
+    publish(app, event_id)
+    user_id = _user_id(app, "anne@paris.example")
+    anne = logged_in(app, "anne@paris.example")
+    unticked = send(anne, "delete", current="correct horse")
+    assert unticked.status_code == 400 and "Tick the box to confirm." in unticked.get_data(as_text=True)
+    assert send(anne, "delete", current="wrong", understood="y").status_code == 400
+    response = send(anne, "delete", current="correct horse", understood="y")
+    assert response.status_code == 302
+    assert anne.get(ACCOUNT).status_code == 302  # logged out
+    user = _user(app, user_id)
+    assert user.email.endswith("@deleted.invalid") and user.name == "Deleted user"
+    with app.app_context():
+        from brokerage.events.models import Participant
+        person = db.session.get(Participant, a)
+        assert (person.status, person.organisation, person.description, person.website) == (
+            "withdrawn", "Deleted participant", "", "")
+        meeting = db.session.get(Meeting, meeting_id)
+        assert meeting.cancelled and meeting.request.message == ""
+        assert db.session.scalar(db.select(db.func.count(MeetingRequest.id))) == 1
+    kenji_mail = [m for m in outbox() if m["To"] == "kenji@tokyo.example"][-1]
+    assert "cancelled" in kenji_mail["Subject"]
+    assert app.test_client().post("/accounts/login", data={"email": "anne@paris.example",
+                                                           "password": "correct horse"}).status_code != 302
+
+
+def test_an_organiser_cannot_delete_the_account_and_is_told_why(app, make_event):
+    make_event()
+    organiser = logged_in(app, "organiser@een.example")
+    page = organiser.get(ACCOUNT).get_data(as_text=True)
+    assert "You are on the organising team of EU-Japan-Korea-US tech brokerage" in page
+    assert 'id="delete-account"' not in page
+    response = send(organiser, "delete", current="correct horse", understood="y")
+    assert response.status_code == 409 and "organising team" in response.get_data(as_text=True)
+    assert _user(app, _user_id(app, "organiser@een.example")).name == "Olga Organiser"
