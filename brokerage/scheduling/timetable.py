@@ -31,7 +31,7 @@ def apply_run(event: Event, run: ScheduleRun) -> tuple[int, int]:
         raise AdjustRefused("Only a run that succeeded can be applied.")
     everything = solver_bridge.event_meetings(event)  # loaded once for the check and the update
     # Compared as of the run's start: slots beginning since are not a change of the organisers' data.
-    current = solver_bridge.build_instance(event, everything, now=run.created_at)
+    current = solver_bridge.build_instance(event, now=run.created_at)
     if solver_bridge.comparable(current) != solver_bridge.comparable(run.instance):
         raise AdjustRefused("Meetings, availability or locks changed since this run started; "
                             "start a new run and apply that one.")
