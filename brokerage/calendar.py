@@ -70,6 +70,7 @@ class _Change:
     before: timedelta  # UTC offsets either side
     after: timedelta
     name: str  # abbreviation after the change (CEST)
+    summer: bool  # a DAYLIGHT onset
 
     @property
     def local(self) -> datetime:
@@ -79,20 +80,27 @@ class _Change:
 
 
 def _changes(tz_name: str, first_year: int, last_year: int) -> list[_Change]:
-    """The zone's offset changes in those years, from zoneinfo: each day's offset compared with the
-    next, the instant found by bisection to the second."""
+    """The zone's changes in those years, from zoneinfo: of offset, and of summer time or name at an
+    unchanged offset (Greenland's move to -02 in 2023), which readers need to tell standard from
+    summer time. Each day compared with the next, the instant found by bisection to the second."""
     tz = zone(tz_name)
-    offset = lambda moment: moment.astimezone(tz).utcoffset()  # noqa: E731
+
+    def state(moment: datetime) -> tuple:
+        local = moment.astimezone(tz)
+        return local.utcoffset(), local.dst(), local.tzname()
+
     changes, day = [], datetime(first_year, 1, 1, tzinfo=UTC)
     while day.year <= last_year:
         after = day + timedelta(days=1)
-        if offset(day) != offset(after):
-            low, high = 0, 86_400  # seconds into the day: the old offset at low, the new at high
+        if state(day) != state(after):
+            low, high = 0, 86_400  # seconds into the day: the old state at low, the new at high
             while high - low > 1:
                 middle = (low + high) // 2
-                low, high = (middle, high) if offset(day + timedelta(seconds=middle)) == offset(day) else (low, middle)
+                low, high = (middle, high) if state(day + timedelta(seconds=middle)) == state(day) else (low, middle)
             at = day + timedelta(seconds=high)
-            changes.append(_Change(at, offset(day), offset(at), at.astimezone(tz).tzname()))
+            (before, was_dst, _), (offset, dst, name) = state(day), state(at)
+            # Summer time as tzdata has it; Dublin's is the end of its winter's negative one.
+            changes.append(_Change(at, before, offset, name, dst > timedelta(0) or (not dst and was_dst < timedelta(0))))
         day = after
     return changes
 
@@ -119,37 +127,46 @@ _WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 @lru_cache(maxsize=256)
 def _vtimezone(tz_name: str, first_year: int, last_year: int) -> bytes:
-    """The zone's rules in those years as Outlook, Google and Apple read them: a STANDARD and a
-    DAYLIGHT observance with a yearly RRULE where the zone has one (as Google writes them: Outlook
-    misreads lists of dates), each onset in the local time before the change."""
+    """The zone's rules in those years as Outlook, Google and Apple read them. A zone that changes
+    clocks by a yearly rule gets what Google writes: one STANDARD and one DAYLIGHT observance, each
+    with an RRULE (Outlook misreads lists of dates and keeps one pair per zone). Any other zone (a
+    new offset, summer time abolished, Morocco's Ramadan) gets its exact history: the offset at the
+    start, then one observance per kind of change, with the dates it happened."""
     timezone = icalendar.Timezone()
     timezone.add("tzid", tz_name)
     changes = _changes(tz_name, first_year, last_year)
-    if not changes:  # one offset all along (Tokyo, Seoul)
-        moment = datetime(first_year, 1, 1, tzinfo=UTC).astimezone(zone(tz_name))
-        standard = icalendar.TimezoneStandard()
-        standard.add("dtstart", datetime(first_year, 1, 1))
-        standard.add("tzname", moment.tzname())
-        standard.add("tzoffsetfrom", moment.utcoffset())
-        standard.add("tzoffsetto", moment.utcoffset())
-        timezone.add_component(standard)
-    # Summer time is the larger offset (Dublin's tzdata calls its winter the exception).
-    for summer in (False, True):
-        kind = [c for c in changes if (c.after > c.before) == summer]
-        if not kind:
-            continue
-        observance = icalendar.TimezoneDaylight() if summer else icalendar.TimezoneStandard()
-        observance.add("dtstart", kind[0].local)
-        rule = _yearly_rule(kind)
-        if rule:
-            observance.add("rrule", rule)
-        elif len(kind) > 1:
-            observance.add("rdate", [c.local for c in kind[1:]])
-        observance.add("tzname", kind[0].name)
-        observance.add("tzoffsetfrom", kind[0].before)
-        observance.add("tzoffsetto", kind[0].after)
-        timezone.add_component(observance)
+    groups = [[c for c in changes if c.summer == summer] for summer in (False, True)]
+    rules = [_yearly_rule(group) if group else None for group in groups]
+    if changes and all(rules[k] or not groups[k] for k in (0, 1)):
+        for group, rule in zip(groups, rules):
+            if group:
+                timezone.add_component(_observance(group, rule))
+        return timezone.to_ical()
+    moment = datetime(first_year, 1, 1, tzinfo=UTC).astimezone(zone(tz_name))
+    opening = _Change(datetime(first_year, 1, 1, tzinfo=UTC) - moment.utcoffset(), moment.utcoffset(),
+                      moment.utcoffset(), moment.tzname(), moment.dst() > timedelta(0))  # from 1 January, 00:00
+    kinds: dict[tuple, list[_Change]] = {}
+    for change in [opening, *changes]:
+        kinds.setdefault((change.before, change.after, change.name, change.summer), []).append(change)
+    for group in kinds.values():
+        timezone.add_component(_observance(group, None))
     return timezone.to_ical()
+
+
+def _observance(changes: list[_Change], rule: dict | None) -> icalendar.Component:
+    """One STANDARD or DAYLIGHT block for changes of one kind: the first as DTSTART, the rest by
+    `rule` or as RDATEs (onsets are read with TZOFFSETFROM, so all share it)."""
+    first = changes[0]
+    observance = icalendar.TimezoneDaylight() if first.summer else icalendar.TimezoneStandard()
+    observance.add("dtstart", first.local)
+    if rule:
+        observance.add("rrule", rule)
+    elif len(changes) > 1:
+        observance.add("rdate", [c.local for c in changes[1:]])
+    observance.add("tzname", first.name)
+    observance.add("tzoffsetfrom", first.before)
+    observance.add("tzoffsetto", first.after)
+    return observance
 
 
 def _event(entry: CalendarEntry, method: str | None) -> icalendar.Event:

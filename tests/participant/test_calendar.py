@@ -211,6 +211,20 @@ def test_vtimezone_gives_zoneinfo_offsets_around_every_clock_change(tz_name):
     assert len(changes) >= (0 if tz_name in ("Asia/Tokyo", "Asia/Seoul") else 4) and not wrong, wrong[:3]
 
 
+@pytest.mark.parametrize("tz_name, year", [("America/Nuuk", 2024), ("Asia/Almaty", 2023), ("Europe/Volgograd", 2020),
+                                            ("Africa/Casablanca", 2027), ("America/Nuuk", 2023)])
+def test_vtimezone_of_a_zone_that_changed_its_rules_keeps_its_history(tz_name, year):
+    """A new standard offset (Almaty 2024, Volgograd 2020) or summer time begun again (Nuuk 2024) cannot be one
+    yearly rule: each kind of change is written with its own offsets, after the offset in force on 1 January."""
+    from brokerage.calendar import _vtimezone
+
+    read = tzical(io.StringIO(_vtimezone(tz_name, year - 1, year + 1).decode())).get()
+    real = ZoneInfo(tz_name)
+    for month in range(1, 13):
+        moment = datetime(year, month, 15, 12, tzinfo=UTC)
+        assert moment.astimezone(read).utcoffset() == moment.astimezone(real).utcoffset(), moment
+
+
 def test_vtimezone_states_yearly_rules_as_outlook_reads_them():
     """Outlook misreads a zone given as lists of dates (RDATE); Google's shape, a yearly RRULE per observance
     with the onset in the local time before the change, imports everywhere."""
