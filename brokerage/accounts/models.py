@@ -12,6 +12,9 @@ from brokerage.extensions import db
 from brokerage.timeutil import UTCDateTime, now_utc
 
 
+ERASED_DOMAIN = "deleted.invalid"  # erased accounts' addresses: .invalid never resolves (RFC 2606)
+
+
 class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
@@ -34,6 +37,11 @@ class User(UserMixin, db.Model):
     def password_stamp(self) -> str:
         """Changes with the password, reveals nothing of it: binds sessions and reset links to it."""
         return hashlib.sha256((self.password_hash or "").encode()).hexdigest()[:16]
+
+    @property
+    def is_erased(self) -> bool:
+        """The account was deleted (accounts.personal_data.erase): its rows stay, the person is gone."""
+        return self.email.endswith("@" + ERASED_DOMAIN)
 
     @staticmethod
     def normalise_email(email: str) -> str:

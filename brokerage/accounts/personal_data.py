@@ -5,13 +5,16 @@ strips them of the person: their names, profile texts, messages, comments and co
 """
 from __future__ import annotations
 
+import json
 import secrets
 from datetime import datetime
 
-from brokerage.accounts.models import User
+from brokerage.accounts.models import ERASED_DOMAIN, User
 from brokerage.events.models import Availability, EventOrganiser, Participant, Slot, new_token
 from brokerage.extensions import db
-from brokerage.meetings.models import MeetingOutcome, MeetingRequest
+from brokerage.meetings.models import Meeting, MeetingOutcome, MeetingRequest
+from brokerage.scheduling.models import ScheduleRun
+from brokerage.scheduling.solver_bridge import participant_key
 from brokerage.timeutil import now_utc
 
 ERASED_NAME = "Deleted participant"
@@ -91,7 +94,9 @@ def erase(user: User) -> int:
         if person.status in ("approved", "pending"):
             called_off += withdraw(person.event, person)
         person.status = "withdrawn"
+        named = participant_key(person)
         person.organisation = ERASED_NAME
+        _rename_in_solver_texts(person, named, participant_key(person))
         for name in ("sectors", "website", "description", "languages", "support_office", "organiser_notes",
                      "video_link"):
             setattr(person, name, "")
@@ -100,8 +105,23 @@ def erase(user: User) -> int:
         person.availability.clear()
         db.session.execute(db.update(MeetingRequest).where(MeetingRequest.requester_id == person.id).values(message=""))
         db.session.execute(db.update(MeetingOutcome).where(MeetingOutcome.participant_id == person.id).values(comment=""))
-    user.email = f"deleted-{user.id}@deleted.invalid"
+    user.email = f"deleted-{user.id}@{ERASED_DOMAIN}"
     user.name = "Deleted user"
     user.set_password(secrets.token_urlsafe(32))  # nobody knows it: every session ends
     db.session.commit()
     return called_off
+
+
+def _rename_in_solver_texts(person: Participant, old: str, new: str) -> None:
+    """Solver runs and their reasons for unscheduled meetings quote participants by name (the
+    organiser reads them): those quotes now name the erased participant."""
+    def renamed(data):
+        text = json.dumps(data)
+        needle = json.dumps(old)[1:-1]  # as json.dumps escapes it
+        return json.loads(text.replace(needle, json.dumps(new)[1:-1])) if needle in text else data
+
+    for run in db.session.scalars(db.select(ScheduleRun).filter_by(event_id=person.event_id)):
+        run.instance, run.solution, run.progress = renamed(run.instance), renamed(run.solution), renamed(run.progress)
+    for meeting in db.session.scalars(db.select(Meeting).filter_by(event_id=person.event_id)
+                                      .where(Meeting.unscheduled_reason.contains(old, autoescape=True))):
+        meeting.unscheduled_reason = meeting.unscheduled_reason.replace(old, new)

@@ -404,6 +404,11 @@ def set_status(slug, participant_id):
     decision = request.form.get("status")
     if decision not in ("approved", "rejected", "pending"):
         abort(400, "Choose approve or reject.")
+    if person.status == "withdrawn" and (decision != "approved" or person.user.is_erased):
+        # They left: only bringing them back (at their request) makes sense, never for a deleted account.
+        flash(f"{person.organisation} left the event" + (" and deleted their account." if person.user.is_erased
+                                                         else "; you can only re-admit them."), "error")
+        return redirect(url_for(".participants", slug=slug))
     if decision != person.status:
         person.status = decision
         db.session.commit()

@@ -71,15 +71,19 @@ def stages_of(request: MeetingRequest) -> list[str]:
 
 def build_report(event: Event) -> ImpactReport:
     countries = dict(country_choices())
-    participants = db.session.scalars(
-        db.select(Participant).filter_by(event_id=event.id, status="approved")).all()
     requests = db.session.scalars(
         db.select(MeetingRequest).filter_by(event_id=event.id).options(
             selectinload(MeetingRequest.requester), selectinload(MeetingRequest.recipient),
             selectinload(MeetingRequest.meeting).selectinload(Meeting.outcomes))).all()
     # The report is about the event's participants: a request with someone the organisers rejected
-    # (before or after it was accepted) counts nowhere, as on the dashboard and the timetable.
-    requests = [r for r in requests if r.requester.is_approved and r.recipient.is_approved]
+    # (before or after it was accepted) counts nowhere, as on the dashboard and the timetable. Someone
+    # who left counts with what they did before (leaving called off everything not yet held).
+    took_part = ("approved", "withdrawn")
+    requests = [r for r in requests if r.requester.status in took_part and r.recipient.status in took_part]
+    active = {p.id for r in requests for p in (r.requester, r.recipient)}
+    participants = [p for p in db.session.scalars(db.select(Participant).filter_by(event_id=event.id)
+                                                  .where(Participant.status.in_(took_part)))
+                    if p.is_approved or p.id in active]
 
     by_region = {code: Row(code, name) for code, name in REGIONS}
     by_type = {code: Row(code, name) for code, name in ORGANISATION_TYPES}

@@ -181,11 +181,14 @@ def pending_change_ids(event: Event) -> set[int]:
     and settings ask this of events with thousands of meetings."""
     join, announced = solver_bridge.MeetingJoin.of(event), aliased(Slot)
     rows = db.session.execute(join.select(
-        Meeting.id, Meeting.slot_id, join.schedulable, Meeting.published_slot_id, Meeting.published_end,
-        Meeting.published_link, announced.end, join.requester.video_link, join.recipient.video_link)
-        .outerjoin(announced, Meeting.published_slot_id == announced.id))
-    changed = set()
-    for meeting_id, slot_id, schedulable, published_id, published_end, published_link, end, *links in rows:
+        Meeting.id, Meeting.slot_id, join.schedulable, Meeting.cancelled, Meeting.published_slot_id,
+        Meeting.published_end, Meeting.published_link, announced.start, announced.end, join.requester.video_link,
+        join.recipient.video_link).outerjoin(announced, Meeting.published_slot_id == announced.id))
+    changed, now = set(), now_utc()
+    for meeting_id, slot_id, schedulable, cancelled, published_id, published_end, published_link, start, end, *links \
+            in rows:
+        if published_id is not None and not cancelled and start <= now:
+            continue  # it took place as announced (started_slot), whoever left the event since
         now_there = slot_id if schedulable else None
         if now_there != published_id:
             changed.add(meeting_id)
@@ -207,5 +210,8 @@ def meeting_figures(event: Event) -> dict[str, int]:
 
 
 def effective_slot_id(meeting: Meeting) -> int | None:
-    """The slot participants should see: none for cancelled or no-longer-accepted meetings."""
+    """The slot participants should see: where it took place once it started; otherwise none for
+    cancelled or no-longer-accepted meetings or a participant no longer approved."""
+    if started_slot(meeting):
+        return meeting.published_slot_id
     return meeting.slot_id if solver_bridge.is_schedulable(meeting) else None

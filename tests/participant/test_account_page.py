@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from tests.support import csrf_token
 
 from brokerage.accounts.models import User
+from brokerage.events.models import Participant
 from brokerage.extensions import db
 from brokerage.meetings.models import Meeting, MeetingRequest
 from meetings_support import add_participant, agreed_meeting, logged_in, publish
@@ -109,7 +110,6 @@ def test_deleting_the_account_erases_the_person_and_tells_partners(app, make_eve
     user = _user(app, user_id)
     assert user.email.endswith("@deleted.invalid") and user.name == "Deleted user"
     with app.app_context():
-        from brokerage.events.models import Participant
         person = db.session.get(Participant, a)
         assert (person.status, person.organisation, person.description, person.website) == (
             "withdrawn", "Deleted participant", "", "")
@@ -118,6 +118,15 @@ def test_deleting_the_account_erases_the_person_and_tells_partners(app, make_eve
         assert db.session.scalar(db.select(db.func.count(MeetingRequest.id))) == 1
     kenji_mail = [m for m in outbox() if m["To"] == "kenji@tokyo.example"][-1]
     assert "cancelled" in kenji_mail["Subject"]
+    # The organisers cannot bring an erased account back into the marketplace.
+    organiser = logged_in(app, "organiser@een.example")
+    participants = f"/organise/{SLUG}/participants"
+    assert "Re-admit" not in organiser.get(participants).get_data(as_text=True)
+    response = organiser.post(f"{participants}/{a}/status", data={
+        "csrf_token": csrf_token(organiser, participants), "status": "approved"}, follow_redirects=True)
+    assert "left the event and deleted their account" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Participant, a).status == "withdrawn"
     assert app.test_client().post("/accounts/login", data={"email": "anne@paris.example",
                                                            "password": "correct horse"}).status_code != 302
 
@@ -131,3 +140,25 @@ def test_an_organiser_cannot_delete_the_account_and_is_told_why(app, make_event)
     response = send(organiser, "delete", current="correct horse", understood="y")
     assert response.status_code == 409 and "organising team" in response.get_data(as_text=True)
     assert _user(app, _user_id(app, "organiser@een.example")).name == "Olga Organiser"
+
+
+def test_erasure_renames_the_participant_in_solver_runs_and_reasons(app, make_event, outbox):
+    """The solver's reasons quote participants by name; after erasure they quote the erased name."""
+    from brokerage.scheduling.models import ScheduleRun
+    event_id = make_event()
+    a = add_participant(app, event_id, "anne@paris.example", "Paris Photonics")
+    b = add_participant(app, event_id, "kenji@tokyo.example", "Tokyo Robotics", "Asia/Tokyo", "JP")
+    meeting_id = agreed_meeting(app, event_id, a, b)
+    named = f"Paris Photonics (#{a})"
+    with app.app_context():
+        db.session.get(Meeting, meeting_id).unscheduled_reason = f"{named} and Tokyo Robotics (#{b}) share no slot"
+        db.session.add(ScheduleRun(event_id=event_id, created_by_id=_user_id(app, "organiser@een.example"),
+                                   status="succeeded", instance={"participants": [{"id": named}]},
+                                   solution={"unscheduled": [{"reason": f"{named} is at the cap"}]}))
+        db.session.commit()
+    anne = logged_in(app, "anne@paris.example")
+    assert send(anne, "delete", current="correct horse", understood="y").status_code == 302
+    with app.app_context():
+        run = db.session.scalar(db.select(ScheduleRun))
+        text = json.dumps([run.instance, run.solution]) + db.session.get(Meeting, meeting_id).unscheduled_reason
+        assert "Paris Photonics" not in text and f"Deleted participant (#{a})" in text

@@ -464,3 +464,31 @@ def test_leaving_the_event_calls_off_what_has_not_happened(app, people, outbox, 
     assert refused.status_code == 403 and "You left this event" in refused.get_data(as_text=True)
     organiser = logged_in(app, "organiser@een.example")
     assert 'data-status="withdrawn">1<' in organiser.get(f"/organise/{SLUG}/").get_data(as_text=True)
+    # The next publish leaves the held meeting alone: no CANCEL for a meeting that took place; it stays in
+    # Kenji's agenda and counts in the impact report, with his rating.
+    import brokerage.meetings.services as services
+    import brokerage.scheduling.timetable as timetable
+    from brokerage.events.models import Event
+    from brokerage.meetings.models import MeetingOutcome
+    from brokerage.reports.impact import build_report
+    from brokerage.scheduling.publish import publish as publish_timetable
+    for module in (services, timetable):
+        monkeypatch.setattr(module, "now_utc", lambda: datetime(2027, 3, 16, 7, 5, tzinfo=timezone.utc))
+    with app.test_request_context():
+        event = db.session.get(Event, event_id)
+        db.session.add(MeetingOutcome(meeting_id=held, participant_id=b, rating="cooperation_possible",
+                                      follow_up="agreement", comment="Signed an NDA"))
+        db.session.commit()
+        assert held not in timetable.pending_change_ids(event)
+        publish_timetable(event)
+        assert db.session.get(Meeting, held).published_slot_id == slot_at(app, event_id, held_at)
+        report = build_report(event)
+        assert report.totals["agreement"] == 1 and any(c["comment"] == "Signed an NDA" for c in report.comments)
+    assert "Paris Photonics" in kenji.get(f"/events/{SLUG}/agenda").get_data(as_text=True)
+    # Leaving is final unless the organisers re-admit: rejecting someone who left is refused.
+    participants = f"/organise/{SLUG}/participants"
+    response = organiser.post(f"{participants}/{a}/status", data={
+        "csrf_token": token_from(organiser, participants), "status": "rejected"}, follow_redirects=True)
+    assert "Paris Photonics left the event; you can only re-admit them." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Participant, a).status == "withdrawn"
