@@ -22,6 +22,12 @@ def init_app(app: Flask) -> None:
         return (f"<!doctype html><title>Bad request</title><h1>Bad request</h1><p>{escape(message)}</p>",
                 400, {"Content-Type": "text/html; charset=utf-8"})
 
+    @app.errorhandler(413)
+    def too_large(error):
+        return render_template("error.html", code=413, message=(
+            "That is more data than one form takes (a CSV import takes up to 1 MB). Go back and send less, "
+            "for example a CSV split into several imports.")), 413
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         return render_template("error.html", code=error.code, message=error.description), error.code

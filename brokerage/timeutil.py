@@ -29,6 +29,10 @@ class UTCDateTime(sa.types.TypeDecorator):
         return None if value is None else value.replace(tzinfo=UTC)
 
 
+# A form sent twice within this time (a double click, a resent request) is taken as one.
+DOUBLE_SUBMIT = timedelta(minutes=2)
+
+
 def now_utc() -> datetime:
     return datetime.now(UTC)
 

@@ -14,6 +14,7 @@ from brokerage.accounts.forms import (DeleteAccountForm, LoginForm, NameForm, Pa
                                       ResetRequestForm, SignupForm)
 from brokerage.accounts.models import User
 from brokerage.extensions import db
+from brokerage.timeutil import DOUBLE_SUBMIT, now_utc
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 RESET_MAX_AGE = 3600 * 2
@@ -33,7 +34,12 @@ def signup():
     form = SignupForm()
     if form.validate_on_submit():
         email = User.normalise_email(form.email.data)
-        if db.session.scalar(db.select(User).filter_by(email=email)):
+        existing = db.session.scalar(db.select(User).filter_by(email=email))
+        if existing is not None and existing.created_at >= now_utc() - DOUBLE_SUBMIT and \
+                existing.check_password(form.password.data):
+            login_user(existing)  # the same form sent twice: the first made the account
+            return redirect(_safe_next(request.args.get("next")))
+        if existing is not None:
             form.email.errors.append("An account with this email exists already. Log in or reset the password.")
         else:
             user = User(email=email, name=form.name.data.strip())

@@ -146,6 +146,10 @@ def opportunities(slug: str):
     participant = require_participant(event, approved=False)
     form = OpportunityForm()
     if form.validate_on_submit():
+        sent = (form.kind.data, form.title.data, form.description.data, form.keywords.data)
+        if any((o.kind, o.title, o.description, o.keywords) == sent
+               and o.created_at >= timeutil.now_utc() - timeutil.DOUBLE_SUBMIT for o in participant.opportunities):
+            return redirect(url_for("events.opportunities", slug=slug))  # the same form sent twice: one is kept
         opportunity = Opportunity(participant=participant)
         form.populate_obj(opportunity)
         db.session.add(opportunity)

@@ -4,14 +4,16 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from datetime import datetime
 
 import pytz
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import selectinload
+from wtforms.validators import URL, ValidationError
 
 from brokerage.accounts.models import User
-from brokerage.events.forms import one_line
+from brokerage.events.forms import no_control_characters, one_line
 from brokerage.events.models import ORGANISATION_TYPES, SECTORS, Event, Participant
 from brokerage.extensions import db
 from brokerage.timeutil import is_place_timezone, is_valid_timezone, to_local
@@ -23,6 +25,7 @@ LENGTHS = {"email": 254, "name": 120, "organisation": 200, "website": 300, "lang
            "description": 5000, "support_office": 200}
 MAX_ROWS = 2000
 MAX_BYTES = 1_000_000
+TOO_LARGE = "The file is larger than 1 MB; split it into several imports."
 
 _TYPE_KEYS = {key: key for key, _ in ORGANISATION_TYPES} | {label.lower(): key for key, label in ORGANISATION_TYPES}
 _SECTOR_KEYS = {key: key for key, _ in SECTORS} | {label.lower(): key for key, label in SECTORS}
@@ -45,6 +48,8 @@ class ImportRow:
 
 
 def decode_upload(data: bytes) -> str:
+    if len(data) > MAX_BYTES:  # before decoding: the cut may fall inside a character
+        raise CsvProblem(TOO_LARGE)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -63,7 +68,7 @@ def parse_participants(text: str, event: Event) -> list[ImportRow]:
     if "\x00" in text:
         raise CsvProblem("The text contains NUL characters; is this a spreadsheet file rather than CSV?")
     if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
-        raise CsvProblem("The file is larger than 1 MB; split it into several imports.")
+        raise CsvProblem(TOO_LARGE)
     text = text.lstrip("\ufeff")
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), _dialect(text)))
@@ -96,6 +101,17 @@ def parse_participants(text: str, event: Event) -> list[ImportRow]:
     return rows
 
 
+_WEBSITE = URL(message="not a web address")
+
+
+def _refused(validator, value: str) -> bool:
+    try:
+        validator(None, SimpleNamespace(data=value))
+    except ValidationError:
+        return True
+    return False
+
+
 def _check_row(row: ImportRow, seen: dict[str, int], registered: set[str]) -> None:
     values, errors = row.values, row.errors
     for column in REQUIRED_COLUMNS:
@@ -106,6 +122,12 @@ def _check_row(row: ImportRow, seen: dict[str, int], registered: set[str]) -> No
     for column, limit in LENGTHS.items():
         if len(values[column]) > limit:
             errors.append(f"{column} is longer than {limit} characters.")
+    # The profile form's own checks: an imported participant must be able to save their profile unchanged.
+    for column in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS):
+        if _refused(no_control_characters, values[column]):
+            errors.append(f"{column} contains invisible control characters.")
+    if values["website"] and _refused(_WEBSITE, values["website"]):
+        errors.append(f"website '{values['website']}' is not a full web address, e.g. https://example.com.")
     if values["email"]:
         try:
             values["email"] = User.normalise_email(validate_email(values["email"], check_deliverability=False).normalized)

@@ -23,7 +23,7 @@ from brokerage.organiser.forms import (ImportConfirmForm, ImportForm, NewEventFo
 from brokerage.organiser.windows import PRESETS, PRESETS_BY_KEY, event_days, preset_times, window_problem, window_table
 from brokerage.regions import REGIONS, region_of
 from brokerage.scheduling import timetable
-from brokerage.timeutil import local_to_utc, to_local
+from brokerage.timeutil import DOUBLE_SUBMIT, local_to_utc, now_utc, to_local
 
 bp = Blueprint("organiser", __name__, url_prefix="/organise")
 
@@ -102,6 +102,12 @@ def new_event():
         if slug and db.session.scalar(db.select(Event.id).filter_by(slug=slug)):
             form.slug.errors.append("This web address is taken; choose another.")
         else:
+            twin = None if slug else db.session.scalar(db.select(Event).filter_by(
+                name=form.name.data.strip(), created_by_id=current_user.id).where(
+                Event.created_at >= now_utc() - DOUBLE_SUBMIT))
+            if twin is not None:  # the same form sent twice: the first made the event
+                flash(f"'{twin.name}' is created.", "info")
+                return redirect(url_for(".windows", slug=twin.slug))
             if not slug:
                 base = slug = slugify(form.name.data)
                 number = 1
@@ -349,9 +355,10 @@ def remove_organiser(slug, organiser_id):
     if member.role == "organiser" and organisers <= 1:
         flash("An event needs at least one organiser: add another before removing this one.", "error")
     else:
+        email = member.user.email  # read before the row goes
         db.session.delete(member)
         db.session.commit()
-        flash(f"{member.user.email} is no longer in the team.", "success")
+        flash(f"{email} is no longer in the team.", "success")
     return redirect(url_for(".team", slug=slug))
 
 
@@ -497,6 +504,11 @@ def import_confirm(slug):
         registered += 1
         invited += new_account
     skipped = sum(1 for r in rows if not r.ok)
+    if not registered and rows and all(any(e.endswith("is registered for this event already.") for e in r.errors)
+                                       for r in rows):
+        flash(f"All {len(rows)} participant(s) of this CSV are registered already (sent twice?): nothing more "
+              "to import.", "info")
+        return redirect(url_for(".participants", slug=slug))
     flash(f"Imported {registered} participant(s), approved; {invited} new account(s) invited to set a password"
           + (f"; {skipped} row(s) skipped with errors." if skipped else "."), "success" if registered else "info")
     return redirect(url_for(".participants", slug=slug))

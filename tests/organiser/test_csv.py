@@ -212,3 +212,37 @@ def test_an_exported_participant_list_imports_into_another_event(app, console, c
                                 client.get("/organise/autumn-2027/import").get_data(as_text=True)).group(1),
         "csv_text": exported}).get_data(as_text=True)
     assert '<span id="rows-ok">1</span>' in page and "Osaka Robotics" in page
+
+
+def test_rows_the_profile_form_would_refuse_are_refused(console):
+    text = ("email;organisation;country;organisation_type;timezone;website\n"
+            "a@acme.example;Acme\x07 GmbH;DE;sme;Europe/Berlin;\n"
+            "b@acme.example;Acme Two;DE;sme;Europe/Berlin;www.acme example.com\n")
+    page = _preview(console, text).get_data(as_text=True)
+    row = lambda line: page.split(f'data-row="{line}"')[1].split("</tr>")[0]  # noqa: E731
+    assert "organisation contains invisible control characters." in row(2)
+    assert "is not a full web address" in row(3)
+
+
+def test_a_big_upload_is_called_big_even_when_cut_inside_a_character(console):
+    """1 MB + 1 byte read from a file of Japanese names ends inside a character: size first, not 'not UTF-8'."""
+    line = "x@y.example;株式会社" + "あ" * 100 + ";JP;sme;Asia/Tokyo\n"
+    text = "email;organisation;country;organisation_type;timezone\n" + "a" + line * 3300
+    try:
+        text.encode()[:1_000_001].decode()
+        raise AssertionError("the test's cut must fall inside a character")
+    except UnicodeDecodeError:
+        pass
+    response = console.post("import", {"csv_file": (io.BytesIO(text.encode()), "big.csv"), "csv_text": ""},
+                            content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert "larger than 1 MB" in page and "not UTF-8" not in page
+
+
+def test_a_pasted_csv_near_the_limit_gets_a_preview(console):
+    """Werkzeug takes 500 kB of form text by default; the importer takes 1 MB."""
+    rows = "".join(f"u{i}@ex.example;Org {i} {'D' * 400};FR;sme;Europe/Paris\n" for i in range(1500))
+    text = "email;organisation;country;organisation_type;timezone\n" + rows
+    response = console.post("import", {"csv_text": text, "csv_file": (io.BytesIO(b""), "")},
+                            content_type="multipart/form-data")
+    assert response.status_code == 200 and "organisation is longer than 200 characters." in response.get_data(as_text=True)

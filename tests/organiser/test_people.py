@@ -185,7 +185,8 @@ def test_existing_user_joins_the_team_without_a_new_password(app, console, clien
     auth.logout()
     auth.login("maria@een-madrid.example")
     assert client.get(console.url("settings")).status_code == 200
-    console.post(f"team/{olga_id}/remove", {}, form_path="team")
+    removed = console.post(f"team/{olga_id}/remove", {}, form_path="team", follow_redirects=True)
+    assert removed.status_code == 200 and "olga@een-brussels.example is no longer in the team." in removed.get_data(as_text=True)
     page = console.post(f"team/{maria_id}/remove", {}, form_path="team", follow_redirects=True).get_data(as_text=True)
     assert "An event needs at least one organiser" in page
     with app.app_context():

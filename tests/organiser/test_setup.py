@@ -41,6 +41,14 @@ def test_any_user_creates_an_event_and_becomes_its_organiser(app, client, auth, 
         event = db.session.scalar(db.select(Event).filter_by(slug="korea-eu-mobility-days"))
         link = db.session.scalar(db.select(EventOrganiser).filter_by(event_id=event.id))
         assert (link.role, link.organisation, link.user.email) == ("organiser", "EEN Brussels", "newcomer@cluster.example")
+    # The same form sent twice (a double click) makes one event.
+    assert create_event(slug="", name="Korea–EU Mobility Days").headers["Location"].endswith(
+        "/organise/korea-eu-mobility-days/windows")
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Event.id))) == 1
+        event.created_at = datetime(2026, 1, 1, tzinfo=UTC)  # long ago: a second event of that name is meant
+        db.session.merge(event)
+        db.session.commit()
     # A second event with the same name gets its own address.
     assert create_event(slug="", name="Korea–EU Mobility Days").headers["Location"].endswith(
         "/organise/korea-eu-mobility-days-2/windows")

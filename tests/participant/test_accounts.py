@@ -41,7 +41,7 @@ def test_signup_errors_keep_what_was_typed(app, client):
 def test_signup_with_an_existing_email_is_refused(app, auth):
     auth.signup("anna@nordlicht.example")
     auth.logout()
-    response = auth.signup("ANNA@nordlicht.example")
+    response = auth.signup("ANNA@nordlicht.example", password="somebody else")
     assert response.status_code == 200 and b"An account with this email exists already" in response.data
 
 
@@ -165,3 +165,13 @@ def test_a_password_reset_ends_every_other_session(app, client, auth, outbox):
     assert client.get("/organise/").status_code == 200  # the device that reset is logged in anew
     response = other_device.get("/organise/")
     assert response.status_code == 302 and "/accounts/login" in response.location
+
+
+def test_a_signup_sent_twice_logs_in_instead_of_saying_the_account_exists(app):
+    from tests.support import Auth
+    first, second = app.test_client(), app.test_client()  # the second click arrives before the first answer
+    assert Auth(first).signup("anna@nordlicht.example").status_code == 302
+    assert Auth(second).signup("anna@nordlicht.example").status_code == 302
+    assert b"anna@nordlicht.example" in second.get("/").data
+    page = Auth(app.test_client()).signup("anna@nordlicht.example", password="another one").get_data(as_text=True)
+    assert "An account with this email exists already" in page  # only the same form counts as the same

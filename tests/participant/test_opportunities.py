@@ -34,6 +34,7 @@ def test_add_list_edit_and_delete_an_opportunity(app, make_event):
 
     response = post_form(client, url, OFFER, follow_redirects=True)
     assert "Soft grippers for food handling" in response.get_data(as_text=True)
+    assert post_form(client, url, OFFER).status_code == 302  # a double click adds it once
     assert _opportunities(app, me) == [("tech_offer", "Soft grippers for food handling", "robotics, food, grippers")]
 
     [opportunity_id] = _ids(app, me)

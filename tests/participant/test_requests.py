@@ -161,9 +161,10 @@ def test_pending_request_limit_names_the_limit(app, people):
     set_event(app, people["event"], max_pending_requests=1)
     anne = logged_in(app, "anne@paris.example")
     send(anne, people["b"])
-    response = send(anne, people["c"])
+    response = send(anne, people["c"], message="Our lidar fits your wafer inspection line.")
     assert response.status_code == 400
     assert "at most 1 pending requests" in response.get_data(as_text=True)
+    assert "Our lidar fits your wafer inspection line." in response.get_data(as_text=True)  # not lost
     assert len(all_requests(app)) == 1
 
 
