@@ -32,6 +32,12 @@ def _preview(console, text):
     return console.post("import", {"csv_text": text})
 
 
+def _preview_rows(console, text):
+    """The preview's row of a CSV line, by line number."""
+    page = _preview(console, text).get_data(as_text=True)
+    return lambda line: page.split(f'data-row="{line}"')[1].split("</tr>")[0]
+
+
 def test_fixed_offset_zones_are_refused_and_older_place_names_kept(console):
     """EST is UTC-5 all year: a New York participant given it would see every time an hour off from
     March to November. Asia/Calcutta is Asia/Kolkata's older name, a real place."""
@@ -39,12 +45,11 @@ def test_fixed_offset_zones_are_refused_and_older_place_names_kept(console):
             "sam@nyc.example;NYC Med;US;sme;EST\n"
             "kim@gmt.example;Offset Ltd;GB;sme;Etc/GMT-1\n"
             "raj@pune.example;Pune Sensors;IN;sme;Asia/Calcutta\n")
-    page = _preview(console, text).get_data(as_text=True)
-    row = lambda line: page.split(f'data-row="{line}"')[1].split("</tr>")[0]  # noqa: E731
+    row = _preview_rows(console, text)
     assert "Time zone &#39;EST&#39; is a fixed UTC offset that ignores summer time" in row(2)
     assert "America/New_York" in row(2)
     assert "Time zone &#39;Etc/GMT-1&#39; is a fixed UTC offset" in row(3) and "Europe/London" in row(3)
-    assert 'data-row="4" class="row-ok"' in page
+    assert 'class="row-ok"' in row(4)
 
 
 def test_preview_explains_every_row_and_confirm_imports_the_good_ones(app, console, client, add_participant, outbox):
@@ -218,8 +223,7 @@ def test_rows_the_profile_form_would_refuse_are_refused(console):
     text = ("email;organisation;country;organisation_type;timezone;website\n"
             "a@acme.example;Acme\x07 GmbH;DE;sme;Europe/Berlin;\n"
             "b@acme.example;Acme Two;DE;sme;Europe/Berlin;www.acme example.com\n")
-    page = _preview(console, text).get_data(as_text=True)
-    row = lambda line: page.split(f'data-row="{line}"')[1].split("</tr>")[0]  # noqa: E731
+    row = _preview_rows(console, text)
     assert "organisation contains invisible control characters." in row(2)
     assert "is not a full web address" in row(3)
 
