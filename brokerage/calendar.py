@@ -136,7 +136,9 @@ def _vtimezone(tz_name: str, first_year: int, last_year: int) -> bytes:
     timezone.add("tzid", tz_name)
     changes = _changes(tz_name, first_year, last_year)
     groups = [[c for c in changes if c.summer == summer] for summer in (False, True)]
-    rules = [_yearly_rule(group) if group else None for group in groups]
+    # A rule only where it held every year of the range: without an end it also claims the years after.
+    every_year = set(range(first_year, last_year + 1))
+    rules = [_yearly_rule(group) if {c.at.year for c in group} == every_year else None for group in groups]
     if changes and all(rules[k] or not groups[k] for k in (0, 1)):
         for group, rule in zip(groups, rules):
             if group:

@@ -93,7 +93,8 @@ def erase(user: User) -> int:
     for person in _registrations(user):
         if person.status in ("approved", "pending"):
             called_off += withdraw(person.event, person)
-        person.status = "withdrawn"
+        if person.status != "rejected":  # the organisers' decision stands
+            person.status = "withdrawn"
         named = participant_key(person)
         person.organisation = ERASED_NAME
         _rename_in_solver_texts(person, named, participant_key(person))

@@ -299,8 +299,9 @@ def leave(slug):
     off (partners told), and the profile leaves the marketplace. Meetings held stay, with their outcomes."""
     event = get_event(slug)
     participant = require_participant(event, approved=False)
-    if participant.status == "withdrawn":
-        flash("You left this event already.", "info")
+    if participant.status in ("withdrawn", "rejected"):
+        flash("You left this event already." if participant.status == "withdrawn"
+              else "The organisers did not accept your registration: there is nothing to leave.", "info")
         return redirect(url_for("events.detail", slug=slug))
     called_off = withdraw(event, participant)
     flash(f"You left {event.name}." + (f" {called_off} meeting(s) called off; your partners are told." if called_off else ""),

@@ -99,15 +99,14 @@ def new_event():
         form.timezone.data = "Europe/Brussels"
     if form.validate_on_submit():
         slug = form.slug.data
+        twin = db.session.scalar(db.select(Event).filter_by(name=form.name.data.strip(), created_by_id=current_user.id)
+                                 .where(Event.created_at >= now_utc() - DOUBLE_SUBMIT).order_by(Event.id))
+        if twin is not None and slug in ("", twin.slug):  # the same form sent twice: the first made the event
+            flash(f"'{twin.name}' is created.", "info")
+            return redirect(url_for(".windows", slug=twin.slug))
         if slug and db.session.scalar(db.select(Event.id).filter_by(slug=slug)):
             form.slug.errors.append("This web address is taken; choose another.")
         else:
-            twin = None if slug else db.session.scalar(db.select(Event).filter_by(
-                name=form.name.data.strip(), created_by_id=current_user.id).where(
-                Event.created_at >= now_utc() - DOUBLE_SUBMIT))
-            if twin is not None:  # the same form sent twice: the first made the event
-                flash(f"'{twin.name}' is created.", "info")
-                return redirect(url_for(".windows", slug=twin.slug))
             if not slug:
                 base = slug = slugify(form.name.data)
                 number = 1
@@ -504,10 +503,10 @@ def import_confirm(slug):
         registered += 1
         invited += new_account
     skipped = sum(1 for r in rows if not r.ok)
-    if not registered and rows and all(any(e.endswith("is registered for this event already.") for e in r.errors)
-                                       for r in rows):
-        flash(f"All {len(rows)} participant(s) of this CSV are registered already (sent twice?): nothing more "
-              "to import.", "info")
+    already = sum(any(e.endswith("is registered for this event already.") for e in r.errors) for r in rows)
+    if not registered and already:
+        flash(f"Nothing imported: {already} participant(s) of this CSV are registered already (sent twice?)"
+              + (f"; {skipped - already} row(s) have other errors." if skipped > already else "."), "info")
         return redirect(url_for(".participants", slug=slug))
     flash(f"Imported {registered} participant(s), approved; {invited} new account(s) invited to set a password"
           + (f"; {skipped} row(s) skipped with errors." if skipped else "."), "success" if registered else "info")

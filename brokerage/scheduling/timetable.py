@@ -41,8 +41,12 @@ def apply_run(event: Event, run: ScheduleRun) -> tuple[int, int]:
     begun = {s.id for s in event.slots if s.start <= now}
     changes = []
     for meeting in everything:
-        if started_slot(meeting):
-            continue  # took place since the run started: it stays where it was held
+        if held := started_slot(meeting):
+            # It took place where it was published: the working timetable says so too (a hand move
+            # made before it began and never published is history).
+            if meeting.slot_id != held.id:
+                changes.append({"id": meeting.id, "slot_id": held.id, "unscheduled_reason": "", "updated_at": now_utc()})
+            continue
         if meeting.id in scheduled:
             slot_id = placed.get(meeting.id)
             reason = "" if slot_id else reasons.get(meeting.id, "not scheduled")

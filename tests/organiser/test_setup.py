@@ -41,8 +41,10 @@ def test_any_user_creates_an_event_and_becomes_its_organiser(app, client, auth, 
         event = db.session.scalar(db.select(Event).filter_by(slug="korea-eu-mobility-days"))
         link = db.session.scalar(db.select(EventOrganiser).filter_by(event_id=event.id))
         assert (link.role, link.organisation, link.user.email) == ("organiser", "EEN Brussels", "newcomer@cluster.example")
-    # The same form sent twice (a double click) makes one event.
+    # The same form sent twice (a double click) makes one event, with or without an address typed.
     assert create_event(slug="", name="Korea–EU Mobility Days").headers["Location"].endswith(
+        "/organise/korea-eu-mobility-days/windows")
+    assert create_event(slug="korea-eu-mobility-days", name="Korea–EU Mobility Days").headers["Location"].endswith(
         "/organise/korea-eu-mobility-days/windows")
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(Event.id))) == 1

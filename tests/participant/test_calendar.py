@@ -246,3 +246,14 @@ def test_a_calendar_name_that_quotes_ical_keywords_stays_valid():
     calendar = icalendar.Calendar.from_ical(body)
     assert [c.name for c in calendar.subcomponents] == ["VTIMEZONE"]
     assert str(calendar["X-WR-CALNAME"]) == "Acme BEGIN:VEVENT Ltd"
+
+
+@pytest.mark.parametrize("tz_name, first, last, moment", [
+    ("America/Mexico_City", 2021, 2024, datetime(2023, 7, 1, 17, tzinfo=UTC)),  # summer time ended in 2022
+    ("America/Montevideo", 2013, 2016, datetime(2016, 1, 15, 15, tzinfo=UTC)),
+    ("Asia/Ulaanbaatar", 2015, 2018, datetime(2017, 7, 1, 4, tzinfo=UTC))])     # summer time only 2015-2016
+def test_vtimezone_states_a_yearly_rule_only_where_it_held_every_year(tz_name, first, last, moment):
+    from brokerage.calendar import _vtimezone
+
+    read = tzical(io.StringIO(_vtimezone(tz_name, first, last).decode())).get()
+    assert moment.astimezone(read).utcoffset() == moment.astimezone(ZoneInfo(tz_name)).utcoffset()

@@ -493,3 +493,15 @@ def test_leaving_the_event_calls_off_what_has_not_happened(app, people, outbox, 
     assert "Paris Photonics left the event; you can only re-admit them." in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Participant, a).status == "withdrawn"
+
+
+def test_a_participant_the_organisers_rejected_cannot_leave_to_count_again(app, people):
+    from brokerage.events.models import Participant
+    with app.app_context():
+        db.session.get(Participant, people["b"]).status = "rejected"
+        db.session.commit()
+    kenji = logged_in(app, "kenji@tokyo.example")
+    kenji.post(f"/events/{SLUG}/leave", data={"csrf_token": token_from(kenji, f"/events/{SLUG}")})
+    with app.app_context():
+        assert db.session.get(Participant, people["b"]).status == "rejected"
+    assert 'id="leave-button"' not in kenji.get(f"/events/{SLUG}").get_data(as_text=True)

@@ -323,3 +323,25 @@ def test_the_hour_chart_has_its_figures_as_a_table(app, client, auth, placed):
             for m in re.findall(r'<th scope="row">(\d\d:00)</th>(.*?)</tr>', table, re.S)}
     assert sum(sum(v) for v in rows.values()) == 8  # four meetings, two people each
     assert any(v[1] == 1 for v in rows.values())  # Boston's one meeting in the US column
+
+
+def test_applying_a_run_puts_a_meeting_held_elsewhere_back_where_it_was_held(app, placed, monkeypatch):
+    """Published at slot 8, moved by hand to 12 without publishing, then slot 8 began: it took place at 8."""
+    event_id, ids, slots = placed
+    from brokerage.events.models import Event
+    from brokerage.meetings.models import Meeting
+    from brokerage.scheduling import jobs, timetable
+    from brokerage.scheduling.models import ScheduleRun
+    with app.app_context():
+        db.session.get(Event, event_id).timetable_published = True
+        db.session.get(Meeting, ids["eu-us"]).slot_id = slots[12]
+        db.session.commit()
+    with app.app_context():
+        run_id = jobs.create_run(db.session.get(Event, event_id), 1, 5).id
+        jobs.execute_run(run_id)
+    _clock(monkeypatch, app, event_id, 8)  # the meeting began at slot 8 before the run was applied
+    with app.app_context():
+        run = db.session.get(ScheduleRun, run_id)
+        assert run.status == "succeeded", run.error
+        timetable.apply_run(db.session.get(Event, event_id), run)
+    assert state(app, ids["eu-us"])[:2] == (slots[8], slots[8])
