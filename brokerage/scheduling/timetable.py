@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import Counter
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -14,7 +15,7 @@ from sqlalchemy.orm import aliased
 from brokerage.events.models import Availability, Event, Participant, Slot
 from brokerage.extensions import db
 from brokerage.meetings.models import Meeting, MeetingRequest
-from brokerage.meetings.services import room_link, started_slot
+from brokerage.meetings.services import room_link, started_slot, with_people
 from brokerage.regions import REGIONS, region_pair
 from brokerage.scheduling import solver_bridge
 from brokerage.scheduling.models import ScheduleRun
@@ -146,9 +147,16 @@ def set_locked(meeting: Meeting, locked: bool) -> None:
     db.session.commit()
 
 
+class Placed(NamedTuple):
+    """A scheduled meeting as the review's figures and search need it (a few columns, not an object)."""
+    id: int
+    slot: Slot
+    participants: tuple[Participant, Participant]
+
+
 @dataclass
 class Review:
-    scheduled: list[Meeting]
+    scheduled: list[Placed]  # in time order; load_meetings gives the objects of the ones shown
     unscheduled: list[Meeting]
     per_participant: list[tuple[Participant, int, int]]  # participant, scheduled, accepted
     stats: dict[str, float]
@@ -159,24 +167,38 @@ class Review:
 
 
 def review(event: Event) -> Review:
-    everything = solver_bridge.event_meetings(event)
-    meetings = solver_bridge.schedulable_meetings(event, everything)
-    scheduled = sorted((m for m in meetings if m.slot_id), key=lambda m: (m.slot.start, m.id))
-    unscheduled = [m for m in meetings if not m.slot_id]
-    booked, accepted = Counter(), Counter()
-    for m in meetings:
-        for p in m.participants:
-            accepted[p.id] += 1
-            booked[p.id] += bool(m.slot_id)
-    people = db.session.scalars(db.select(Participant).filter_by(event_id=event.id, status="approved")
-                                .order_by(Participant.organisation)).all()
-    rows = [(p, booked[p.id], accepted[p.id]) for p in people]
+    # Columns for the figures, objects only for the unscheduled list: a 2,000-person event has ~10,000
+    # meetings, and the page shows 200 of the scheduled ones (load_meetings).
+    people = {p.id: p for p in db.session.scalars(db.select(Participant).filter_by(event_id=event.id, status="approved")
+                                                  .order_by(Participant.organisation))}
+    slots = {slot.id: slot for slot in event.slots}
+    join = solver_bridge.MeetingJoin.of(event)
+    scheduled, booked, accepted = [], Counter(), Counter()
+    for meeting_id, slot_id, *pair in db.session.execute(join.select(
+            Meeting.id, Meeting.slot_id, MeetingRequest.requester_id, MeetingRequest.recipient_id)
+            .where(join.schedulable)):
+        for person in pair:
+            accepted[person] += 1
+            booked[person] += slot_id is not None
+        if slot_id is not None:
+            scheduled.append(Placed(meeting_id, slots[slot_id], (people[pair[0]], people[pair[1]])))
+    scheduled.sort(key=lambda m: (m.slot.start, m.id))
+    unscheduled = db.session.scalars(join.select(Meeting).where(join.schedulable, Meeting.slot_id.is_(None))
+                                     .options(*with_people()).order_by(Meeting.id)).all()
+    rows = [(p, booked[p.id], accepted[p.id]) for p in people.values()]
     counts = [n for _, n, _ in rows] or [0]
     stats = {"min": min(counts), "avg": round(sum(counts) / len(counts), 1), "max": max(counts)}
     pairs = Counter(region_pair(*(p.country for p in m.participants)) for m in scheduled)
     pending = pending_change_ids(event)
     return Review(scheduled, unscheduled, rows, stats, [code for code, _ in REGIONS], dict(pairs),
                   len(pending), pending)
+
+
+def load_meetings(placed: list[Placed]) -> list[Meeting]:
+    """The meetings themselves, in the same order (a page of the scheduled table)."""
+    found = {m.id: m for m in db.session.scalars(db.select(Meeting).where(Meeting.id.in_([p.id for p in placed]))
+                                                 .options(*with_people()))}
+    return [found[p.id] for p in placed]
 
 
 def pending_change_ids(event: Event) -> set[int]:

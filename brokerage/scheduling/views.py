@@ -131,7 +131,7 @@ def timetable_view(slug):
         needle in p.organisation.casefold() or needle == p.country.casefold() for p in m.participants)]
     pages = max(1, -(-len(matching) // TABLE_PAGE))
     page = min(where["page"], pages)
-    shown = matching[(page - 1) * TABLE_PAGE:page * TABLE_PAGE]
+    shown = timetable.load_meetings(matching[(page - 1) * TABLE_PAGE:page * TABLE_PAGE])
     return render_template("scheduling/timetable.html", event=event, review=review, chart=chart, hours=hours,
                            delivery=publishing.latest_delivery(event), shown=shown, matching=len(matching),
                            page=page, pages=pages, q=where["q"])
