@@ -70,12 +70,23 @@ def local_to_utc(day: date, clock: time, tz_name: str) -> datetime:
     return local.astimezone(UTC)
 
 
-def fmt_time(moment: datetime, tz_name: str) -> str:
-    return to_local(moment, tz_name).strftime("%H:%M")
+def fmt_time(moment: datetime, tz_name: str, mark_repeated: bool = True) -> str:
+    """mark_repeated=False where the page names each time's offset itself (the availability grid)."""
+    return _clock(moment, tz_name, "%H:%M") if mark_repeated else to_local(moment, tz_name).strftime("%H:%M")
 
 
 def fmt_datetime(moment: datetime, tz_name: str) -> str:
-    return to_local(moment, tz_name).strftime("%a %d %b %Y, %H:%M")
+    return _clock(moment, tz_name, "%a %d %b %Y, %H:%M")
+
+
+def _clock(moment: datetime, tz_name: str, pattern: str) -> str:
+    """The local time; in the hour that happens twice when clocks go back, with its offset, since
+    '02:30' alone could be either."""
+    local = to_local(moment, tz_name)
+    text = local.strftime(pattern)
+    if local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
+        text += f" ({_offset_text(moment, tz_name)})"
+    return text
 
 
 def fmt_day(moment: datetime, tz_name: str) -> str:

@@ -57,6 +57,15 @@ def test_local_times_on_week_when_us_changed_clocks_and_europe_not():
     assert timeutil.local_to_utc(date(2027, 3, 16), time(9), "America/New_York") == datetime(2027, 3, 16, 13, 0, tzinfo=timezone.utc)
 
 
+def test_the_two_half_past_twos_of_the_night_europe_goes_back_are_told_apart():
+    """31 Oct 2027, Berlin: 00:30 and 01:30 UTC are both 02:30; every page and mail names the offset then."""
+    first, second = (datetime(2027, 10, 31, h, 30, tzinfo=timezone.utc) for h in (0, 1))
+    assert timeutil.fmt_time(first, "Europe/Berlin") == "02:30 (UTC+02:00)"
+    assert timeutil.fmt_datetime(second, "Europe/Berlin") == "Sun 31 Oct 2027, 02:30 (UTC+01:00)"
+    assert timeutil.fmt_time(datetime(2027, 10, 31, 2, 30, tzinfo=timezone.utc), "Europe/Berlin") == "03:30"
+    assert timeutil.fmt_time(first, "Asia/Tokyo") == "09:30"
+
+
 def test_timezone_choices_offer_the_countrys_zones_first():
     choices = [value for value, _ in timeutil.timezone_choices("JP")]
     assert choices[0] == "Asia/Tokyo"
