@@ -153,12 +153,13 @@ def change_name():
 def _validated_with_password(form) -> bool:
     """The form is valid and its current password is the user's (a stolen session alone cannot
     change the password or delete the account)."""
-    if not form.validate_on_submit():
+    valid = form.validate_on_submit()
+    # Checked even when another field is wrong, so every problem shows at once (not with a forged form).
+    if form.is_submitted() and not form.csrf_token.errors and form.current.data and \
+            not current_user.check_password(form.current.data):
+        form.current.errors = [*form.current.errors, "That is not your current password."]
         return False
-    if not current_user.check_password(form.current.data):
-        form.current.errors.append("That is not your current password.")
-        return False
-    return True
+    return valid
 
 
 @bp.post("/password")

@@ -303,6 +303,9 @@ def leave(slug):
         flash("You left this event already." if participant.status == "withdrawn"
               else "The organisers did not accept your registration: there is nothing to leave.", "info")
         return redirect(url_for("events.detail", slug=slug))
+    if request.form.get("confirm") != "yes":
+        flash("Tick the box to confirm that you want to leave the event; nothing was changed.", "error")
+        return redirect(url_for("events.detail", slug=slug))
     called_off = withdraw(event, participant)
     flash(f"You left {event.name}." + (f" {called_off} meeting(s) called off; your partners are told." if called_off else ""),
           "success")

@@ -104,6 +104,9 @@ def test_deleting_the_account_erases_the_person_and_tells_partners(app, make_eve
     unticked = send(anne, "delete", current="correct horse")
     assert unticked.status_code == 400 and "Tick the box to confirm." in unticked.get_data(as_text=True)
     assert send(anne, "delete", current="wrong", understood="y").status_code == 400
+    both = send(anne, "delete", current="wrong").get_data(as_text=True)  # every problem at once
+    assert "Tick the box to confirm." in both and "That is not your current password." in both
+    assert 'aria-describedby="delete-understood-error"' in both and 'id="delete-understood-error"' in both
     response = send(anne, "delete", current="correct horse", understood="y")
     assert response.status_code == 302
     assert anne.get(ACCOUNT).status_code == 302  # logged out

@@ -443,7 +443,12 @@ def test_leaving_the_event_calls_off_what_has_not_happened(app, people, outbox, 
     send(logged_in(app, "ji@busan.example"), a)
     monkeypatch.setattr(views, "now_utc", lambda: datetime(2027, 3, 16, 7, 5, tzinfo=timezone.utc))
     mails = len(outbox())
-    response = post_action(anne, f"/events/{SLUG}/leave", f"/events/{SLUG}")
+    unconfirmed = post_action(anne, f"/events/{SLUG}/leave", f"/events/{SLUG}")  # the box left unticked
+    assert unconfirmed.status_code == 302 and len(outbox()) == mails
+    with app.app_context():
+        assert db.session.get(Participant, a).status == "approved"
+    response = anne.post(f"/events/{SLUG}/leave", data={"csrf_token": token_from(anne, f"/events/{SLUG}"),
+                                                        "confirm": "yes"})
     assert response.status_code == 302
     page = anne.get(f"/events/{SLUG}").get_data(as_text=True)
     assert "You left EU-Japan-Korea-US tech brokerage. 1 meeting(s) called off" in page and "You left this event" in page
