@@ -72,6 +72,14 @@ class MeetingJoin(NamedTuple):
         return sa.and_(Meeting.cancelled.is_(False), MeetingRequest.status == "accepted",
                        self.requester.status == "approved", self.recipient.status == "approved")
 
+    def agreed(self, now: datetime) -> sa.ColumnElement[bool]:
+        """What the organisers' timetable lists: the schedulable meetings, and those that took place
+        where they were published (services.started_slot) whoever left the event since."""
+        started = Meeting.published_slot_id.in_(sa.select(Slot.id).where(Slot.event_id == self.event_id,
+                                                                        Slot.start <= now))
+        return sa.or_(self.schedulable, sa.and_(Meeting.cancelled.is_(False), MeetingRequest.status == "accepted",
+                                                started))
+
     def select(self, *columns) -> sa.Select:
         return (sa.select(*columns).select_from(Meeting)
                 .join(MeetingRequest, Meeting.request_id == MeetingRequest.id)

@@ -169,14 +169,14 @@ class Review:
 def review(event: Event) -> Review:
     # Columns for the figures, objects only for the unscheduled list: a 2,000-person event has ~10,000
     # meetings, and the page shows 200 of the scheduled ones (load_meetings).
-    people = {p.id: p for p in db.session.scalars(db.select(Participant).filter_by(event_id=event.id, status="approved")
+    people = {p.id: p for p in db.session.scalars(db.select(Participant).filter_by(event_id=event.id)
                                                   .order_by(Participant.organisation))}
     slots = {slot.id: slot for slot in event.slots}
     join = solver_bridge.MeetingJoin.of(event)
     scheduled, booked, accepted = [], Counter(), Counter()
     for meeting_id, slot_id, *pair in db.session.execute(join.select(
             Meeting.id, Meeting.slot_id, MeetingRequest.requester_id, MeetingRequest.recipient_id)
-            .where(join.schedulable)):
+            .where(join.agreed(now_utc()))):
         for person in pair:
             accepted[person] += 1
             booked[person] += slot_id is not None
@@ -185,7 +185,7 @@ def review(event: Event) -> Review:
     scheduled.sort(key=lambda m: (m.slot.start, m.id))
     unscheduled = db.session.scalars(join.select(Meeting).where(join.schedulable, Meeting.slot_id.is_(None))
                                      .options(*with_people()).order_by(Meeting.id)).all()
-    rows = [(p, booked[p.id], accepted[p.id]) for p in people.values()]
+    rows = [(p, booked[p.id], accepted[p.id]) for p in people.values() if p.is_approved]
     counts = [n for _, n, _ in rows] or [0]
     stats = {"min": min(counts), "avg": round(sum(counts) / len(counts), 1), "max": max(counts)}
     pairs = Counter(region_pair(*(p.country for p in m.participants)) for m in scheduled)
@@ -228,7 +228,7 @@ def meeting_figures(event: Event) -> dict[str, int]:
     """The dashboard's counts of the timetable, from the database."""
     join = solver_bridge.MeetingJoin.of(event)
     total, scheduled = db.session.execute(join.select(sa.func.count(), sa.func.count(Meeting.slot_id))
-                                          .where(join.schedulable)).one()
+                                          .where(join.agreed(now_utc()))).one()
     published = db.session.scalar(sa.select(sa.func.count()).where(
         Meeting.event_id == event.id, Meeting.published_slot_id.is_not(None)))
     return {"total": total, "scheduled": scheduled, "unscheduled": total - scheduled, "published": published,

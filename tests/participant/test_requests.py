@@ -491,6 +491,9 @@ def test_leaving_the_event_calls_off_what_has_not_happened(app, people, outbox, 
         report = build_report(event)
         assert report.totals["agreement"] == 1 and any(c["comment"] == "Signed an NDA" for c in report.comments)
     assert "Paris Photonics" in kenji.get(f"/events/{SLUG}/agenda").get_data(as_text=True)
+    # The organisers' timetable and counts keep it too.
+    assert 'data-count="total">1<' in organiser.get(f"/organise/{SLUG}/").get_data(as_text=True)
+    assert f'id="meeting-{held}"' in organiser.get(f"/organise/{SLUG}/timetable").get_data(as_text=True)
     # Leaving is final unless the organisers re-admit: rejecting someone who left is refused.
     participants = f"/organise/{SLUG}/participants"
     response = organiser.post(f"{participants}/{a}/status", data={
