@@ -91,10 +91,8 @@ def erase(user: User) -> int:
 
     called_off = 0
     for person in _registrations(user):
-        if person.status in ("approved", "pending"):
+        if person.status in ("approved", "pending"):  # a rejection stands: the organisers' decision
             called_off += withdraw(person.event, person)
-        if person.status != "rejected":  # the organisers' decision stands
-            person.status = "withdrawn"
         named = participant_key(person)
         person.organisation = ERASED_NAME
         _rename_in_solver_texts(person, named, participant_key(person))
