@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import random
 import re
 import sys
 import tempfile
@@ -36,7 +37,8 @@ def _utc(text: str) -> datetime:
 def load_event(instance: dict, password_hash: str):
     """The generated event as database rows: one window per session, the app's own slots, accepted requests."""
     from brokerage.accounts.models import User
-    from brokerage.events.models import Availability, Event, EventOrganiser, MeetingWindow, Participant
+    from brokerage.demo import SECTOR_BLOCKS
+    from brokerage.events.models import Availability, Event, EventOrganiser, MeetingWindow, Opportunity, Participant
     from brokerage.events.slots import rebuild_slots
     from brokerage.extensions import db
     from brokerage.meetings.models import Meeting, MeetingRequest
@@ -66,10 +68,19 @@ def load_event(instance: dict, password_hash: str):
     db.session.add_all(users)
     db.session.flush()
     people = {}
+    rng = random.Random(len(users))  # profiles as varied as the demo's, so matching has real text to weigh
     for p, user in zip(instance["participants"], users):
-        people[p["id"]] = Participant(event_id=event.id, user_id=user.id, status="approved",
-                                      organisation=f"{p['id']} Ltd", country="BE", organisation_type="sme",
-                                      timezone=p["timezone"], description="Generated for the benchmark.")
+        sectors = rng.sample(list(SECTOR_BLOCKS), rng.choice([1, 2]))
+        _, field, offers, needs = SECTOR_BLOCKS[sectors[0]]
+        people[p["id"]] = Participant(
+            event_id=event.id, user_id=user.id, status="approved", organisation=f"{p['id']} Ltd", country="BE",
+            organisation_type="sme", timezone=p["timezone"], sectors=",".join(sectors),
+            description=f"Generated for the benchmark. Core technologies: {', '.join(rng.sample(offers, 2))}.",
+            opportunities=[Opportunity(kind=kind, title=rng.choice(texts), keywords=field.lower(),
+                                       description=f"{rng.choice(texts)} in {field.lower()}.")
+                           for kind, texts in rng.sample([("tech_offer", offers), ("tech_request", needs),
+                                                          ("rnd", offers), ("partnership", offers)],
+                                                         rng.choice([1, 2, 3]))])
     db.session.add_all(people.values())
     db.session.flush()
     db.session.execute(sa.insert(Availability), [
@@ -184,6 +195,7 @@ def run(participants: int, database: str | None, seed: int, time_limit: float) -
         get(f"/organise/{slug}/export/meetings.csv", "meetings CSV export")
         get(f"/organise/{slug}/impact", "impact report")
         person, _ = _login(app, f"{_busiest(instance)}@bench.example")
+        get(f"/events/{slug}/marketplace", "marketplace with suggested partners", person)
         get(f"/events/{slug}/marketplace?q=Ltd", "marketplace search", person)
         get(f"/events/{slug}/agenda", "agenda of the busiest participant", person)
         get(f"/events/{slug}/availability", "availability grid", person)

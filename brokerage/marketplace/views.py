@@ -11,6 +11,7 @@ from brokerage.access import get_event, organiser_role, participant_for
 from brokerage.events.models import LABELS, Event, Opportunity, Participant
 from brokerage.extensions import db
 from brokerage.marketplace.forms import SearchForm
+from brokerage.marketplace.matching import suggestions
 from brokerage.marketplace.working_hours import shared_working_slots
 from brokerage.meetings.views import open_request_between, request_problem
 from brokerage.regions import EUROPE, countries_in
@@ -83,8 +84,12 @@ def search(slug: str):
                           page=page, per_page=PER_PAGE, error_out=False)
     # Only the form's own fields go into the page links (an extra 'slug' or '_external' would break url_for).
     filters = {k: v for k, v in request.args.items() if k in form.data and v}
+    # Suggestions open the unfiltered first page; a search means the participant knows what they want.
+    suggested = (suggestions(event, viewer) if viewer is not None and viewer.is_approved and not filters
+                 and results.page == 1 else [])
     return render_template("marketplace/search.html", event=event, viewer=viewer, form=form, results=results,
-                           valid=valid, filters=filters, labels=LABELS)
+                           valid=valid, filters=filters, labels=LABELS, suggestions=suggested,
+                           has_opportunities=bool(viewer and viewer.opportunities))
 
 
 @bp.get("/<slug>/marketplace/<int:participant_id>")

@@ -17,6 +17,7 @@ from brokerage.accounts.views import SAFE_PATH, reset_token
 from brokerage.events.models import LABELS, PARTICIPANT_STATUSES, Event, EventOrganiser, MeetingWindow, Participant
 from brokerage.events.slots import PublishedMeetingsInTheWay, rebuild_slots
 from brokerage.extensions import db
+from brokerage.marketplace.matching import suggestions
 from brokerage.organiser import csv_io
 from brokerage.organiser.forms import (ImportConfirmForm, ImportForm, NewEventForm, ParticipantAdminForm, SettingsForm,
                                        TeamMemberForm, WindowForm, slugify)
@@ -399,7 +400,8 @@ def participant(slug, participant_id):
         flash("Support office and notes saved.", "success")
         return redirect(url_for(".participant", slug=slug, participant_id=person.id))
     return render_template("organiser/participant.html", event=event, role=role, person=person, form=form,
-                           offices=_support_offices(event), labels=LABELS)
+                           offices=_support_offices(event), labels=LABELS,
+                           suggestions=suggestions(event, person) if person.is_approved else [])
 
 
 @bp.post("/<slug>/participants/<int:participant_id>/status")
