@@ -1,7 +1,8 @@
-"""Jinja filters for times: every displayed time goes through these and names its zone."""
+"""Jinja filters: every displayed time goes through these and names its zone; names of opportunity kinds."""
 from flask import Flask
 
 from brokerage import timeutil
+from brokerage.events.models import LABELS
 from brokerage.regions import REGION_NAMES, region_of
 
 
@@ -13,5 +14,12 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(timeutil.utc_offset, "utc_offset")
     app.add_template_filter(timeutil.zone_label, "zone_label")
     app.add_template_filter(lambda country: REGION_NAMES[region_of(country)], "region_name")
+    app.add_template_filter(kind_name, "kind_name")
     app.add_template_global(timeutil.now_utc, "now_utc")
     app.add_template_global(timeutil.event_span, "event_span")
+
+
+def kind_name(kind: str) -> str:
+    """An opportunity kind inside a sentence: "technology offer", but "R&D cooperation"."""
+    label = LABELS["kind"].get(kind, kind)
+    return label if label[:2].isupper() else label[0].lower() + label[1:]

@@ -156,42 +156,52 @@ def _working_slots(event: Event, zones: set[str]) -> dict[str, frozenset[int]]:
     return {zone: frozenset(s.id for s in slots if within_working_hours(s, zone)) for zone in zones}
 
 
-def suggestions(event: Event, participant: Participant, limit: int = 6) -> list[Suggestion]:
-    """The best partners for `participant` among the event's approved participants they have not asked yet.
+class Matchmaker:
+    """One event's profiles, word weights and working hours, loaded once to suggest partners to many people."""
 
-    People they can meet within both working days come first; then the better fit, then more shared slots."""
-    spelling: dict[str, str] = {}
-    profiles = _profiles(event, spelling)
-    me = profiles.get(participant.id)
-    if me is None:
-        return []
-    weights = _Weights(list(profiles.values()))
-    working = _working_slots(event, {p.timezone for p in profiles.values()})
-    skip = _already_asked(participant.id) | {participant.id}
-    found: list[Suggestion] = []
-    for other in profiles.values():
-        if other.id in skip:
-            continue
+    def __init__(self, event: Event):
+        self.spelling: dict[str, str] = {}
+        self.profiles = _profiles(event, self.spelling)
+        self.weights = _Weights(list(self.profiles.values()))
+        self.working = _working_slots(event, {p.timezone for p in self.profiles.values()})
+
+    def suggest(self, participant_id: int, limit: int = 6) -> list[Suggestion]:
+        """The best partners among the approved participants `participant_id` has not asked yet (none if they
+        are not approved). People they can meet within both working days come first; then the better fit, then
+        more shared slots."""
+        me = self.profiles.get(participant_id)
+        if me is None:
+            return []
+        skip = _already_asked(participant_id) | {participant_id}
+        found = [s for other in self.profiles.values() if other.id not in skip
+                 if (s := self._match(me, other)) is not None]
+        found.sort(key=lambda s: (s.meetable_slots == 0, -s.score, -s.meetable_slots, s.organisation.lower(),
+                                  s.participant_id))
+        return found[:limit]
+
+    def _match(self, me: _Profile, other: _Profile) -> Suggestion | None:
         best: tuple[float, Fit] | None = None
         for mine_kind, mine_title, mine_words in me.opportunities:
             for theirs_kind, theirs_title, theirs_words in other.opportunities:
                 if ANSWERS.get(mine_kind) != theirs_kind:
                     continue
-                similarity, shared = weights.similarity(mine_words, theirs_words)
+                similarity, shared = self.weights.similarity(mine_words, theirs_words)
                 if shared and (best is None or similarity > best[0]):  # kinds alone do not make a fit
                     best = similarity, Fit(mine_kind, mine_title, theirs_kind, theirs_title,
-                                           [spelling[w] for w in shared[:SHOWN_WORDS]])
+                                           [self.spelling[w] for w in shared[:SHOWN_WORDS]])
         sectors = sorted(me.sectors & other.sectors)
         # Descriptions only: two requests for the same thing come from competitors, not partners.
-        related, profile_words = weights.similarity(me.about, other.about)
-        if best is None and not sectors and not profile_words:
-            continue
-        # A fitting pair of opportunities counts most; then the words the whole profiles share, then sectors
+        related, description_words = self.weights.similarity(me.about, other.about)
+        if best is None and not sectors and not description_words:
+            return None
+        # A fitting pair of opportunities counts most; then the words the descriptions share, then sectors
         # (at most two count, so a long sector list does not win on its own).
         score = (1 + 2 * best[0] if best else 0) + related + 0.5 * min(len(sectors), 2)
-        found.append(Suggestion(
+        return Suggestion(
             other.id, other.organisation, other.country, other.timezone,
-            len(working[me.timezone] & working[other.timezone]), best[1] if best else None, sectors,
-            [] if best else [spelling[w] for w in profile_words[:SHOWN_WORDS]], score))
-    found.sort(key=lambda s: (s.meetable_slots == 0, -s.score, -s.meetable_slots, s.organisation.lower(), s.participant_id))
-    return found[:limit]
+            len(self.working[me.timezone] & self.working[other.timezone]), best[1] if best else None, sectors,
+            [] if best else [self.spelling[w] for w in description_words[:SHOWN_WORDS]], score)
+
+
+def suggestions(event: Event, participant: Participant, limit: int = 6) -> list[Suggestion]:
+    return Matchmaker(event).suggest(participant.id, limit)

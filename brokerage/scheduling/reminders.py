@@ -3,7 +3,8 @@
 - agenda: a participant's published meetings of one local day (in their time zone), sent the first time the
   command runs within AGENDA_AHEAD (36 h) before that day's first meeting starts, i.e. the day before;
 - deadline: within DEADLINE_AHEAD (48 h) before the booking deadline, to participants who still have
-  incoming requests to answer or have not marked any availability.
+  incoming requests to answer, have not marked any availability, or have no meeting agreed or requested
+  (with three suggested partners).
 """
 from __future__ import annotations
 
@@ -16,10 +17,11 @@ import sqlalchemy as sa
 from flask import current_app, render_template
 from flask.cli import with_appcontext
 
-from brokerage.events.models import Availability, Event, Participant, Slot
+from brokerage.events.models import LABELS, Availability, Event, Participant, Slot
 from brokerage.extensions import db
 from brokerage.links import FALLBACK_BASE
 from brokerage.mail import Mail, try_send
+from brokerage.marketplace.matching import Matchmaker
 from brokerage.meetings.models import Meeting, MeetingRequest
 from brokerage.scheduling.models import ReminderLog
 from brokerage.scheduling.publish import external_url
@@ -85,19 +87,27 @@ def _deadline_reminders(now: datetime) -> list[Reminder]:
     out = []
     for event in events:
         key = event.booking_deadline.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
+        matchmaker = None
         for person in db.session.scalars(db.select(Participant).filter_by(event_id=event.id, status="approved")
                                          .order_by(Participant.id)):
-            # Only requests that can still be answered: not from someone the organisers rejected.
-            pending = [r for r in db.session.scalars(db.select(MeetingRequest).filter_by(
-                recipient_id=person.id, status="pending")) if r.requester.is_approved]
+            # Only requests with someone still in the event count: not with someone the organisers rejected.
+            live = [r for r in db.session.scalars(db.select(MeetingRequest).where(
+                    sa.or_(MeetingRequest.requester_id == person.id, MeetingRequest.recipient_id == person.id),
+                    MeetingRequest.status.in_(("pending", "accepted")))) if r.other(person).is_approved]
+            pending = [r for r in live if r.status == "pending" and r.recipient_id == person.id]
             has_availability = db.session.scalar(db.select(Availability.slot_id)
                                                  .filter_by(participant_id=person.id).limit(1)) is not None
-            if (not pending and has_availability) or _already_sent(person.id, "deadline", key):
+            if (live and not pending and has_availability) or _already_sent(person.id, "deadline", key):
                 continue
+            suggested = []
+            if not live:  # nothing agreed or asked yet: the last chance to find partners
+                matchmaker = matchmaker or Matchmaker(event)
+                suggested = matchmaker.suggest(person.id, limit=3)
             text = render_template("mail/reminder_deadline.txt", participant=person, event=event, pending=pending,
-                                   has_availability=has_availability,
+                                   has_availability=has_availability, no_meetings=not live, suggestions=suggested, labels=LABELS,
                                    requests_url=external_url("meetings.requests", slug=event.slug),
-                                   availability_url=external_url("meetings.availability", slug=event.slug))
+                                   availability_url=external_url("meetings.availability", slug=event.slug),
+                                   marketplace_url=external_url("marketplace.search", slug=event.slug))
             out.append(Reminder(person, "deadline", key, f"{event.name}: booking closes "
                                 f"{to_local(event.booking_deadline, person.timezone):%a %d %b %H:%M} your time", text))
     return out

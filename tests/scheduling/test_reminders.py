@@ -152,3 +152,24 @@ def test_an_unreachable_database_is_one_line(tmp_path):
     result = app.test_cli_runner().invoke(args=["reminders", "--now", "2027-03-15T08:00Z"])
     assert result.exit_code == 2 and "database cannot be used" in result.output
     assert "Traceback" not in result.output and result.output.count("\n") == 1
+
+
+def test_deadline_nudge_suggests_partners_to_those_without_meetings(app, outbox, published, people):
+    """Hamburg marked its hours but asked no one: the nudge names who fits, Lyon (with meetings) hears nothing."""
+    from brokerage.events.models import Opportunity, Participant
+    hamburg, = people(published, [("hh@example.de", "Hamburg Grippers", "DE", "Europe/Berlin", "all")]).values()
+    with app.app_context():
+        by_name = {p.organisation: p for p in db.session.scalars(db.select(Participant))}
+        by_name["Hamburg Grippers"].opportunities.append(Opportunity(kind="tech_request", title="Grippers for fish"))
+        by_name["Boston Bio"].opportunities.append(Opportunity(kind="tech_offer", title="Soft grippers"))
+        by_name["Lyon Robotics"].opportunities.append(Opportunity(kind="tech_offer", title="Grippers"))
+        db.session.commit()
+    reminders(app, "--now", "2027-03-09T12:00Z")
+    mails = {m["To"]: m.get_body(("plain",)).get_content() for m in outbox()}
+    assert set(mails) == {"jp@example.jp", "idle@example.de", "hh@example.de"}
+    text = mails["hh@example.de"]
+    assert "You have no meeting agreed or requested yet" in text and "not marked when you can meet" not in text
+    assert "* Boston Bio (US): their technology offer “Soft grippers”" in text
+    assert "* Lyon Robotics (FR): their technology offer “Grippers”" in text
+    assert "/events/march-2027/marketplace" in text
+    assert "no meeting agreed" not in mails["jp@example.jp"]  # Osaka has meetings: only its request to answer
