@@ -264,6 +264,14 @@ JOB_DONE_ELSEWHERE = ("The scheduling worker ended the job without running it: d
                       "DATABASE_URL?")
 
 
+def _worker_error(job) -> str:
+    """What the worker said when the job failed before it could start the run: its error's last line (a worker
+    on another database names DATABASE_URL); a job killed without a word is a lost worker."""
+    result = job.latest_result()
+    lines = (getattr(result, "exc_string", None) or job.exc_info or "").strip().splitlines()
+    return f"The scheduling worker could not run it: {lines[-1]}" if lines else WORKER_LOST
+
+
 def _rq_queued_problem(run: ScheduleRun, waited: bool) -> str | None:
     """Why a queued RQ run will never start (None while it may): its job is lost or ended, or,
     after a wait, no worker listens on the queue."""
@@ -277,7 +285,9 @@ def _rq_queued_problem(run: ScheduleRun, waited: bool) -> str | None:
         if job is None:
             return WORKER_LOST
         status = job.get_status()
-        if status in ("failed", "stopped", "canceled"):
+        if status == "failed":
+            return _worker_error(job)
+        if status in ("stopped", "canceled"):
             return WORKER_LOST
         if status == "finished":
             return JOB_DONE_ELSEWHERE

@@ -193,3 +193,34 @@ def test_rq_run_without_a_worker_fails_with_advice_and_a_queued_one_cancels_at_o
             assert third.status == "queued"
     finally:
         Queue(queue_name, connection=connection).delete(delete_jobs=True)
+
+
+@pytest.mark.redis
+def test_worker_on_another_database_is_named_as_the_cause(app, tmp_path, make_event, people, meeting):
+    """A worker started without the web app's DATABASE_URL cannot find the run: the run page says so."""
+    from rq import Queue, SimpleWorker
+    from brokerage import create_app
+    from brokerage.events.models import Event
+    from brokerage.scheduling import jobs
+    from brokerage.scheduling.models import ScheduleRun
+    connection = redis_or_skip()
+    queue_name = f"test-scheduling-{uuid.uuid4().hex}"
+    app.config.update(REDIS_URL="redis://127.0.0.1:6379/0", SCHEDULING_QUEUE=queue_name)
+    event_id = make_event()
+    p = people(event_id, [("a@x.eu", "A", "FR", "Europe/Paris", "all"), ("b@x.jp", "B", "JP", "Asia/Tokyo", "all")])
+    meeting(event_id, p["a@x.eu"], p["b@x.jp"])
+    elsewhere = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/other.sqlite", "SECRET_KEY": "test"})
+    with elsewhere.app_context():
+        db.create_all()
+    try:
+        with app.app_context():
+            run_id = jobs.start_run(db.session.get(Event, event_id), 1, 3).id
+        with elsewhere.app_context():
+            SimpleWorker([Queue(queue_name, connection=connection)], connection=connection).work(burst=True)
+        with app.app_context():
+            assert jobs.reap_stale_runs(event_id) == 1
+            error = db.session.get(ScheduleRun, run_id).error
+        assert error.startswith("The scheduling worker could not run it: LookupError: schedule run")
+        assert "is not in this database: start the worker with the web app's DATABASE_URL" in error
+    finally:
+        Queue(queue_name, connection=connection).delete(delete_jobs=True)
