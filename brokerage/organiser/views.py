@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from brokerage import mail
@@ -373,14 +374,41 @@ def participants(slug):
     event = get_event(slug)
     role = require_organiser(event, co_organiser_ok=True)
     status = request.args.get("status", "")
-    status = status if status in PARTICIPANT_STATUSES else ""
+    status = status if status in (*PARTICIPANT_STATUSES, IDLE) else ""
     query = (db.select(Participant).filter_by(event_id=event.id).options(selectinload(Participant.user))
              .order_by(Participant.created_at, Participant.id))
-    if status:
+    from brokerage.meetings.models import MeetingRequest
+    requests = _request_counts(event)
+    idle = db.select(Participant.id).filter_by(event_id=event.id, status="approved").where(~db.select(
+        MeetingRequest.id).where(MeetingRequest.status.in_(("pending", "accepted")),
+                                 sa.or_(MeetingRequest.requester_id == Participant.id,
+                                        MeetingRequest.recipient_id == Participant.id)).exists())
+    if status == IDLE:
+        query = query.where(Participant.id.in_(idle))
+    elif status:
         query = query.filter_by(status=status)
     counts = Counter(db.session.scalars(db.select(Participant.status).filter_by(event_id=event.id)))
     return render_template("organiser/participants.html", event=event, role=role, status=status, counts=counts,
-                           statuses=PARTICIPANT_STATUSES, participants=db.session.scalars(query).all(), labels=LABELS)
+                           statuses=PARTICIPANT_STATUSES, participants=db.session.scalars(query).all(), labels=LABELS,
+                           requests=requests,
+                           idle_count=db.session.scalar(db.select(sa.func.count()).select_from(idle.subquery())))
+
+
+IDLE = "idle"  # the participants list's filter: approved, with no meeting agreed or requested
+
+
+def _request_counts(event: Event) -> dict[int, Counter]:
+    """Each participant's agreed meetings and pending requests (sent or received): {id: {"accepted": n, ...}}."""
+    from brokerage.meetings.models import MeetingRequest
+    open_requests = db.select(MeetingRequest).where(MeetingRequest.event_id == event.id,
+                                                    MeetingRequest.status.in_(("pending", "accepted"))).subquery()
+    sides = sa.union_all(sa.select(open_requests.c.requester_id.label("pid"), open_requests.c.status),
+                         sa.select(open_requests.c.recipient_id.label("pid"), open_requests.c.status)).subquery()
+    counts: dict[int, Counter] = {}
+    for pid, status, n in db.session.execute(
+            sa.select(sides.c.pid, sides.c.status, sa.func.count()).group_by(sides.c.pid, sides.c.status)):
+        counts.setdefault(pid, Counter())[status] = n
+    return counts
 
 
 def _event_participant(event: Event, participant_id: int) -> Participant:

@@ -191,3 +191,26 @@ def test_existing_user_joins_the_team_without_a_new_password(app, console, clien
     assert "An event needs at least one organiser" in page
     with app.app_context():
         assert [m.user.email for m in db.session.scalars(db.select(EventOrganiser))] == ["maria@een-madrid.example"]
+
+
+def test_meeting_counts_and_the_no_meeting_yet_filter(app, console, client, add_participant):
+    from brokerage.events.models import Participant
+    from brokerage.meetings.models import MeetingRequest
+    ids = {name: add_participant(f"{name.lower()}@x.example", organisation=name, status=status)
+           for name, status in (("Osaka", "approved"), ("Seoul", "approved"), ("Boston", "approved"),
+                                ("Lyon", "approved"), ("Quiet", "approved"), ("Waiting", "pending"))}
+    with app.app_context():
+        event_id = db.session.get(Participant, ids["Osaka"]).event_id
+        for requester, recipient, status in (("Osaka", "Seoul", "accepted"), ("Boston", "Osaka", "pending"),
+                                             ("Lyon", "Quiet", "declined"), ("Quiet", "Lyon", "cancelled")):
+            db.session.add(MeetingRequest(event_id=event_id, requester_id=ids[requester],
+                                          recipient_id=ids[recipient], status=status))
+        db.session.commit()
+    page = client.get(console.url("participants")).get_data(as_text=True)
+    counts = dict(re.findall(r'<tr data-participant="(\d+)">.*?<td class="meeting-counts">(.*?)</td>', page, re.S))
+    assert counts[str(ids["Osaka"])] == "1 agreed, 1 pending" and counts[str(ids["Seoul"])] == "1 agreed"
+    assert counts[str(ids["Boston"])] == "0 agreed, 1 pending" and "none" in counts[str(ids["Lyon"])]
+    assert '<span data-count="idle">2</span>' in page  # Lyon and Quiet: declined and withdrawn do not count
+    idle = client.get(console.url("participants?status=idle")).get_data(as_text=True)
+    shown = re.findall(r'<tr data-participant="(\d+)">', idle)
+    assert sorted(map(int, shown)) == sorted([ids["Lyon"], ids["Quiet"]])  # never the pending registration
