@@ -146,7 +146,7 @@ def dashboard(slug):
     meeting_counts = timetable.meeting_figures(event)
     return render_template("organiser/dashboard.html", event=event, statuses=PARTICIPANT_STATUSES, by_status=by_status,
                            by_region=by_region, regions=REGIONS, requests=requests, meetings=meeting_counts,
-                           slot_count=len(event.slots))
+                           slot_count=len(event.slots), idle_count=_count(_idle(event)))
 
 
 def _as_local_input(moment: datetime | None, tz_name: str) -> datetime | None:
@@ -377,12 +377,8 @@ def participants(slug):
     status = status if status in (*PARTICIPANT_STATUSES, IDLE) else ""
     query = (db.select(Participant).filter_by(event_id=event.id).options(selectinload(Participant.user))
              .order_by(Participant.created_at, Participant.id))
-    from brokerage.meetings.models import MeetingRequest
     requests = _request_counts(event)
-    idle = db.select(Participant.id).filter_by(event_id=event.id, status="approved").where(~db.select(
-        MeetingRequest.id).where(MeetingRequest.status.in_(("pending", "accepted")),
-                                 sa.or_(MeetingRequest.requester_id == Participant.id,
-                                        MeetingRequest.recipient_id == Participant.id)).exists())
+    idle = _idle(event)
     if status == IDLE:
         query = query.where(Participant.id.in_(idle))
     elif status:
@@ -390,11 +386,23 @@ def participants(slug):
     counts = Counter(db.session.scalars(db.select(Participant.status).filter_by(event_id=event.id)))
     return render_template("organiser/participants.html", event=event, role=role, status=status, counts=counts,
                            statuses=PARTICIPANT_STATUSES, participants=db.session.scalars(query).all(), labels=LABELS,
-                           requests=requests,
-                           idle_count=db.session.scalar(db.select(sa.func.count()).select_from(idle.subquery())))
+                           requests=requests, idle_count=_count(idle))
 
 
 IDLE = "idle"  # the participants list's filter: approved, with no meeting agreed or requested
+
+
+def _idle(event: Event) -> sa.Select:
+    """The ids of approved participants with no meeting agreed or requested: the ones to help find partners."""
+    from brokerage.meetings.models import MeetingRequest
+    return db.select(Participant.id).filter_by(event_id=event.id, status="approved").where(~db.select(
+        MeetingRequest.id).where(MeetingRequest.status.in_(("pending", "accepted")),
+                                 sa.or_(MeetingRequest.requester_id == Participant.id,
+                                        MeetingRequest.recipient_id == Participant.id)).exists())
+
+
+def _count(query: sa.Select) -> int:
+    return db.session.scalar(db.select(sa.func.count()).select_from(query.subquery()))
 
 
 def _request_counts(event: Event) -> dict[int, Counter]:
