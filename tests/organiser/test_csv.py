@@ -251,3 +251,66 @@ def test_a_pasted_csv_near_the_limit_gets_a_preview(console):
     response = console.post("import", {"csv_text": text, "csv_file": (io.BytesIO(b""), "")},
                             content_type="multipart/form-data")
     assert response.status_code == 200 and "organisation is longer than 200 characters." in response.get_data(as_text=True)
+
+
+def test_meetings_export_rows_column_by_column(app, console, client, add_participant, create_event):
+    """Every column of the meetings export: working and published slots (which may differ), locked, cancelled
+    and unscheduled meetings with their reason, and both video modes. Only this event's meetings, by id."""
+    kenji = add_participant("kenji@osaka-robotics.example", organisation="Osaka Robotics", status="approved",
+                            video_link="https://zoom.example/kenji")
+    minji = add_participant("minji@seoul-bio.example", organisation="Seoul Bio", country="KR", timezone="Asia/Seoul",
+                            status="approved")
+    sam = add_participant("sam@boston-med.example", organisation="Boston Med", country="US",
+                          timezone="America/New_York", status="withdrawn", video_link="https://zoom.example/sam")
+    console.post("windows", {"label": "Asia-Europe", "day": "2027-03-16", "start": "07:00", "end": "10:00"})
+    create_event(slug="autumn-2027", start_date="2027-10-05", end_date="2027-10-06")
+    elsewhere = [add_participant(email, slug="autumn-2027", status="approved")
+                 for email in ("kenji@osaka-robotics.example", "minji@seoul-bio.example")]
+    from brokerage.events.models import Event, Slot
+    from brokerage.meetings.models import Meeting, MeetingRequest
+    with app.app_context():
+        first, second, third = db.session.scalars(db.select(Slot).order_by(Slot.start)).all()[:3]
+        event_id, other_id = first.event_id, db.session.scalar(db.select(Event.id).filter_by(slug="autumn-2027"))
+
+        def meeting(event, requester, recipient, status="accepted", **fields):
+            request = MeetingRequest(event_id=event, requester_id=requester, recipient_id=recipient, status=status)
+            db.session.add(Meeting(event_id=event, request=request, **fields))
+            db.session.flush()
+            return request.id
+
+        requests = [meeting(event_id, kenji, minji, slot=second, published_slot=first, locked=True),
+                    meeting(event_id, minji, sam, unscheduled_reason="-no common free slot"),
+                    meeting(other_id, *elsewhere),
+                    meeting(event_id, sam, kenji, status="cancelled", slot=third, published_slot=third, cancelled=True)]
+        db.session.commit()
+        ids = [m.id for m in db.session.scalars(db.select(Meeting).order_by(Meeting.id))]
+
+    def export():
+        text = client.get(console.url("export/meetings.csv")).get_data(as_text=True)
+        return list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+
+    header, *rows = export()
+    assert header == [
+        "id", "request_id", "participant_a", "participant_a_email", "participant_b", "participant_b_email", "state",
+        "start_utc", "end_utc", "start_event_time (Europe/Brussels)", "end_event_time (Europe/Brussels)",
+        "published_start_utc", "published_start_event_time (Europe/Brussels)", "locked", "video_link",
+        "unscheduled_reason"]
+    assert rows == [
+        [str(ids[0]), str(requests[0]), "Osaka Robotics", "kenji@osaka-robotics.example", "Seoul Bio",
+         "minji@seoul-bio.example", "scheduled", "2027-03-16T07:25:00Z", "2027-03-16T07:45:00Z",
+         "2027-03-16T08:25:00+01:00", "2027-03-16T08:45:00+01:00", "2027-03-16T07:00:00Z",
+         "2027-03-16T08:00:00+01:00", "yes", f"https://meet.jit.si/{SLUG}-{ids[0]}", ""],
+        [str(ids[1]), str(requests[1]), "Seoul Bio", "minji@seoul-bio.example", "Boston Med",
+         "sam@boston-med.example", "unscheduled", "", "", "", "", "", "", "no", f"https://meet.jit.si/{SLUG}-{ids[1]}",
+         "'-no common free slot"],
+        [str(ids[3]), str(requests[3]), "Boston Med", "sam@boston-med.example", "Osaka Robotics",
+         "kenji@osaka-robotics.example", "cancelled", "2027-03-16T07:50:00Z", "2027-03-16T08:10:00Z",
+         "2027-03-16T08:50:00+01:00", "2027-03-16T09:10:00+01:00", "2027-03-16T07:50:00Z",
+         "2027-03-16T08:50:00+01:00", "no", f"https://meet.jit.si/{SLUG}-{ids[3]}", ""],
+    ]
+    # Participants' own rooms: the requester's link, else the recipient's.
+    with app.app_context():
+        db.session.get(Event, event_id).video_mode = "participant"
+        db.session.commit()
+    assert [row[14] for row in export()[1:]] == ["https://zoom.example/kenji", "https://zoom.example/sam",
+                                                 "https://zoom.example/sam"]

@@ -41,7 +41,7 @@ class Builder:
 
     def request(self, event_id, requester_id, recipient_id, status="accepted", slot=0, published=True,
                 cancelled=False, ratings=()):
-        """A request; accepted ones get a meeting in the slot-th slot. ratings: (participant_id, rating, follow_up)."""
+        """A request; accepted ones get a meeting in the slot-th slot. ratings: (participant_id, rating, follow_up[, comment])."""
         from brokerage.events.models import Slot
         from brokerage.meetings.models import Meeting, MeetingOutcome, MeetingRequest
         with self.app.app_context():
@@ -55,9 +55,9 @@ class Builder:
                 meeting = Meeting(event_id=event_id, request=request, slot=slot_row,
                                   published_slot=slot_row if published else None, cancelled=cancelled)
                 db.session.add(meeting)
-                for participant_id, rating, follow_up in ratings:
+                for participant_id, rating, follow_up, *comment in ratings:
                     db.session.add(MeetingOutcome(meeting=meeting, participant_id=participant_id,
-                                                  rating=rating, follow_up=follow_up))
+                                                  rating=rating, follow_up=follow_up, comment="".join(comment)))
             db.session.commit()
             return meeting.id if meeting else request.id
 

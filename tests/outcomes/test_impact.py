@@ -81,6 +81,43 @@ def test_meetings_of_participants_rejected_later_count_nowhere(client, auth, bui
     assert 'id="total-held">4<' in html and 'id="total-agreement">1<' in html
 
 
+def test_who_left_counts_with_what_they_did_and_comments_name_both_sides(client, auth, build):
+    """Someone who left counts with their meetings (held or not); someone who left without a request
+    does not count, nor does a rejected participant's rated meeting. Comments: the requests in order,
+    each meeting's in the order of their authors' registrations, naming the other side."""
+    e = build.past_event()
+    paris = build.participant(e, "claire@paris.example", organisation="Paris Optics")
+    tokyo = build.participant(e, "kenji@tokyo.example", "JP", "Asia/Tokyo", "research", "Tokyo Lab", status="withdrawn")
+    build.participant(e, "minji@seoul.example", "KR", "Asia/Seoul", status="withdrawn")
+    berlin = build.participant(e, "jonas@berlin.example", "DE", "Europe/Berlin", organisation="Berlin Sensors")
+    ghost = build.participant(e, "ghost@boston.example", "US", "America/New_York", status="rejected")
+    build.request(e, berlin, paris, slot=1, ratings=[(berlin, "informative", "no_contact", "Not our field")])
+    build.request(e, paris, tokyo, slot=0, ratings=[(tokyo, "cooperation_possible", "negotiation", "=Visit in May"),
+                                                    (paris, "informative", None, "Nice people")])
+    build.request(e, berlin, tokyo, slot=2, cancelled=True, ratings=[(berlin, "cooperation_possible", "agreement", "x")])
+    build.request(e, tokyo, paris, status="declined")
+    build.request(e, ghost, berlin, slot=3, ratings=[(berlin, "cooperation_possible", "agreement", "Ghost talk")])
+    auth.login("organiser@een.example")
+    html = client.get("/organise/past-2026/impact").get_data(as_text=True)
+    assert 'id="total-participants">3<' in html
+    assert _row(html, "participants-by-region", "EU") == [2, 2] and _row(html, "participants-by-region", "JP") == [1, 0]
+    assert _row(html, "participants-by-type", "research") == [1]
+    assert _row(html, "by-region-pair", "EU-JP") == [3, 1, 1, 1, 1, 1, 0]
+    assert _row(html, "by-region-pair", "EU-EU") == [1, 1, 1, 1, 0, 0, 0]
+    assert "EU-US" not in html and "KR" not in re.search(r'id="by-country".*?</table>', html, re.S).group(0)
+    assert _row(html, "ratings", "informative") == [2] and _row(html, "ratings", "cooperation_possible") == [1]
+    assert _row(html, "follow-ups", "negotiation") == [1] and _row(html, "follow-ups", "agreement") == [0]
+    comments = re.search(r'<table class="compact" id="comments">.*?</table>', html, re.S).group(0)
+    assert re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr>", comments) == [
+        ("Berlin Sensors", "Paris Optics", "Informative, no cooperation planned", "No further contact", "Not our field"),
+        ("Paris Optics", "Tokyo Lab", "Informative, no cooperation planned", "", "Nice people"),
+        ("Tokyo Lab", "Paris Optics", "Cooperation possible", "Negotiation started", "=Visit in May"),
+    ]
+    rows = list(csv.DictReader(io.StringIO(client.get("/organise/past-2026/impact.csv").data.decode("utf-8-sig"))))
+    total = next(r for r in rows if r["section"] == "total")
+    assert [int(total[s]) for s in STAGES] == [4, 2, 2, 2, 1, 1, 0] and total["participants"] == "3"
+
+
 def test_funnel_stages_stay_subsets_and_ratings_follow_the_meetings(client, auth, build):
     """'Informative' then an agreement: cooperation was possible after all. A cancelled meeting's old
     rating counts nowhere."""
