@@ -15,6 +15,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(timeutil.zone_label, "zone_label")
     app.add_template_filter(lambda country: REGION_NAMES[region_of(country)], "region_name")
     app.add_template_filter(kind_name, "kind_name")
+    app.add_template_filter(lambda sector: LABELS["sector"].get(sector, sector), "sector_name")
     app.add_template_global(timeutil.now_utc, "now_utc")
     app.add_template_global(timeutil.event_span, "event_span")
 

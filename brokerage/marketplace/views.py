@@ -13,7 +13,7 @@ from brokerage.extensions import db
 from brokerage.marketplace.forms import SearchForm
 from brokerage.marketplace.matching import suggestions
 from brokerage.marketplace.working_hours import shared_working_slots
-from brokerage.meetings.views import open_request_between, request_problem
+from brokerage.meetings.views import active_meetings_count, booking_closed, open_request_between, request_problem
 from brokerage.regions import EUROPE, countries_in
 
 bp = Blueprint("marketplace", __name__, url_prefix="/events")
@@ -85,10 +85,12 @@ def search(slug: str):
     # Only the form's own fields go into the page links (an extra 'slug' or '_external' would break url_for).
     filters = {k: v for k, v in request.args.items() if k in form.data and v}
     # Suggestions open the unfiltered first page; a search means the participant knows what they want.
-    suggested = (suggestions(event, viewer) if viewer is not None and viewer.is_approved and not filters
-                 and results.page == 1 else [])
+    show = (viewer is not None and viewer.is_approved and not filters and results.page == 1
+            and not booking_closed(event, viewer)
+            and (event.max_meetings is None or active_meetings_count(viewer) < event.max_meetings))
     return render_template("marketplace/search.html", event=event, viewer=viewer, form=form, results=results,
-                           valid=valid, filters=filters, labels=LABELS, suggestions=suggested,
+                           valid=valid, filters=filters, labels=LABELS, show_suggestions=show,
+                           suggestions=suggestions(event, viewer, limit=4) if show else [],
                            has_opportunities=bool(viewer and viewer.opportunities))
 
 

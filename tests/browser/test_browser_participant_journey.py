@@ -123,8 +123,12 @@ def test_participant_journey_across_four_time_zones(new_page, live_server, db_do
     add_opportunity(seoul, SLUG, "Business partnership", "EV battery recycling partners",
                     "Looking for US distributors.", "batteries")
 
-    # --- marketplace: region and text filters -----------------------------------------------------------------
+    # --- marketplace: suggested partners, then region and text filters -----------------------------------------
     paris.goto(f"/events/{SLUG}/marketplace")
+    suggestion = paris.locator("#suggestions article.suggestion", has_text="Hudson Photonics")
+    expect(suggestion).to_contain_text("Their technology offer “Miniature LiDAR for industrial robots” answers your "
+                                       "technology request “Photonic sensors for cobot safety”")
+    expect(suggestion).to_contain_text("6 slots within both working days (America/New_York (UTC-04:00) on their side)")
     expect(paris.locator("#result-count")).to_have_text("4 participants found.")
     paris.get_by_label(label("Region")).select_option("US")
     paris.locator("#search-button").click()
@@ -178,6 +182,9 @@ def test_participant_journey_across_four_time_zones(new_page, live_server, db_do
     paris.locator("#send-request").click()
     expect(paris.locator("#outgoing")).to_contain_text("Hudson Photonics")
     expect(paris.get_by_role("status")).to_contain_text("Your meeting request was sent to Hudson Photonics.")
+    paris.goto(f"/events/{SLUG}/marketplace")  # asked: no longer suggested
+    expect(paris.locator("#results")).to_contain_text("Hudson Photonics")
+    expect(paris.locator("#suggestions", has_text="Hudson Photonics")).to_have_count(0)
 
     seoul.goto(f"/events/{SLUG}/marketplace?region=US")
     seoul.get_by_role("link", name="Hudson Photonics").click()

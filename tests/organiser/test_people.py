@@ -214,4 +214,4 @@ def test_meeting_counts_and_the_no_meeting_yet_filter(app, console, client, add_
     idle = client.get(console.url("participants?status=idle")).get_data(as_text=True)
     shown = re.findall(r'<tr data-participant="(\d+)">', idle)
     assert sorted(map(int, shown)) == sorted([ids["Lyon"], ids["Quiet"]])  # never the pending registration
-    assert '<td data-count="idle">2</td>' in client.get(console.url()).get_data(as_text=True)  # the dashboard
+    assert '<td id="idle-count">2</td>' in client.get(console.url()).get_data(as_text=True)  # the dashboard

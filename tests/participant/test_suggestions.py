@@ -8,7 +8,7 @@ import pytest
 from participant_support import logged_in, make_participant
 
 from brokerage.extensions import db
-from brokerage.meetings.models import MeetingRequest
+from brokerage.meetings.models import Meeting, MeetingRequest
 
 SEARCH = "/events/march-2027/marketplace"
 GRIPPERS = {"kind": "tech_request", "title": "Soft grippers for food handling", "keywords": "grippers, food",
@@ -32,10 +32,10 @@ def market(app, make_event):
                                          "description": "A gripper for bakery lines."}]),
         # The same sector and no opportunity: a weaker reason, but the whole New York afternoon in common.
         "hudson": person("hudson", "Hudson Automation", country="US", tz="America/New_York", sectors="robotics"),
-        # The best fit of all, but Honolulu's working day misses every slot of the event.
+        # Sakura's offer and Nordlicht's sector, but Honolulu's working day misses every slot of the event.
         "aloha": person("aloha", "Aloha Grippers", country="US", tz="Pacific/Honolulu", sectors="robotics",
-                        opportunities=[{"kind": "tech_offer", "title": "Soft grippers for food handling",
-                                        "keywords": "grippers, food, bakery"}]),
+                        opportunities=[{"kind": "tech_offer", "title": "Vacuum gripper",
+                                        "description": "A gripper for bakery lines."}]),
         # Another request for grippers: two requests do not answer each other, and no sector is shared.
         "rival": person("rival", "Rival Grippers", country="FR", sectors="agrifood",
                         opportunities=[{**GRIPPERS, "title": "Grippers wanted"}]),
@@ -68,12 +68,12 @@ def _request(app, market, frm, to, status):
         db.session.commit()
 
 
-def test_fitting_offer_first_then_sector_then_those_outside_working_hours(market):
+def test_a_fitting_offer_counts_most_and_half_outside_working_hours(market):
     suggested = _suggested(market["client"].get(SEARCH))
-    assert [name for name, _ in suggested] == ["Sakura Handling", "Hudson Automation", "Aloha Grippers"]
-    sakura, hudson, aloha = (reasons for _, reasons in suggested)
-    assert ("Their technology offer “Vacuum gripper” answers the technology request “Soft grippers for food "
-            "handling”; both mention bakery, grippers.") in sakura
+    assert [name for name, _ in suggested] == ["Sakura Handling", "Aloha Grippers", "Hudson Automation"]
+    sakura, aloha, hudson = (reasons for _, reasons in suggested)
+    assert ("Their technology offer “Vacuum gripper” answers your technology request “Soft grippers for food "
+            "handling”; both mention bakery and grippers.") in sakura
     assert "2 slots within both working days (Asia/Tokyo (UTC+09:00) on their side)." in sakura
     assert "Both in Robotics." in hudson and "answers" not in hudson
     assert "7 slots within both working days (America/New_York (UTC-04:00) on their side)" in hudson
@@ -118,7 +118,7 @@ def test_without_opportunities_the_page_asks_for_them(app, make_event):
     client = logged_in(app, "new@new.example")
     [(name, reasons)] = _suggested(client.get(SEARCH))
     assert name == "Veteran Robotics" and "Both descriptions mention bakeries. Both in Robotics." in reasons
-    assert "Publish what you offer and seek</a> for better suggestions" in client.get(SEARCH).get_data(as_text=True)
+    assert "Publish what you offer and seek</a>\n    for better suggestions." in client.get(SEARCH).get_data(as_text=True)
 
 
 def test_plural_and_singular_meet(app, make_event):
@@ -128,7 +128,7 @@ def test_plural_and_singular_meet(app, make_event):
     make_participant(app, event_id, "b@b.example", "Battery Labs", tz="Europe/Paris",
                      opportunities=[{"kind": "tech_offer", "title": "Battery recycling process"}])
     [(name, reasons)] = _suggested(logged_in(app, "a@a.example").get(SEARCH))
-    assert name == "Battery Labs" and "both mention batteries, recycling." in reasons
+    assert name == "Battery Labs" and "both mention batteries and recycling." in reasons
 
 
 def test_words_everyone_uses_make_no_fit_in_a_sizeable_event(app, make_event):
@@ -150,7 +150,102 @@ def test_organisers_see_partners_to_suggest(app, market):
     client = app.test_client()
     Auth(client).login("organiser@een.example")
     page = client.get(f"/organise/march-2027/participants/{market['ids']['nordlicht']}")
-    assert "Partners to suggest to Nordlicht Robotics" in page.get_data(as_text=True)
-    assert [name for name, _ in _suggested(page)] == ["Sakura Handling", "Hudson Automation", "Aloha Grippers"]
+    text = page.get_data(as_text=True)
+    assert "Partners to suggest to Nordlicht Robotics" in text
+    assert [name for name, _ in _suggested(page)] == ["Sakura Handling", "Aloha Grippers", "Hudson Automation"]
+    assert "answers Nordlicht Robotics’s technology request" in html.unescape(text)
+    assert f'href="/organise/march-2027/participants/{market["ids"]["sakura"]}"' in text  # the organisers' view
     pending = client.get(f"/organise/march-2027/participants/{market['ids']['pending']}")
     assert _suggested(pending) == []  # not in the marketplace yet: nobody to introduce
+
+
+def test_colleagues_money_words_and_chance_words_are_no_match(app, make_event):
+    event_id = make_event()
+    offer = {"kind": "tech_offer", "title": "Soft grippers for bakeries"}
+    make_participant(app, event_id, "a@nordlicht.example", "Nordlicht Robotics", tz="Europe/Berlin",
+                     opportunities=[{"kind": "tech_request", "title": "Grippers for bakeries"},
+                                    {"kind": "investment", "title": "Series A round of EUR 5 million"}])
+    make_participant(app, event_id, "b@other.example", "NORDLICHT  robotics", opportunities=[offer])  # same name
+    make_participant(app, event_id, "c@nordlicht.example", "Nordlicht Sales", opportunities=[offer])  # another name
+    make_participant(app, event_id, "d@d.example", "Raising Too",  # money words alone make no fit
+                     opportunities=[{"kind": "investment", "title": "Raising a Series A round: EUR 3 million"}])
+    make_participant(app, event_id, "e@e.example", "Chance Word", opportunities=[{  # one word in a long text
+        "kind": "tech_offer", "title": "Hydrogen electrolyser stacks", "description":
+        "Alkaline and PEM stacks, balance of plant, power electronics, water treatment, compressors, storage "
+        "vessels, safety systems and grid services for industrial bakeries and steel plants."}])
+    assert [name for name, _ in _suggested(logged_in(app, "a@nordlicht.example").get(SEARCH))] == ["Nordlicht Sales"]
+
+
+def test_japanese_and_korean_texts_match(app, make_event):
+    event_id = make_event()
+    make_participant(app, event_id, "jp@jp.example", "Kyoto Cells", country="JP", tz="Asia/Tokyo",
+                     opportunities=[{"kind": "tech_request", "title": "リチウムイオン電池のリサイクル技術"}])
+    make_participant(app, event_id, "kr@kr.example", "Busan Battery", country="KR", tz="Asia/Seoul",
+                     opportunities=[{"kind": "tech_offer", "title": "電池リサイクル",
+                                     "description": "폐배터리를 재활용하는 공정"}])
+    make_participant(app, event_id, "kr2@kr2.example", "Ulsan Recycling", country="KR", tz="Asia/Seoul",
+                     opportunities=[{"kind": "tech_request", "title": "배터리의 재활용 기술"}])
+    make_participant(app, event_id, "fw@fw.example", "Full Width", country="JP", tz="Asia/Tokyo",
+                     opportunities=[{"kind": "tech_offer", "title": "ＥＣＧ analysis software"}])
+    make_participant(app, event_id, "ecg@ecg.example", "Half Width", country="KR", tz="Asia/Seoul",
+                     opportunities=[{"kind": "tech_request", "title": "ECG analysis for wearables"}])
+    [(name, reasons)] = _suggested(logged_in(app, "jp@jp.example").get(SEARCH))
+    assert name == "Busan Battery" and "both mention リサイクル技術 and リチウムイオン電池" in reasons
+    assert [name for name, _ in _suggested(logged_in(app, "kr2@kr2.example").get(SEARCH))] == ["Busan Battery"]
+    [(name, reasons)] = _suggested(logged_in(app, "ecg@ecg.example").get(SEARCH))
+    assert name == "Full Width" and "both mention analysis and ECG" in reasons
+
+
+def test_no_suggestions_when_no_more_meetings_can_be_booked(app, make_event):
+    from datetime import datetime, timezone
+
+    from brokerage.events.models import Event
+    event_id = make_event(max_meetings=1)
+    ids = [make_participant(app, event_id, f"{n}@{n}.example", f"Grippers {n}", tz="Europe/Berlin", sectors="robotics")
+           for n in ("a", "b", "c", "d")]
+    client = logged_in(app, "a@a.example")
+
+    def agree(requester, recipient):
+        with app.app_context():
+            request = MeetingRequest(event_id=event_id, requester_id=requester, recipient_id=recipient,
+                                     status="accepted")
+            db.session.add(Meeting(event_id=event_id, request=request))
+            db.session.commit()
+    assert [name for name, _ in _suggested(client.get(SEARCH))] == ["Grippers b", "Grippers c", "Grippers d"]
+    agree(ids[1], ids[2])
+    assert [name for name, _ in _suggested(client.get(SEARCH))] == ["Grippers d"]  # b and c are full
+    agree(ids[0], ids[3])
+    assert 'id="suggestions"' not in client.get(SEARCH).get_data(as_text=True)  # a is full itself
+    with app.app_context():
+        db.session.get(Event, event_id).max_meetings = None
+        db.session.get(Event, event_id).booking_deadline = datetime(2020, 1, 1, tzinfo=timezone.utc)
+        db.session.commit()
+    assert 'id="suggestions"' not in client.get(SEARCH).get_data(as_text=True)  # booking closed
+
+
+def test_an_empty_profile_is_asked_for_opportunities_and_an_unknown_zone_breaks_nothing(app, make_event):
+    from brokerage.events.models import Participant
+    event_id = make_event()
+    make_participant(app, event_id, "new@new.example", "Blank Slate", tz="Europe/Berlin")
+    odd = make_participant(app, event_id, "odd@odd.example", "Odd Zone", sectors="robotics",
+                           opportunities=[{"kind": "tech_offer", "title": "Grippers"}])
+    make_participant(app, event_id, "g@g.example", "Gripper Seeker", tz="Europe/Berlin", sectors="robotics",
+                     opportunities=[{"kind": "tech_request", "title": "Grippers"}])
+    page = logged_in(app, "new@new.example").get(SEARCH).get_data(as_text=True)
+    assert "Publish what you offer and seek</a>\n    to get suggestions of partners who fit." in page
+    with app.app_context():  # e.g. a zone a later tz database dropped
+        db.session.get(Participant, odd).timezone = "Mars/Olympus_Mons"
+        db.session.commit()
+    [(name, reasons)] = _suggested(logged_in(app, "g@g.example").get(SEARCH))
+    assert name == "Odd Zone" and "No slot of this event is within both working days" in reasons
+
+
+def test_one_shared_word_fits_only_short_texts(app, make_event):
+    event_id = make_event()
+    make_participant(app, event_id, "a@a.example", "Asker", tz="Europe/Berlin",
+                     opportunities=[{"kind": "partnership", "title": "Partners for precision agriculture sensors"}])
+    make_participant(app, event_id, "b@b.example", "Battery Sensors", tz="Europe/Berlin",
+                     opportunities=[{"kind": "partnership", "title": "Partners for battery sensors recycling"}])
+    make_participant(app, event_id, "c@c.example", "Agri Sensors", tz="Europe/Berlin",
+                     opportunities=[{"kind": "partnership", "title": "Agriculture sensors"}])
+    assert [name for name, _ in _suggested(logged_in(app, "a@a.example").get(SEARCH))] == ["Agri Sensors"]

@@ -161,7 +161,7 @@ def test_deadline_nudge_suggests_partners_to_those_without_meetings(app, outbox,
     with app.app_context():
         by_name = {p.organisation: p for p in db.session.scalars(db.select(Participant))}
         by_name["Hamburg Grippers"].opportunities.append(Opportunity(kind="tech_request", title="Grippers for fish"))
-        by_name["Boston Bio"].opportunities.append(Opportunity(kind="tech_offer", title="Soft grippers"))
+        by_name["Boston Bio"].opportunities.append(Opportunity(kind="tech_offer", title="Soft grippers for fish"))
         by_name["Lyon Robotics"].opportunities.append(Opportunity(kind="tech_offer", title="Grippers"))
         db.session.commit()
     reminders(app, "--now", "2027-03-09T12:00Z")
@@ -169,7 +169,7 @@ def test_deadline_nudge_suggests_partners_to_those_without_meetings(app, outbox,
     assert set(mails) == {"jp@example.jp", "idle@example.de", "hh@example.de"}
     text = mails["hh@example.de"]
     assert "You have no meeting agreed or requested yet" in text and "not marked when you can meet" not in text
-    assert "* Boston Bio (US): their technology offer “Soft grippers”" in text
+    assert "* Boston Bio (US): their technology offer “Soft grippers for fish”" in text
     assert "* Lyon Robotics (FR): their technology offer “Grippers”" in text
     assert "/events/march-2027/marketplace" in text
     assert "no meeting agreed" not in mails["jp@example.jp"]  # Osaka has meetings: only its request to answer
