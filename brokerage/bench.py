@@ -237,10 +237,12 @@ def table(rows: list) -> str:
     return "\n".join(lines)
 
 
-def section(runs: list[tuple[list, dict]], command: str) -> str:
+def section(runs: list[tuple[list, dict]], command: str, speed: float) -> str:
     parts = [SECTION, "", f"Produced on {datetime.now().astimezone():%Y-%m-%d %H:%M %Z} by:", "", "```",
              command, "```", "",
-             f"Python {platform.python_version()}, {os.cpu_count()} logical cores. Each row is one request "
+             f"Python {platform.python_version()}, {os.cpu_count()} logical cores; host speed check "
+             f"{speed:.2f} s (the solver benchmark's: lower is faster; shared hosts vary twofold from day to "
+             "day, so compare runs by it). Each row is one request "
              "through the app's test client (no network), with the SQL statements it sent. Mail goes to "
              ".eml files, so publishing measures building the mails and invites, not an SMTP server.", ""]
     for rows, facts in runs:
@@ -269,6 +271,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from brokerage.config import sqlalchemy_url
     database = sqlalchemy_url(args.database) if args.database else None
+    from solver.bench import speed_check
+    speed = speed_check()
     runs = []
     for n in args.participants:
         try:
@@ -281,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
         runs.append((rows, facts))
     if args.markdown:
         shown = " ".join(["python -m brokerage.bench", *(argv if argv is not None else sys.argv[1:])])
-        write_markdown(args.markdown, section(runs, shown))
+        write_markdown(args.markdown, section(runs, shown, speed))
     return 0
 
 

@@ -395,10 +395,12 @@ IDLE = "idle"  # the participants list's filter: approved, with no meeting agree
 def _idle(event: Event) -> sa.Select:
     """The ids of approved participants with no meeting agreed or requested: the ones to help find partners."""
     from brokerage.meetings.models import MeetingRequest
-    return db.select(Participant.id).filter_by(event_id=event.id, status="approved").where(~db.select(
-        MeetingRequest.id).where(MeetingRequest.status.in_(("pending", "accepted")),
-                                 sa.or_(MeetingRequest.requester_id == Participant.id,
-                                        MeetingRequest.recipient_id == Participant.id)).exists())
+    open_requests = (MeetingRequest.event_id == event.id, MeetingRequest.status.in_(("pending", "accepted")))
+    # Everyone in an open request, as one set: an EXISTS with "requester or recipient" scanned all requests
+    # for each participant (0.5 s at 2,000 participants).
+    busy = sa.union(sa.select(MeetingRequest.requester_id).where(*open_requests),
+                    sa.select(MeetingRequest.recipient_id).where(*open_requests))
+    return db.select(Participant.id).filter_by(event_id=event.id, status="approved").where(Participant.id.not_in(busy))
 
 
 def _count(query: sa.Select) -> int:
