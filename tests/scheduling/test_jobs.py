@@ -89,63 +89,61 @@ def test_killed_job_leaves_published_timetable_and_run_shows_failed(app, client,
     assert published_state(app, busy_event) == before
 
 
-def redis_or_skip(url="redis://127.0.0.1:6379/0"):
+@pytest.fixture
+def rq_queue(app):
+    """A queue of this test's own on the local Redis, which the app's runs go to; emptied afterwards."""
     from redis import Redis
     from redis.exceptions import RedisError
-    connection = Redis.from_url(url)
+    from rq import Queue
+    connection = Redis.from_url("redis://127.0.0.1:6379/0")
     try:
         connection.ping()
     except RedisError:
         pytest.skip("Redis is not reachable at 127.0.0.1:6379")
-    return connection
+    queue = Queue(f"test-scheduling-{uuid.uuid4().hex}", connection=connection)
+    app.config.update(REDIS_URL="redis://127.0.0.1:6379/0", SCHEDULING_QUEUE=queue.name)
+    yield queue
+    queue.delete(delete_jobs=True)
 
 
-@pytest.mark.redis
-def test_run_on_a_real_rq_worker(app, client, auth, make_event, people, meeting):
-    from rq import Queue, SimpleWorker
-    from brokerage.scheduling.models import ScheduleRun
-    connection = redis_or_skip()
-    queue_name = f"test-scheduling-{uuid.uuid4().hex}"
-    app.config.update(REDIS_URL="redis://127.0.0.1:6379/0", SCHEDULING_QUEUE=queue_name)
+@pytest.fixture
+def pair_event(make_event, people, meeting):
+    """An event with one meeting, Paris and Tokyo."""
     event_id = make_event()
     p = people(event_id, [("a@x.eu", "A", "FR", "Europe/Paris", "all"), ("b@x.jp", "B", "JP", "Asia/Tokyo", "all")])
     meeting(event_id, p["a@x.eu"], p["b@x.jp"])
-    auth.login("organiser@een.example")
-    try:
-        from tests.support import post_form
-        response = post_form(client, "/organise/march-2027/runs", {"time_limit": "3"})
-        run_id = int(response.headers["Location"].rsplit("/", 1)[1])
-        with app.app_context():
-            run = db.session.get(ScheduleRun, run_id)
-            assert run.status == "queued" and run.job_id
-        queue = Queue(queue_name, connection=connection)
-        assert queue.count == 1
-        with app.app_context():
-            SimpleWorker([queue], connection=connection).work(burst=True)
-        with app.app_context():
-            run = db.session.get(ScheduleRun, run_id)
-            assert run.status == "succeeded", run.error
-            assert len(run.solution["assignments"]) == 1
-    finally:
-        Queue(queue_name, connection=connection).delete(delete_jobs=True)
+    return event_id
 
 
 @pytest.mark.redis
-def test_lost_rq_job_is_reported_failed(app, make_event, people, meeting):
-    from rq import Queue
+def test_run_on_a_real_rq_worker(app, client, auth, rq_queue, pair_event):
+    from rq import SimpleWorker
+    from brokerage.scheduling.models import ScheduleRun
+    from tests.support import post_form
+    auth.login("organiser@een.example")
+    response = post_form(client, "/organise/march-2027/runs", {"time_limit": "3"})
+    run_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    with app.app_context():
+        run = db.session.get(ScheduleRun, run_id)
+        assert run.status == "queued" and run.job_id
+    assert rq_queue.count == 1
+    with app.app_context():
+        SimpleWorker([rq_queue], connection=rq_queue.connection).work(burst=True)
+    with app.app_context():
+        run = db.session.get(ScheduleRun, run_id)
+        assert run.status == "succeeded", run.error
+        assert len(run.solution["assignments"]) == 1
+
+
+@pytest.mark.redis
+def test_lost_rq_job_is_reported_failed(app, rq_queue, pair_event):
     from brokerage.events.models import Event
     from brokerage.scheduling import jobs
     from brokerage.scheduling.models import ScheduleRun
-    connection = redis_or_skip()
-    queue_name = f"test-scheduling-{uuid.uuid4().hex}"
-    app.config.update(REDIS_URL="redis://127.0.0.1:6379/0", SCHEDULING_QUEUE=queue_name)
-    event_id = make_event()
-    p = people(event_id, [("a@x.eu", "A", "FR", "Europe/Paris", "all"), ("b@x.jp", "B", "JP", "Asia/Tokyo", "all")])
-    meeting(event_id, p["a@x.eu"], p["b@x.jp"])
     with app.app_context():
-        run_id = jobs.start_run(db.session.get(Event, event_id), 1, 3).id
-        Queue(queue_name, connection=connection).delete(delete_jobs=True)  # the job vanishes from Redis
-        assert jobs.reap_stale_runs(event_id) == 1
+        run_id = jobs.start_run(db.session.get(Event, pair_event), 1, 3).id
+        rq_queue.delete(delete_jobs=True)  # the job vanishes from Redis
+        assert jobs.reap_stale_runs(pair_event) == 1
         assert db.session.get(ScheduleRun, run_id).status == "failed"
 
 
@@ -166,61 +164,42 @@ def test_queued_run_whose_thread_never_started_is_failed(app, make_event):
 
 
 @pytest.mark.redis
-def test_rq_run_without_a_worker_fails_with_advice_and_a_queued_one_cancels_at_once(app, make_event, people, meeting):
+def test_rq_run_without_a_worker_fails_with_advice_and_a_queued_one_cancels_at_once(app, rq_queue, pair_event):
     from datetime import timedelta
-    from rq import Queue
     from brokerage.events.models import Event
     from brokerage.scheduling import jobs
     from brokerage.scheduling.models import ScheduleRun
-    connection = redis_or_skip()
-    queue_name = f"test-scheduling-{uuid.uuid4().hex}"  # no worker listens on it
-    app.config.update(REDIS_URL="redis://127.0.0.1:6379/0", SCHEDULING_QUEUE=queue_name)
-    event_id = make_event()
-    p = people(event_id, [("a@x.eu", "A", "FR", "Europe/Paris", "all"), ("b@x.jp", "B", "JP", "Asia/Tokyo", "all")])
-    meeting(event_id, p["a@x.eu"], p["b@x.jp"])
-    try:
-        with app.app_context():
-            run = jobs.start_run(db.session.get(Event, event_id), 1, 3)
-            assert jobs.reap_stale_runs(event_id) == 0  # just queued: a worker may be on its way
-            assert jobs.reap_stale_runs(event_id, now=run.created_at + timedelta(minutes=2)) == 1
-            assert (run.status, run.error) == ("failed", jobs.NO_WORKER)
+    with app.app_context():  # no worker listens on the queue
+        run = jobs.start_run(db.session.get(Event, pair_event), 1, 3)
+        assert jobs.reap_stale_runs(pair_event) == 0  # just queued: a worker may be on its way
+        assert jobs.reap_stale_runs(pair_event, now=run.created_at + timedelta(minutes=2)) == 1
+        assert (run.status, run.error) == ("failed", jobs.NO_WORKER)
 
-            second = jobs.start_run(db.session.get(Event, event_id), 1, 3)
-            jobs.request_cancel(second)
-            assert db.session.get(ScheduleRun, second.id).status == "cancelled"  # no worker needed for that
-            assert Queue(queue_name, connection=connection).count == 0  # its waiting job is gone
-            third = jobs.create_run(db.session.get(Event, event_id), 1, 3)  # nothing blocks a new run
-            assert third.status == "queued"
-    finally:
-        Queue(queue_name, connection=connection).delete(delete_jobs=True)
+        second = jobs.start_run(db.session.get(Event, pair_event), 1, 3)
+        jobs.request_cancel(second)
+        assert db.session.get(ScheduleRun, second.id).status == "cancelled"  # no worker needed for that
+        assert rq_queue.count == 0  # its waiting job is gone
+        third = jobs.create_run(db.session.get(Event, pair_event), 1, 3)  # nothing blocks a new run
+        assert third.status == "queued"
 
 
 @pytest.mark.redis
-def test_worker_on_another_database_is_named_as_the_cause(app, tmp_path, make_event, people, meeting):
+def test_worker_on_another_database_is_named_as_the_cause(app, tmp_path, rq_queue, pair_event):
     """A worker started without the web app's DATABASE_URL cannot find the run: the run page says so."""
-    from rq import Queue, SimpleWorker
+    from rq import SimpleWorker
     from brokerage import create_app
     from brokerage.events.models import Event
     from brokerage.scheduling import jobs
     from brokerage.scheduling.models import ScheduleRun
-    connection = redis_or_skip()
-    queue_name = f"test-scheduling-{uuid.uuid4().hex}"
-    app.config.update(REDIS_URL="redis://127.0.0.1:6379/0", SCHEDULING_QUEUE=queue_name)
-    event_id = make_event()
-    p = people(event_id, [("a@x.eu", "A", "FR", "Europe/Paris", "all"), ("b@x.jp", "B", "JP", "Asia/Tokyo", "all")])
-    meeting(event_id, p["a@x.eu"], p["b@x.jp"])
     elsewhere = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/other.sqlite", "SECRET_KEY": "test"})
     with elsewhere.app_context():
         db.create_all()
-    try:
-        with app.app_context():
-            run_id = jobs.start_run(db.session.get(Event, event_id), 1, 3).id
-        with elsewhere.app_context():
-            SimpleWorker([Queue(queue_name, connection=connection)], connection=connection).work(burst=True)
-        with app.app_context():
-            assert jobs.reap_stale_runs(event_id) == 1
-            error = db.session.get(ScheduleRun, run_id).error
-        assert error.startswith("The scheduling worker could not run it: LookupError: schedule run")
-        assert "is not in this database: start the worker with the web app's DATABASE_URL" in error
-    finally:
-        Queue(queue_name, connection=connection).delete(delete_jobs=True)
+    with app.app_context():
+        run_id = jobs.start_run(db.session.get(Event, pair_event), 1, 3).id
+    with elsewhere.app_context():
+        SimpleWorker([rq_queue], connection=rq_queue.connection).work(burst=True)
+    with app.app_context():
+        assert jobs.reap_stale_runs(pair_event) == 1
+        error = db.session.get(ScheduleRun, run_id).error
+    assert error.startswith("The scheduling worker could not run it: LookupError: schedule run")
+    assert "is not in this database: start the worker with the web app's DATABASE_URL" in error
