@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from brokerage import mail
-from brokerage.links import base_url
+from brokerage.links import base_url, external_url
 from brokerage.access import get_event, organiser_role, require_organiser
 from brokerage.accounts.models import User
 from brokerage.accounts.views import SAFE_PATH, reset_token
@@ -440,6 +440,39 @@ def participant(slug, participant_id):
     return render_template("organiser/participant.html", event=event, role=role, person=person, form=form,
                            offices=_support_offices(event), labels=LABELS,
                            suggestions=suggestions(event, person) if person.is_approved else [])
+
+
+@bp.post("/<slug>/participants/<int:participant_id>/suggestions")
+def mail_suggestions(slug, participant_id):
+    """Mail a participant the partners their page suggests: at most once a day, so a double click or two
+    organisers at once send one mail."""
+    from brokerage.scheduling.models import ReminderLog
+    event = get_event(slug)
+    require_organiser(event, co_organiser_ok=True)
+    person = _event_participant(event, participant_id)
+    back = redirect(url_for(".participant", slug=slug, participant_id=person.id))
+    suggested = suggestions(event, person) if person.is_approved else []
+    if not suggested:
+        flash(f"There are no partners to suggest to {person.organisation} now.", "error")
+        return back
+    log = ReminderLog(participant_id=person.id, kind="suggestions", key=now_utc().date().isoformat())
+    db.session.add(log)
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        flash(f"{person.organisation} was already mailed suggestions today.", "error")
+        return back
+    if mail.try_send(mail.template_mail(
+            person.user.email, f"{event.name}: partners we suggest you meet", "mail/suggestions.txt", event=event,
+            person=person, suggestions=suggested, labels=LABELS, sender=current_user.name,
+            link=external_url("marketplace.search", slug=event.slug))):
+        flash(f"{len(suggested)} suggested partner(s) mailed to {person.organisation}.", "success")
+    else:
+        db.session.delete(log)  # not sent: free to try again today
+        db.session.commit()
+        flash(f"We could not e-mail {person.user.email} just now; try again later.", "error")
+    return back
 
 
 @bp.post("/<slug>/participants/<int:participant_id>/status")

@@ -60,11 +60,13 @@ class PublishNotice(db.Model):
 
 
 class ReminderLog(db.Model):
-    """A reminder already mailed, so the hourly `flask reminders` cron never sends the same one twice."""
+    """A reminder already mailed, so the hourly `flask reminders` cron never sends the same one twice (and an
+    organiser's mail of suggested partners goes once a day)."""
 
     __table_args__ = (sa.UniqueConstraint("participant_id", "kind", "key"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     participant_id: Mapped[int] = mapped_column(sa.ForeignKey("participant.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(sa.String(16))  # agenda | deadline
-    key: Mapped[str] = mapped_column(sa.String(40))  # agenda: the local day; deadline: the deadline's UTC time
+    kind: Mapped[str] = mapped_column(sa.String(16))  # agenda | deadline | suggestions (mailed by an organiser)
+    # agenda: the local day; deadline: the deadline's UTC time; suggestions: the UTC day
+    key: Mapped[str] = mapped_column(sa.String(40))
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)

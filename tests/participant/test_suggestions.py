@@ -249,3 +249,26 @@ def test_one_shared_word_fits_only_short_texts(app, make_event):
     make_participant(app, event_id, "c@c.example", "Agri Sensors", tz="Europe/Berlin",
                      opportunities=[{"kind": "partnership", "title": "Agriculture sensors"}])
     assert [name for name, _ in _suggested(logged_in(app, "a@a.example").get(SEARCH))] == ["Agri Sensors"]
+
+
+def test_organisers_mail_the_suggestions_once_a_day(app, market, outbox):
+    from tests.support import Auth, post_form
+
+    client = app.test_client()
+    Auth(client).login("organiser@een.example")
+    page = f"/organise/march-2027/participants/{market['ids']['nordlicht']}"
+    url = f"{page}/suggestions"
+    response = post_form(client, url, {}, form_url=page, follow_redirects=True)
+    assert "3 suggested partner(s) mailed to Nordlicht Robotics." in response.get_data(as_text=True)
+    [sent] = outbox()
+    assert sent["To"] == "nordlicht@nordlicht.example"
+    text = sent.get_body(("plain",)).get_content()
+    assert "* Sakura Handling (JP): their technology offer “Vacuum gripper”" in text
+    assert "* Hudson Automation (US): also in Robotics" in text
+    assert "(no slot within both working days)" in text.split("Aloha Grippers")[1].splitlines()[0]
+    assert "/events/march-2027/marketplace" in text and "— Olga Organiser, for the" in text
+    again = post_form(client, url, {}, form_url=page, follow_redirects=True)
+    assert "already mailed suggestions today" in again.get_data(as_text=True) and len(outbox()) == 1
+    pending = f"/organise/march-2027/participants/{market['ids']['pending']}"
+    refused = post_form(client, f"{pending}/suggestions", {}, form_url=pending, follow_redirects=True)
+    assert "no partners to suggest to Pending Grippers" in refused.get_data(as_text=True) and len(outbox()) == 1
