@@ -117,7 +117,7 @@ class Suggestion:
     organisation: str
     country: str
     timezone: str  # "" if this machine cannot read it
-    meetable_slots: int  # event slots within both working days
+    meetable_slots: int | None  # event slots within both working days; None: no slots yet, or a zone unread
     fit: Fit | None
     shared_sectors: list[str]
     description_words: list[str] = field(default_factory=list)  # shared by the descriptions, when there is no fit
@@ -226,7 +226,7 @@ class Matchmaker:
         skip = _already_asked(participant_id) | self.full | {participant_id}
         found = [s for other in self.profiles.values() if other.id not in skip and not me.same_organisation(other)
                  if (s := self._match(me, other)) is not None]
-        found.sort(key=lambda s: (-s.score, -s.meetable_slots, s.organisation.casefold(), s.participant_id))
+        found.sort(key=lambda s: (-s.score, -(s.meetable_slots or 0), s.organisation.casefold(), s.participant_id))
         return found[:limit]
 
     def _match(self, me: _Profile, other: _Profile) -> Suggestion | None:
@@ -247,11 +247,11 @@ class Matchmaker:
         if best is None and not description_words and not sectors:
             return None
         mine, theirs = self.working[me.timezone], self.working[other.timezone]
-        meetable = len(mine & theirs) if mine is not None and theirs is not None else 0
+        meetable = len(mine & theirs) if self.has_slots and None not in (mine, theirs) else None
         # Fitting opportunities count most; similar descriptions less (they are as often competitors as
         # partners); sectors least, and at most two of them. Meeting outside office hours halves it all.
         score = (3 * best[0] if best else 0) + related + 0.3 * min(len(sectors), 2)
-        if not meetable and self.has_slots:
+        if meetable == 0:
             score /= 2
         return Suggestion(other.id, other.organisation, other.country, other.timezone if theirs is not None else "",
                           meetable,

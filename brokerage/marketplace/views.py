@@ -85,6 +85,7 @@ def search(slug: str):
     # Only the form's own fields go into the page links (an extra 'slug' or '_external' would break url_for).
     filters = {k: v for k, v in request.args.items() if k in form.data and v}
     # Suggestions open the unfiltered first page; a search means the participant knows what they want.
+    # Not for someone who cannot book any more: neither suggestions nor the prompt to publish opportunities.
     show = (viewer is not None and viewer.is_approved and not filters and results.page == 1
             and not booking_closed(event, viewer)
             and (event.max_meetings is None or active_meetings_count(viewer) < event.max_meetings))

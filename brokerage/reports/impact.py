@@ -70,7 +70,8 @@ def stages_of(status: str, scheduled: bool, outcomes) -> list[str]:
 
 
 class Person(NamedTuple):
-    """The columns of a Participant the report reads, with the same names."""
+    """The columns of a Participant the report reads, with the same names (region and is_approved as on the
+    model), so that ~10,000 requests need no ORM objects."""
     id: int
     status: str
     organisation: str

@@ -20,6 +20,8 @@ from brokerage.timeutil import now_utc
 BEAT_SECONDS = 1.0
 BUSY = "A run is already in progress for this event; wait for it or cancel it first."
 WORKER_LOST = "the scheduling job stopped unexpectedly (worker killed)"
+WORKER_FAILED = "The scheduling worker failed before starting the run; its log says why."
+OTHER_DATABASE = "uses another database than the web app"
 
 
 class RunRefused(Exception):
@@ -128,10 +130,14 @@ def execute_run(run_id: int) -> None:
 
 
 def _execute(run_id: int) -> None:
-    run = db.session.get(ScheduleRun, run_id)
-    if run is None:  # fail the job where the worker's operator sees it
-        raise LookupError(f"schedule run {run_id} is not in this database: start the worker with the "
-                          "web app's DATABASE_URL")
+    try:
+        run = db.session.get(ScheduleRun, run_id)
+    except sa.exc.SQLAlchemyError:  # e.g. a database without the app's tables
+        db.session.rollback()
+        run = None
+    if run is None:  # fail the job where the worker's operator sees it; the run page shows this line
+        raise LookupError(f"schedule run {run_id} is not in this database: this worker {OTHER_DATABASE}; "
+                          "start it with the web app's DATABASE_URL")
     if run.status != "queued":
         return
     if run.cancel_requested:
@@ -265,11 +271,14 @@ JOB_DONE_ELSEWHERE = ("The scheduling worker ended the job without running it: d
 
 
 def _worker_error(job) -> str:
-    """What the worker said when the job failed before it could start the run: its error's last line (a worker
-    on another database names DATABASE_URL); a job killed without a word is a lost worker."""
+    """Why the job failed before it could start the run, in words for the organiser: the one cause we know
+    (a worker on another database), else that the worker failed. Raw exception text stays in the worker's
+    log: it may name hosts and users."""
     result = job.latest_result()
-    lines = (getattr(result, "exc_string", None) or job.exc_info or "").strip().splitlines()
-    return f"The scheduling worker could not run it: {lines[-1]}" if lines else WORKER_LOST
+    if result is not None and OTHER_DATABASE in (result.exc_string or ""):
+        return (f"The scheduling worker {OTHER_DATABASE}: start it with the web app's DATABASE_URL, then start "
+                "the run again.")
+    return WORKER_FAILED
 
 
 def _rq_queued_problem(run: ScheduleRun, waited: bool) -> str | None:

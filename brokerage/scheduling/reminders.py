@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from flask import current_app, render_template
 from flask.cli import with_appcontext
 
-from brokerage.events.models import LABELS, Availability, Event, Participant, Slot
+from brokerage.events.models import Availability, Event, Participant, Slot
 from brokerage.extensions import db
 from brokerage.links import FALLBACK_BASE
 from brokerage.mail import Mail, try_send
@@ -104,7 +104,7 @@ def _deadline_reminders(now: datetime) -> list[Reminder]:
                 matchmaker = matchmaker or Matchmaker(event)
                 suggested = matchmaker.suggest(person.id, limit=3)
             text = render_template("mail/reminder_deadline.txt", participant=person, event=event, pending=pending,
-                                   has_availability=has_availability, no_meetings=not live, suggestions=suggested, labels=LABELS,
+                                   has_availability=has_availability, no_meetings=not live, suggestions=suggested,
                                    requests_url=external_url("meetings.requests", slug=event.slug),
                                    availability_url=external_url("meetings.availability", slug=event.slug),
                                    marketplace_url=external_url("marketplace.search", slug=event.slug))

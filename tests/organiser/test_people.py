@@ -198,11 +198,13 @@ def test_meeting_counts_and_the_no_meeting_yet_filter(app, console, client, add_
     from brokerage.meetings.models import MeetingRequest
     ids = {name: add_participant(f"{name.lower()}@x.example", organisation=name, status=status)
            for name, status in (("Osaka", "approved"), ("Seoul", "approved"), ("Boston", "approved"),
-                                ("Lyon", "approved"), ("Quiet", "approved"), ("Waiting", "pending"))}
+                                ("Lyon", "approved"), ("Quiet", "approved"), ("Waiting", "pending"),
+                                ("Gone", "rejected"))}
     with app.app_context():
         event_id = db.session.get(Participant, ids["Osaka"]).event_id
         for requester, recipient, status in (("Osaka", "Seoul", "accepted"), ("Boston", "Osaka", "pending"),
-                                             ("Lyon", "Quiet", "declined"), ("Quiet", "Lyon", "cancelled")):
+                                             ("Lyon", "Quiet", "declined"), ("Quiet", "Lyon", "cancelled"),
+                                             ("Lyon", "Gone", "accepted")):  # rejected since: it cannot happen
             db.session.add(MeetingRequest(event_id=event_id, requester_id=ids[requester],
                                           recipient_id=ids[recipient], status=status))
         db.session.commit()

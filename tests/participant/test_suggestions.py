@@ -237,7 +237,7 @@ def test_an_empty_profile_is_asked_for_opportunities_and_an_unknown_zone_breaks_
         db.session.get(Participant, odd).timezone = "Mars/Olympus_Mons"
         db.session.commit()
     [(name, reasons)] = _suggested(logged_in(app, "g@g.example").get(SEARCH))
-    assert name == "Odd Zone" and "No slot of this event is within both working days" in reasons
+    assert name == "Odd Zone" and "working days" not in reasons  # unknown, so not claimed either way
 
 
 def test_one_shared_word_fits_only_short_texts(app, make_event):
@@ -272,3 +272,24 @@ def test_organisers_mail_the_suggestions_once_a_day(app, market, outbox):
     pending = f"/organise/march-2027/participants/{market['ids']['pending']}"
     refused = post_form(client, f"{pending}/suggestions", {}, form_url=pending, follow_redirects=True)
     assert "no partners to suggest to Pending Grippers" in refused.get_data(as_text=True) and len(outbox()) == 1
+
+
+def test_without_slots_no_hours_are_claimed_and_mails_give_every_reason(app, make_event, outbox):
+    from brokerage.events.models import MeetingWindow, Slot
+    from tests.support import Auth, post_form
+    event_id = make_event()
+    with app.app_context():  # windows not set up yet
+        db.session.execute(db.delete(Slot).where(Slot.event_id == event_id))
+        db.session.execute(db.delete(MeetingWindow).where(MeetingWindow.event_id == event_id))
+        db.session.commit()
+    asker = make_participant(app, event_id, "a@a.example", "Asker", tz="Asia/Tokyo", description="Cobots for bakeries.")
+    make_participant(app, event_id, "b@b.example", "Baker Bots", tz="Pacific/Honolulu",
+                     description="Robots for the bakery trade.")
+    [(name, reasons)] = _suggested(logged_in(app, "a@a.example").get(SEARCH))
+    assert reasons == "Both descriptions mention bakeries."
+    client = app.test_client()
+    Auth(client).login("organiser@een.example")
+    page = f"/organise/march-2027/participants/{asker}"
+    post_form(client, f"{page}/suggestions", {}, form_url=page)
+    text = outbox()[0].get_body(("plain",)).get_content()
+    assert "* Baker Bots (FR): both descriptions mention bakeries\n" in text  # no claim about working days

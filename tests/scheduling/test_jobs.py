@@ -201,5 +201,27 @@ def test_worker_on_another_database_is_named_as_the_cause(app, tmp_path, rq_queu
     with app.app_context():
         assert jobs.reap_stale_runs(pair_event) == 1
         error = db.session.get(ScheduleRun, run_id).error
-    assert error.startswith("The scheduling worker could not run it: LookupError: schedule run")
-    assert "is not in this database: start the worker with the web app's DATABASE_URL" in error
+    assert error == ("The scheduling worker uses another database than the web app: start it with the web app's "
+                     "DATABASE_URL, then start the run again.")
+
+
+@pytest.mark.redis
+def test_worker_on_a_database_without_tables_is_named_too_and_other_failures_show_no_details(
+        app, tmp_path, rq_queue, pair_event):
+    from rq import SimpleWorker
+    from brokerage import create_app
+    from brokerage.events.models import Event
+    from brokerage.scheduling import jobs
+    from brokerage.scheduling.models import ScheduleRun
+    empty = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/empty.sqlite", "SECRET_KEY": "test"})
+    with app.app_context():
+        run_id = jobs.start_run(db.session.get(Event, pair_event), 1, 3).id
+    with empty.app_context():  # no tables at all: not even `flask db upgrade` was run there
+        SimpleWorker([rq_queue], connection=rq_queue.connection).work(burst=True)
+    with app.app_context():
+        assert jobs.reap_stale_runs(pair_event) == 1
+        assert db.session.get(ScheduleRun, run_id).error.startswith(
+            "The scheduling worker uses another database than the web app")
+    job = rq_queue.enqueue("math.sqrt", -1)  # any other failure: its text stays in the worker's log
+    SimpleWorker([rq_queue], connection=rq_queue.connection).work(burst=True)
+    assert jobs._worker_error(job) == jobs.WORKER_FAILED
