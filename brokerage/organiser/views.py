@@ -482,6 +482,52 @@ def mail_suggestions(slug, participant_id):
     return back
 
 
+@bp.post("/<slug>/participants/<int:participant_id>/arrange")
+def arrange_meeting(slug, participant_id):
+    """An organiser books an agreed meeting for two participants, as support offices do for their clients:
+    the booking rules hold (one open request per pair, the meeting limit), the booking deadline does not."""
+    from brokerage.meetings.models import MeetingRequest
+    from brokerage.meetings.views import accept, notify
+    event = get_event(slug)
+    require_organiser(event, co_organiser_ok=True)
+    person = _event_participant(event, participant_id)
+    partner = _event_participant(event, request.form.get("partner", type=int) or 0)
+    back = redirect(url_for(".participant", slug=slug, participant_id=person.id))
+    if problem := _arrange_problem(event, person, partner):
+        flash(problem, "error")
+        return back
+    meeting_request = MeetingRequest(event_id=event.id, requester=person, recipient=partner,
+                                     message=f"Arranged by the organisers ({current_user.name}).")
+    db.session.add(meeting_request)
+    accept(meeting_request)
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:  # arranged twice at once (a double click, two organisers)
+        db.session.rollback()
+        flash(f"{person.organisation} and {partner.organisation} already have a meeting request.", "error")
+        return back
+    for recipient, other in ((person, partner), (partner, person)):
+        notify(recipient, f"{event.name}: meeting with {other.organisation} arranged by the organisers",
+               "mail/meeting_arranged.txt", event=event, other=other, organiser=current_user.name,
+               link=external_url("meetings.availability", slug=event.slug))
+    flash(f"Meeting arranged between {person.organisation} and {partner.organisation}; both were told.", "success")
+    return back
+
+
+def _arrange_problem(event: Event, person: Participant, partner: Participant) -> str | None:
+    from brokerage.meetings.views import active_meetings_count, open_request_between
+    pair = f"{person.organisation} and {partner.organisation}"
+    if person.id == partner.id or not (person.is_approved and partner.is_approved):
+        return f"{pair} must be two approved participants."
+    if open_request_between(person, partner):
+        return f"{pair} already have a pending or agreed meeting request."
+    if event.max_meetings is not None:
+        if full := [p.organisation for p in (person, partner) if active_meetings_count(p) >= event.max_meetings]:
+            return (f"{' and '.join(full)} already {'have' if len(full) > 1 else 'has'} {event.max_meetings} agreed "
+                    "meetings, the most the event allows per participant.")
+    return None
+
+
 @bp.post("/<slug>/participants/<int:participant_id>/status")
 def set_status(slug, participant_id):
     event = get_event(slug)

@@ -9,7 +9,7 @@ SLUG = "march-2027"
 # Routes any logged-in user may use: their own list of events and creating a new one.
 OPEN_TO_USERS = {"organiser.index", "organiser.new_event"}
 CO_ORGANISER_OK = {"organiser.participants", "organiser.participant", "organiser.set_status", "organiser.approve_pending",
-                   "organiser.mail_suggestions",
+                   "organiser.mail_suggestions", "organiser.arrange_meeting",
                    "organiser.import_csv",
                    "organiser.import_confirm"}
 

@@ -293,3 +293,40 @@ def test_without_slots_no_hours_are_claimed_and_mails_give_every_reason(app, mak
     post_form(client, f"{page}/suggestions", {}, form_url=page)
     text = outbox()[0].get_body(("plain",)).get_content()
     assert "* Baker Bots (FR): both descriptions mention bakeries\n" in text  # no claim about working days
+
+
+def test_organisers_arrange_a_suggested_meeting(app, market, outbox):
+    from brokerage.events.models import Event
+    from tests.support import Auth, post_form
+
+    client = app.test_client()
+    Auth(client).login("organiser@een.example")
+    ids = market["ids"]
+    page = f"/organise/march-2027/participants/{ids['nordlicht']}"
+    assert f'id="arrange-{ids["sakura"]}"' in client.get(page).get_data(as_text=True)
+
+    def arrange(partner):
+        return post_form(client, f"{page}/arrange", {"partner": partner}, form_url=page,
+                         follow_redirects=True).get_data(as_text=True)
+    assert "Meeting arranged between Nordlicht Robotics and Sakura Handling; both were told." in arrange(ids["sakura"])
+    with app.app_context():
+        request = db.session.scalar(db.select(MeetingRequest).filter_by(requester_id=ids["nordlicht"],
+                                                                        recipient_id=ids["sakura"]))
+        assert request.status == "accepted" and request.meeting is not None and not request.meeting.cancelled
+        assert request.message == "Arranged by the organisers (Olga Organiser)."
+    assert sorted(m["To"] for m in outbox()) == ["nordlicht@nordlicht.example", "sakura@sakura.example"]
+    assert "arranged a meeting between Sakura Handling and Nordlicht Robotics" in [
+        m for m in outbox() if m["To"] == "sakura@sakura.example"][0].get_body(("plain",)).get_content()
+    assert "Sakura Handling" in market["client"].get("/events/march-2027/requests").get_data(as_text=True)
+    assert "Sakura Handling" not in [name for name, _ in _suggested(market["client"].get(SEARCH))]
+
+    assert "already have a pending or agreed meeting request" in arrange(ids["sakura"])
+    assert "must be two approved participants" in arrange(ids["pending"])
+    assert "must be two approved participants" in arrange(ids["nordlicht"])
+    with app.app_context():
+        db.session.get(Event, market["event_id"]).max_meetings = 1
+        db.session.commit()
+    assert "Nordlicht Robotics already has 1 agreed meetings, the most the event allows" in arrange(ids["hudson"])
+    assert len(outbox()) == 2
+    other = client.post(f"{page}/arrange", data={"partner": 999999})
+    assert other.status_code in (400, 404)  # no CSRF token or no such participant: nothing happens
