@@ -22,9 +22,11 @@ ATTACKERS = ("participant_a", "co_organiser", "other_organiser", "stranger", "an
 # Rules that are not about one event: any logged-in user may list their own events and create one (issue 4).
 NOT_EVENT_SCOPED = {"organiser.index", "organiser.new_event"}
 # What the organiser engineer lets co-organisers do (require_organiser(..., co_organiser_ok=True)):
-# participant management, CSV import, the participants export; the dashboard redirects them to participants.
+# participant management (with mailing suggestions and arranging meetings for their clients), CSV import, the
+# participants export; the dashboard redirects them to participants.
 CO_ORGANISER_ALLOWED = {
     "organiser.participants", "organiser.participant", "organiser.set_status", "organiser.approve_pending",
+    "organiser.mail_suggestions", "organiser.arrange_meeting",
     "organiser.import_csv", "organiser.import_confirm", "organiser.dashboard",
 }
 CO_ORGANISER_ALLOWED_VALUES = {("organiser.export", "what", "participants")}
