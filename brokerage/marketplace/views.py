@@ -91,7 +91,7 @@ def search(slug: str):
             and (event.max_meetings is None or active_meetings_count(viewer) < event.max_meetings))
     return render_template("marketplace/search.html", event=event, viewer=viewer, form=form, results=results,
                            valid=valid, filters=filters, labels=LABELS, show_suggestions=show,
-                           suggestions=suggestions(event, viewer, limit=4) if show else [],
+                           suggestions=suggestions(event, viewer) if show else [],
                            has_opportunities=bool(viewer and viewer.opportunities))
 
 

@@ -34,6 +34,8 @@ class MeetingRequest(db.Model):
     weight: Mapped[int] = mapped_column(default=1)  # organiser's priority for the solver
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The organiser who booked it for both sides (the requester did not ask), else None.
+    arranged_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
 
     requester: Mapped[Participant] = relationship(foreign_keys=[requester_id])
     recipient: Mapped[Participant] = relationship(foreign_keys=[recipient_id])

@@ -457,12 +457,13 @@ def mail_suggestions(slug, participant_id):
     event = get_event(slug)
     require_organiser(event, co_organiser_ok=True)
     person = _event_participant(event, participant_id)
-    back = redirect(url_for(".participant", slug=slug, participant_id=person.id))
+    back = redirect(url_for(".participant", slug=slug, participant_id=person.id, _anchor="suggestions"))
     suggested = suggestions(event, person) if person.is_approved else []
     if not suggested:
         flash(f"There are no partners to suggest to {person.organisation} now.", "error")
         return back
-    log = ReminderLog(participant_id=person.id, kind="suggestions", key=now_utc().date().isoformat())
+    log = ReminderLog(participant_id=person.id, kind="suggestions",
+                      key=to_local(now_utc(), event.timezone).date().isoformat())  # the organisers' day
     db.session.add(log)
     try:
         db.session.commit()
@@ -474,7 +475,7 @@ def mail_suggestions(slug, participant_id):
             person.user.email, f"{event.name}: partners we suggest you meet", "mail/suggestions.txt", event=event,
             person=person, suggestions=suggested, sender=current_user.name,
             link=external_url("marketplace.search", slug=event.slug))):
-        flash(f"{len(suggested)} suggested partner(s) mailed to {person.organisation}.", "success")
+        flash(f"{person.organisation} was mailed {len(suggested)} suggested partner(s).", "success")
     else:
         db.session.delete(log)  # not sent: free to try again today
         db.session.commit()
@@ -492,11 +493,12 @@ def arrange_meeting(slug, participant_id):
     require_organiser(event, co_organiser_ok=True)
     person = _event_participant(event, participant_id)
     partner = _event_participant(event, request.form.get("partner", type=int) or 0)
-    back = redirect(url_for(".participant", slug=slug, participant_id=person.id))
+    back = redirect(url_for(".participant", slug=slug, participant_id=person.id, _anchor="suggestions"))
     if problem := _arrange_problem(event, person, partner):
         flash(problem, "error")
         return back
     meeting_request = MeetingRequest(event_id=event.id, requester=person, recipient=partner,
+                                     arranged_by_id=current_user.id,
                                      message=f"Arranged by the organisers ({current_user.name}).")
     db.session.add(meeting_request)
     accept(meeting_request)

@@ -74,12 +74,15 @@ def test_a_fitting_offer_counts_most_and_half_outside_working_hours(market):
     sakura, aloha, hudson = (reasons for _, reasons in suggested)
     assert ("Their technology offer “Vacuum gripper” answers your technology request “Soft grippers for food "
             "handling”; both mention bakery and grippers.") in sakura
-    assert "2 slots within both working days (Asia/Tokyo (UTC+09:00) on their side)." in sakura
+    assert "2 slots within both working days." in sakura
     assert "Both in Robotics." in hudson and "answers" not in hudson
-    assert "7 slots within both working days (America/New_York (UTC-04:00) on their side)" in hudson
-    assert "No slot of this event is within both working days (Pacific/Honolulu (UTC-10:00) on their side)" in aloha
+    assert "7 slots within both working days." in hudson
+    assert "No slot of this event is within both working days: one side would meet outside office hours." in aloha
     page = market["client"].get(SEARCH).get_data(as_text=True)
-    assert "Europe/Berlin (UTC+01:00) on this side" in page
+    assert "09:00–18:00 on both clocks; your side: Europe/Berlin (UTC+01:00)." in page
+    for zone in ("JP (Japan) · Asia/Tokyo (UTC+09:00)", "US (United States) · America/New_York (UTC-04:00)",
+                 "US (United States) · Pacific/Honolulu (UTC-10:00)"):  # each card names the other side's clock
+        assert zone in page
 
 
 def test_slot_counts_agree_with_the_profile_pages(market):
@@ -259,7 +262,7 @@ def test_organisers_mail_the_suggestions_once_a_day(app, market, outbox):
     page = f"/organise/march-2027/participants/{market['ids']['nordlicht']}"
     url = f"{page}/suggestions"
     response = post_form(client, url, {}, form_url=page, follow_redirects=True)
-    assert "3 suggested partner(s) mailed to Nordlicht Robotics." in response.get_data(as_text=True)
+    assert "Nordlicht Robotics was mailed 3 suggested partner(s)." in response.get_data(as_text=True)
     [sent] = outbox()
     assert sent["To"] == "nordlicht@nordlicht.example"
     text = sent.get_body(("plain",)).get_content()
@@ -303,7 +306,7 @@ def test_organisers_arrange_a_suggested_meeting(app, market, outbox):
     Auth(client).login("organiser@een.example")
     ids = market["ids"]
     page = f"/organise/march-2027/participants/{ids['nordlicht']}"
-    assert f'id="arrange-{ids["sakura"]}"' in client.get(page).get_data(as_text=True)
+    assert f'id="confirm-arrange-{ids["sakura"]}"' in client.get(page).get_data(as_text=True)
 
     def arrange(partner):
         return post_form(client, f"{page}/arrange", {"partner": partner}, form_url=page,
@@ -317,7 +320,8 @@ def test_organisers_arrange_a_suggested_meeting(app, market, outbox):
     assert sorted(m["To"] for m in outbox()) == ["nordlicht@nordlicht.example", "sakura@sakura.example"]
     assert "arranged a meeting between Sakura Handling and Nordlicht Robotics" in [
         m for m in outbox() if m["To"] == "sakura@sakura.example"][0].get_body(("plain",)).get_content()
-    assert "Sakura Handling" in market["client"].get("/events/march-2027/requests").get_data(as_text=True)
+    requests_page = market["client"].get("/events/march-2027/requests").get_data(as_text=True)
+    assert re.search(r'Sakura Handling.*?<td data-label="Requested by">The organisers</td>', requests_page, re.S)
     assert "Sakura Handling" not in [name for name, _ in _suggested(market["client"].get(SEARCH))]
 
     assert "already have a pending or agreed meeting request" in arrange(ids["sakura"])
