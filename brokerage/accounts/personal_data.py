@@ -50,7 +50,8 @@ def export(user: User) -> dict:
                 db.select(Slot.start).join(Availability, Availability.slot_id == Slot.id)
                 .where(Availability.participant_id == person.id).order_by(Slot.start))],
             "meeting_requests": [{
-                "direction": "sent" if r.requester_id == person.id else "received",
+                "direction": ("arranged by the organisers" if r.arranged_by_id else
+                              "sent" if r.requester_id == person.id else "received"),
                 "partner": r.other(person).organisation, "message": r.message, "status": r.status,
                 "created_at": _utc(r.created_at), "responded_at": _utc(r.responded_at),
                 "meeting": None if r.meeting is None else {
