@@ -254,9 +254,8 @@ class Matchmaker:
         if meetable == 0:
             score /= 2
         return Suggestion(other.id, other.organisation, other.country, other.timezone if theirs is not None else "",
-                          meetable,
-                          best[1] if best else None, sectors, [] if best else description_words[:SHOWN_WORDS],
-                          score)
+                          meetable, best[1] if best else None, sectors,
+                          [] if best else description_words[:SHOWN_WORDS], score)
 
 
 def _already_asked(participant_id: int) -> set[int]:

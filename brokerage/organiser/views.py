@@ -19,12 +19,15 @@ from brokerage.events.slots import PublishedMeetingsInTheWay, rebuild_slots
 from brokerage.extensions import db
 from brokerage.links import base_url, external_url
 from brokerage.marketplace.matching import suggestions
+from brokerage.meetings.models import MeetingRequest
+from brokerage.meetings.views import accept, active_meetings_count, notify, open_request_between
 from brokerage.organiser import csv_io
 from brokerage.organiser.forms import (ImportConfirmForm, ImportForm, NewEventForm, ParticipantAdminForm, SettingsForm,
                                        TeamMemberForm, WindowForm, slugify)
 from brokerage.organiser.windows import PRESETS, PRESETS_BY_KEY, event_days, preset_times, window_problem, window_table
 from brokerage.regions import REGIONS, region_of
 from brokerage.scheduling import timetable
+from brokerage.scheduling.models import ReminderLog
 from brokerage.timeutil import DOUBLE_SUBMIT, local_to_utc, now_utc, to_local
 
 bp = Blueprint("organiser", __name__, url_prefix="/organise")
@@ -132,7 +135,6 @@ def dashboard(slug):
     if organiser_role(event) == "co_organiser":
         return redirect(url_for(".participants", slug=slug))  # their part of the console
     require_organiser(event)
-    from brokerage.meetings.models import MeetingRequest
 
     # Counted in the database: a big event has thousands of participants.
     by_status = Counter(dict(db.session.execute(db.select(Participant.status, db.func.count())
@@ -395,7 +397,6 @@ def participants(slug):
 def _open_requests(event: Event) -> tuple:
     """Pending and agreed requests between participants still in the event, as booking and reminders count
     them: a request with someone rejected since cannot lead to a meeting."""
-    from brokerage.meetings.models import MeetingRequest
     approved = db.select(Participant.id).filter_by(event_id=event.id, status="approved")
     return (MeetingRequest.event_id == event.id, MeetingRequest.status.in_(("pending", "accepted")),
             MeetingRequest.requester_id.in_(approved), MeetingRequest.recipient_id.in_(approved))
@@ -403,7 +404,6 @@ def _open_requests(event: Event) -> tuple:
 
 def _idle(event: Event) -> sa.Select:
     """The ids of approved participants with no meeting agreed or requested: the ones to help find partners."""
-    from brokerage.meetings.models import MeetingRequest
     # Everyone in an open request, as one set: an EXISTS with "requester or recipient" scanned all requests
     # for each participant (0.5 s at 2,000 participants).
     busy = sa.union(sa.select(MeetingRequest.requester_id).where(*_open_requests(event)),
@@ -417,7 +417,6 @@ def _count(query: sa.Select) -> int:
 
 def _request_counts(event: Event) -> dict[int, Counter]:
     """Each participant's agreed meetings and pending requests (sent or received): {id: {"accepted": n, ...}}."""
-    from brokerage.meetings.models import MeetingRequest
     open_requests = db.select(MeetingRequest).where(*_open_requests(event)).subquery()
     sides = sa.union_all(sa.select(open_requests.c.requester_id.label("pid"), open_requests.c.status),
                          sa.select(open_requests.c.recipient_id.label("pid"), open_requests.c.status)).subquery()
@@ -453,7 +452,6 @@ def participant(slug, participant_id):
 def mail_suggestions(slug, participant_id):
     """Mail a participant the partners their page suggests: at most once a day, so a double click or two
     organisers at once send one mail."""
-    from brokerage.scheduling.models import ReminderLog
     event = get_event(slug)
     require_organiser(event, co_organiser_ok=True)
     person = _event_participant(event, participant_id)
@@ -487,8 +485,6 @@ def mail_suggestions(slug, participant_id):
 def arrange_meeting(slug, participant_id):
     """An organiser books an agreed meeting for two participants, as support offices do for their clients:
     the booking rules hold (one open request per pair, the meeting limit), the booking deadline does not."""
-    from brokerage.meetings.models import MeetingRequest
-    from brokerage.meetings.views import accept, notify
     event = get_event(slug)
     require_organiser(event, co_organiser_ok=True)
     person = _event_participant(event, participant_id)
@@ -517,7 +513,6 @@ def arrange_meeting(slug, participant_id):
 
 
 def _arrange_problem(event: Event, person: Participant, partner: Participant) -> str | None:
-    from brokerage.meetings.views import active_meetings_count, open_request_between
     pair = f"{person.organisation} and {partner.organisation}"
     if person.id == partner.id or not (person.is_approved and partner.is_approved):
         return f"{pair} must be two approved participants."
