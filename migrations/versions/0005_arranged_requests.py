@@ -5,6 +5,9 @@ Revises: 0004_publish_notices
 Create Date: 2026-12-07 10:30:00
 
 """
+import warnings
+from contextlib import contextmanager
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -19,7 +22,7 @@ OPEN = sa.text("status IN ('pending', 'accepted')")
 
 
 def upgrade():
-    with op.batch_alter_table('meeting_request', schema=None) as batch_op:
+    with _quiet(), op.batch_alter_table('meeting_request', schema=None) as batch_op:
         batch_op.add_column(sa.Column('arranged_by_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key('fk_meeting_request_arranged_by_id_user', 'user', ['arranged_by_id'], ['id'],
                                     ondelete='SET NULL')
@@ -27,10 +30,18 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('meeting_request', schema=None) as batch_op:
+    with _quiet(), op.batch_alter_table('meeting_request', schema=None) as batch_op:
         batch_op.drop_constraint('fk_meeting_request_arranged_by_id_user', type_='foreignkey')
         batch_op.drop_column('arranged_by_id')
     _keep_open_pair_index()
+
+
+@contextmanager
+def _quiet():
+    """SQLAlchemy warns that it cannot reflect the expression index; _keep_open_pair_index builds it again."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings('ignore', message='Skipped unsupported reflection of expression-based index')
+        yield
 
 
 def _keep_open_pair_index():
