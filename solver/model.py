@@ -579,7 +579,8 @@ def _tighten(tm: TimetableModel, best: PhaseResult, deadline: float, workers: in
 
     def cores(bound: int) -> tuple[int, threading.Event | sat.Either | None]:
         """CP-SAT's workers and stop signal: one core is the SAT solver's while
-        it runs, and a trial ends once the SAT solver proves its bound too low."""
+        it runs (two once it searches in a second thread), and a trial ends once
+        the SAT solver proves its bound too low or takes that second core."""
         if side is None or side.done.is_set():
             return workers, stop
         if side.finding.is_set():
@@ -618,7 +619,7 @@ def _tighten(tm: TimetableModel, best: PhaseResult, deadline: float, workers: in
         n, halt = cores(lower)
         if n == 0:  # the SAT threads have every core: wait for them
             halt.wait(left)
-            found = PhaseResult("UNKNOWN", None, None, None)
+            found = PhaseResult("UNKNOWN")
         else:
             found = run_cp(tm, trial, left, n, progress, halt, SAT)
         progress.value = None

@@ -516,7 +516,8 @@ def fewest_breaks(instance: Instance, lower: int, upper: int, deadline: float,
         if deadline - begun < 2 * encoding_s or (stop is not None and stop.is_set()):
             return None
         try:
-            run = _Run(encode(instance, upper=upper, halt=halted, **kind), Either(stop, _Solved(result)))
+            run = _Run(encode(instance, upper=upper, halt=halted, **kind),
+                       Either(stop, _Solved(result)))
         except Interrupted:
             return None
         if pattern and not run.enc.relaxed:
@@ -622,7 +623,8 @@ class _Above:
 
 class Background:
     """fewest_breaks in a thread (the SAT solver releases the GIL), racing
-    CP-SAT; `done` is set when it ends, `found` if it has an optimal timetable."""
+    CP-SAT; `done` is set when it ends, `found` if it has an optimal timetable,
+    `finding` if it has taken a second thread (`threads=2`)."""
 
     def __init__(self, instance: Instance, lower: int, upper: int, deadline: float,
                  stop: threading.Event | None, threads: int = 1):
@@ -653,7 +655,6 @@ class Background:
     @property
     def finding(self) -> threading.Event:
         return self._state.finding
-
 
     def above(self, bound: int | None) -> _Above | None:
         """Set once this proves that no timetable has `bound` breaks."""
