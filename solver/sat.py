@@ -562,6 +562,11 @@ def fewest_breaks(instance: Instance, lower: int, upper: int, deadline: float,
             finder = thread, native
             result.finding.set()
             thread.start()
+        if finder is not None and (above := build(relaxed=False, counted=True, native=True)):
+            # The finder refutes low bounds itself: this thread first looks
+            # for good timetables (ticf-13crafb at 10 s: 19-28 breaks, not 45-91).
+            runs[2] = above
+            _from_above(above, result, upper, min(deadline, time.perf_counter() + PLAIN_ALONE_S))
         if settled() or (plain := build(relaxed=False)) is None:
             return result
         runs[0] = plain
