@@ -535,7 +535,7 @@ def fewest_breaks(instance: Instance, lower: int, upper: int, deadline: float,
     runs: list[_Run | None] = [None] * len(TURNS)
     pattern: set[tuple[int, int]] = set()
     over = threading.Event()  # the finder's stop: this search has ended
-    finder: tuple[threading.Thread, _Run] | None = None
+    finder: threading.Thread | None = None
     try:
         if settled() or (relaxation := build(relaxed=True)) is None:
             return result
@@ -557,16 +557,16 @@ def fewest_breaks(instance: Instance, lower: int, upper: int, deadline: float,
         if threads > 1 and pattern and 0 < result.lower < upper and not settled() and \
                 (native := build(relaxed=False, counted=True, native=True)) is not None:
             native.stop = Either(native.stop, over)
-            thread = threading.Thread(target=_from_below, args=(native, result, upper, deadline),
+            runs.append(native)  # closed with the others, once its thread has ended
+            finder = threading.Thread(target=_from_below, args=(native, result, upper, deadline),
                                       name="sat-finder", daemon=True)
-            finder = thread, native
             result.finding.set()
-            thread.start()
-        if finder is not None and (above := build(relaxed=False, counted=True, native=True)):
+            finder.start()
             # The finder refutes low bounds itself: this thread first looks
             # for good timetables (ticf-13crafb at 10 s: 19-28 breaks, not 45-91).
-            runs[2] = above
-            _from_above(above, result, upper, min(deadline, time.perf_counter() + PLAIN_ALONE_S))
+            if (above := build(relaxed=False, counted=True, native=True)) is not None:
+                runs[2] = above
+                _from_above(above, result, upper, min(deadline, time.perf_counter() + PLAIN_ALONE_S))
         if settled() or (plain := build(relaxed=False)) is None:
             return result
         runs[0] = plain
@@ -584,8 +584,7 @@ def fewest_breaks(instance: Instance, lower: int, upper: int, deadline: float,
     finally:
         over.set()
         if finder is not None:
-            finder[0].join()
-            runs.append(finder[1])
+            finder.join()
         for run in runs:
             if run is not None:
                 run.close()
