@@ -562,7 +562,7 @@ def minimise_breaks(tm: TimetableModel, time_limit: float, workers: int,
         return _tighten(tm, best, deadline, workers, progress, stop, None)
     lower = best.bound if best.bound is not None else 0
     upper = best.value if best.value is not None else sat.unknown_upper(tm.instance)
-    side = sat.Background(tm.instance, lower, upper, deadline, stop, threads=min(2, workers))
+    side = sat.Background(tm.instance, lower, upper, deadline, stop)
     try:
         return _tighten(tm, best, deadline, workers, progress, stop, side)
     finally:
@@ -579,13 +579,10 @@ def _tighten(tm: TimetableModel, best: PhaseResult, deadline: float, workers: in
 
     def cores(bound: int) -> tuple[int, threading.Event | sat.Either | None]:
         """CP-SAT's workers and stop signal: one core is the SAT solver's while
-        it runs (two once it searches in a second thread), and a trial ends once
-        the SAT solver proves its bound too low or takes that second core."""
+        it runs, and a trial ends once the SAT solver proves its bound too low."""
         if side is None or side.done.is_set():
             return workers, stop
-        if side.finding.is_set():
-            return workers - 2, sat.Either(stop, side.done, side.above(bound))
-        return max(1, workers - 1), sat.Either(stop, side.done, side.above(bound), side.finding)
+        return max(1, workers - 1), sat.Either(stop, side.done, side.above(bound))
 
     if best.status in ("OPTIMAL", "INFEASIBLE"):
         return best
@@ -617,11 +614,7 @@ def _tighten(tm: TimetableModel, best: PhaseResult, deadline: float, workers: in
                 trial.add_hint(trial.get_int_var_from_proto_index(i), v)
         progress.value = lower
         n, halt = cores(lower)
-        if n == 0:  # the SAT threads have every core: wait for them
-            halt.wait(left)
-            found = PhaseResult("UNKNOWN")
-        else:
-            found = run_cp(tm, trial, left, n, progress, halt, SAT)
+        found = run_cp(tm, trial, left, n, progress, halt, SAT)
         progress.value = None
         if found.status == "UNKNOWN" and halt is not stop and halt.is_set() \
                 and not (stop is not None and stop.is_set()):

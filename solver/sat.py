@@ -428,21 +428,17 @@ class SatResult:
     # The fewest-breaks timetable found so far, optimal or not: (breaks,
     # assignments), replaced whole so another thread reads a consistent pair.
     best: tuple[int, dict[str, str]] | None = None
-    # Set once a second SAT thread searches (CP-SAT then yields its core).
-    finding: threading.Event = field(default_factory=threading.Event)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def learn(self, refuted: int | None = None,
               found: tuple[int, dict[str, str]] | None = None) -> None:
         """A bound proven too low, or a timetable found; the best one is
         optimal once it reaches the lower bound."""
-        with self._lock:  # two SAT threads may learn at once
-            if refuted is not None:
-                self.lower = max(self.lower, refuted + 1)
-            if found is not None and (self.best is None or found[0] < self.best[0]):
-                self.best = found
-            if self.best is not None and self.best[0] <= self.lower:
-                self.value, self.assignments = self.best
+        if refuted is not None:
+            self.lower = max(self.lower, refuted + 1)
+        if found is not None and (self.best is None or found[0] < self.best[0]):
+            self.best = found
+        if self.best is not None and self.best[0] <= self.lower:
+            self.value, self.assignments = self.best
 
 
 # Encoding takes 0.2-1.5 s (Python): an encoding is built only with at
@@ -501,7 +497,7 @@ TURNS = ((dict(), _from_below), (dict(counted=True), _from_below),
 
 def fewest_breaks(instance: Instance, lower: int, upper: int, deadline: float,
                   stop: Either | threading.Event | None = None,
-                  result: SatResult | None = None, threads: int = 1) -> SatResult:
+                  result: SatResult | None = None) -> SatResult:
     """Raise `lower` while no timetable has that few breaks, and return one
     with exactly `lower` breaks once found; `upper` is the breaks of a
     timetable already known.  `result` is updated as bounds are proven and
@@ -516,8 +512,7 @@ def fewest_breaks(instance: Instance, lower: int, upper: int, deadline: float,
         if deadline - begun < 2 * encoding_s or (stop is not None and stop.is_set()):
             return None
         try:
-            run = _Run(encode(instance, upper=upper, halt=halted, **kind),
-                       Either(stop, _Solved(result)))
+            run = _Run(encode(instance, upper=upper, halt=halted, **kind), stop)
         except Interrupted:
             return None
         if pattern and not run.enc.relaxed:
@@ -534,39 +529,33 @@ def fewest_breaks(instance: Instance, lower: int, upper: int, deadline: float,
 
     runs: list[_Run | None] = [None] * len(TURNS)
     pattern: set[tuple[int, int]] = set()
-    over = threading.Event()  # the finder's stop: this search has ended
-    finder: threading.Thread | None = None
     try:
         if settled() or (relaxation := build(relaxed=True)) is None:
             return result
         try:
             begun = time.perf_counter()
-            # A busy pattern at the bound is where the exact searches start
-            # (as phases): Gluecard then finds ticf-13crafb's 3 breaks in
-            # 9-19 s on one core, against 15-20 s and often more.
+            # A busy pattern at the bound is a good place for the exact
+            # search to start (ticf-13crafb: 3 breaks in 9-19 s, 15-20 s and more without).
             if _from_below(relaxation, result, upper,
                            begun + RELAXATION_SHARE * (deadline - begun)):
                 pattern = relaxation.busy_pattern()
         finally:
             relaxation.close()
-        # When even the busy pattern needs breaks, tables bind, and Gluecard
-        # asked at the bound from that pattern is the best finder measured:
-        # it gets CP-SAT's core (ticf-13crafb's optimum in 22 s of a 30 s run
-        # on a slow host, where the shared turns below end at 9-14 breaks).
-        # Elsewhere CP-SAT keeps that core (ticf-14crafa: 4 s against 12 s).
-        if threads > 1 and pattern and 0 < result.lower < upper and not settled() and \
-                (native := build(relaxed=False, counted=True, native=True)) is not None:
-            native.stop = Either(native.stop, over)
-            runs.append(native)  # closed with the others, once its thread has ended
-            finder = threading.Thread(target=_from_below, args=(native, result, upper, deadline),
-                                      name="sat-finder", daemon=True)
-            result.finding.set()
-            finder.start()
-            # The finder refutes low bounds itself: this thread first looks
-            # for good timetables (ticf-13crafb at 10 s: 19-28 breaks, not 45-91).
-            if (above := build(relaxed=False, counted=True, native=True)) is not None:
-                runs[2] = above
-                _from_above(above, result, upper, min(deadline, time.perf_counter() + PLAIN_ALONE_S))
+        if pattern and 0 < result.lower < upper:
+            # Even the busy pattern needs breaks: tables bind.  A short search
+            # from above first yields a good timetable (ticf-13crafb at 10 s:
+            # 19-28 breaks, not 45-91); then Gluecard asked at the bound from
+            # the pattern, the best finder measured there, keeps this core to
+            # the end, while CP-SAT keeps the other (it finds forum-14's 2
+            # breaks in 1-4 s).
+            runs[2] = build(relaxed=False, counted=True, native=True)
+            if runs[2] is not None:
+                _from_above(runs[2], result, upper,
+                            min(deadline, time.perf_counter() + PLAIN_ALONE_S))
+            if not settled() and (finder := build(relaxed=False, counted=True, native=True)):
+                runs.append(finder)
+                _from_below(finder, result, upper, deadline)
+            return result
         if settled() or (plain := build(relaxed=False)) is None:
             return result
         runs[0] = plain
@@ -582,22 +571,10 @@ def fewest_breaks(instance: Instance, lower: int, upper: int, deadline: float,
                     break
             turn *= TURN_GROWTH
     finally:
-        over.set()
-        if finder is not None:
-            finder.join()
         for run in runs:
             if run is not None:
                 run.close()
     return result
-
-
-@dataclass(frozen=True)
-class _Solved:
-    """Set once a SAT thread has an optimal timetable (the other one stops)."""
-    result: SatResult
-
-    def is_set(self) -> bool:
-        return self.result.assignments is not None
 
 
 class Either:
@@ -627,11 +604,10 @@ class _Above:
 
 class Background:
     """fewest_breaks in a thread (the SAT solver releases the GIL), racing
-    CP-SAT; `done` is set when it ends, `found` if it has an optimal timetable,
-    `finding` if it has taken a second thread (`threads=2`)."""
+    CP-SAT; `done` is set when it ends, `found` if it has an optimal timetable."""
 
     def __init__(self, instance: Instance, lower: int, upper: int, deadline: float,
-                 stop: threading.Event | None, threads: int = 1):
+                 stop: threading.Event | None):
         self.found = threading.Event()
         self.done = threading.Event()
         self._cancel = threading.Event()
@@ -641,7 +617,7 @@ class Background:
         def run() -> None:
             try:
                 fewest_breaks(instance, lower, upper, deadline,
-                              Either(stop, self._cancel), self._state, threads)
+                              Either(stop, self._cancel), self._state)
                 if self._state.assignments is not None:
                     self.found.set()
             except BaseException as error:  # raised again in the caller's thread
@@ -655,10 +631,6 @@ class Background:
     @property
     def lower(self) -> int:
         return self._state.lower
-
-    @property
-    def finding(self) -> threading.Event:
-        return self._state.finding
 
     def above(self, bound: int | None) -> _Above | None:
         """Set once this proves that no timetable has `bound` breaks."""
