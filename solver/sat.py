@@ -548,10 +548,9 @@ def fewest_breaks(instance: Instance, lower: int, upper: int, deadline: float,
             # the pattern, the best finder measured there, keeps this core to
             # the end, while CP-SAT keeps the other (it finds forum-14's 2
             # breaks in 1-4 s).
-            runs[2] = build(relaxed=False, counted=True, native=True)
-            if runs[2] is not None:
-                _from_above(runs[2], result, upper,
-                            min(deadline, time.perf_counter() + PLAIN_ALONE_S))
+            if (above := build(relaxed=False, counted=True, native=True)) is not None:
+                runs.append(above)
+                _from_above(above, result, upper, min(deadline, time.perf_counter() + PLAIN_ALONE_S))
             if not settled() and (finder := build(relaxed=False, counted=True, native=True)):
                 runs.append(finder)
                 _from_below(finder, result, upper, deadline)

@@ -264,8 +264,8 @@ def reap_stale_runs(event_id: int, now: datetime | None = None) -> int:
     return reaped
 
 
-NO_WORKER = ("No scheduling worker is running: start one with `rq worker --worker-ttl 60 scheduling` (with the web app's "
-             "DATABASE_URL and REDIS_URL), then start the run again.")
+NO_WORKER = ("No scheduling worker is running: start one with `rq worker --worker-ttl 60 scheduling` "
+             "(with the web app's DATABASE_URL and REDIS_URL), then start the run again.")
 JOB_DONE_ELSEWHERE = ("The scheduling worker ended the job without running it: does it use the web app's "
                       "DATABASE_URL?")
 
