@@ -15,9 +15,15 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(timeutil.zone_label, "zone_label")
     app.add_template_filter(lambda country: REGION_NAMES[region_of(country)], "region_name")
     app.add_template_filter(kind_name, "kind_name")
+    app.add_template_filter(full_stop, "full_stop")
     app.add_template_filter(lambda sector: LABELS["sector"].get(sector, sector), "sector_name")
     app.add_template_global(timeutil.now_utc, "now_utc")
     app.add_template_global(timeutil.event_span, "event_span")
+
+
+def full_stop(text: str) -> str:
+    """A sentence that ends in a name: "sent to Hayate Energy Co., Ltd." takes no second full stop."""
+    return text if text.endswith((".", "?", "!")) else text + "."
 
 
 def kind_name(kind: str) -> str:

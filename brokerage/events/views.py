@@ -124,7 +124,11 @@ def register(slug: str):
 def profile(slug: str):
     event = get_event(slug)
     participant = require_participant(event, approved=False)
-    form = ProfileForm(obj=participant, sectors=participant.sector_list) if request.method == "GET" else ProfileForm()
+    if request.method == "GET":
+        form = ProfileForm(obj=participant)
+        form.sectors.data = participant.sector_list  # obj's comma-separated string would win over a keyword
+    else:
+        form = ProfileForm()
     if not _refreshing_zones(form) and form.validate_on_submit():
         _apply_profile(form, participant)
         db.session.commit()

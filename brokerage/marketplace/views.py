@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from brokerage import timeutil
@@ -84,6 +84,8 @@ def search(slug: str):
                           page=page, per_page=PER_PAGE, error_out=False)
     # Only the form's own fields go into the page links (an extra 'slug' or '_external' would break url_for).
     filters = {k: v for k, v in request.args.items() if k in form.data and v}
+    if results.pages and page > results.pages:  # an old link past the end: the last page, not an empty one
+        return redirect(url_for(".search", slug=slug, **filters, page=results.pages))
     # Suggestions open the unfiltered first page; a search means the participant knows what they want.
     # Not for someone who cannot book any more: neither suggestions nor the prompt to publish opportunities.
     show = (viewer is not None and viewer.is_approved and not filters and results.page == 1

@@ -33,5 +33,11 @@ class WorkingHoursForm(FlaskForm):
 
 class AvailabilityForm(FlaskForm):
     # Choices are the event's slot ids, so a forged id from another event fails validation.
-    slot = SelectMultipleField("Slots", coerce=int, choices=[], validate_choice=True)
+    slot = SelectMultipleField(
+        "Slots", coerce=int, choices=[], validate_choice=True,
+        invalid_value_message="Tick slots from the list below only.",
+        # Usually the organisers removed a meeting window while the page was open.
+        invalid_choice_message="Some ticked slots are no longer part of this event (slot %(value)s); the "
+                               "organisers may have changed the meeting windows. Your other ticks are kept "
+                               "below: check them and save again.")
     save = SubmitField("Save availability")

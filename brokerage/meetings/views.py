@@ -16,6 +16,7 @@ from brokerage.extensions import db
 from brokerage.meetings.forms import AvailabilityForm, MeetingRequestForm, WorkingHoursForm
 from brokerage.meetings.models import Meeting, MeetingRequest
 from brokerage.meetings.services import calendar_entry, video_link, with_people
+from brokerage.templating import full_stop
 from brokerage.timeutil import event_span, fmt_datetime, now_utc, to_local, zone_label
 
 bp = Blueprint("meetings", __name__, url_prefix="/events")
@@ -170,14 +171,14 @@ def new_request(slug, participant_id):
             db.session.commit()
         except sa.exc.IntegrityError:  # the same request sent twice at once: the other one counts
             db.session.rollback()
-            flash(f"You already have a meeting request with {recipient.organisation}.", "error")
+            flash(full_stop(f"You already have a meeting request with {recipient.organisation}"), "error")
             return redirect(url_for("meetings.requests", slug=event.slug))
         link = absolute_url("meetings.requests", slug=event.slug)
         notify(recipient, f"{event.name}: meeting {'booked' if automatic else 'request'} from {requester.organisation}",
                "mail/request_received.txt", event=event, other=requester, meeting_request=meeting_request,
                automatic=automatic, link=link)
         flash(f"Meeting with {recipient.organisation} agreed: it is now on your list of agreed meetings." if automatic
-              else f"Your meeting request was sent to {recipient.organisation}.", "success")
+              else full_stop(f"Your meeting request was sent to {recipient.organisation}"), "success")
         return redirect(url_for("meetings.requests", slug=event.slug))
     status = 400 if request.method == "POST" else 200
     return render_template("meetings/new_request.html", event=event, participant=requester, recipient=recipient,
@@ -225,7 +226,7 @@ def decline_request(slug, request_id):
         notify(meeting_request.requester, f"{event.name}: {participant.organisation} declined your meeting request",
                "mail/request_declined.txt", event=event, other=participant, meeting_request=meeting_request,
                link=absolute_url("marketplace.search", slug=event.slug))
-        flash(f"You declined the request from {meeting_request.requester.organisation}.", "success")
+        flash(full_stop(f"You declined the request from {meeting_request.requester.organisation}"), "success")
     return redirect(url_for("meetings.requests", slug=event.slug))
 
 
@@ -280,7 +281,7 @@ def call_off(event: Event, participant: Participant, meeting_request: MeetingReq
                        else f"{event.name}: {participant.organisation} cancelled your meeting")
             notify(person, subject, "mail/request_cancelled.txt", calendar=calendar, in_calendar=in_calendar,
                    by_you=person is participant, event=event, partner=partner, meeting_request=meeting_request,
-                   link=absolute_url("meetings.requests", slug=event.slug))
+                   link=None if person.status == "withdrawn" else absolute_url("meetings.requests", slug=event.slug))
     return was_agreed
 
 
@@ -315,6 +316,7 @@ def leave(slug):
 def withdraw(event: Event, participant: Participant) -> int:
     """Leave the event (see `leave`); returns how many agreed meetings were called off."""
     called_off = 0
+    participant.status = "withdrawn"  # first, so the mails of what is called off link no page closed to them
     requests = db.session.scalars(db.select(MeetingRequest).where(
         MeetingRequest.status.in_(("pending", "accepted")),
         db.or_(MeetingRequest.requester_id == participant.id, MeetingRequest.recipient_id == participant.id))
@@ -322,7 +324,6 @@ def withdraw(event: Event, participant: Participant) -> int:
     for meeting_request in requests:
         if not started(meeting_request):
             called_off += call_off(event, participant, meeting_request)
-    participant.status = "withdrawn"
     db.session.commit()
     return called_off
 

@@ -10,6 +10,7 @@ from brokerage.extensions import db
 from brokerage.meetings.models import FOLLOW_UPS, RATINGS, Meeting, MeetingOutcome
 from brokerage.meetings.views import published_meetings
 from brokerage.outcomes.forms import OutcomeForm
+from brokerage.templating import full_stop
 from brokerage.timeutil import fmt_datetime, now_utc
 
 bp = Blueprint("outcomes", __name__, url_prefix="/events")
@@ -57,7 +58,7 @@ def rate(slug: str, meeting_id: int):
         outcome.follow_up = form.follow_up.data or None
         outcome.comment = (form.comment.data or "").strip()  # absent from a hand-made POST
         db.session.commit()
-        flash(f"Saved your outcome of the meeting with {partner.organisation}.", "success")
+        flash(full_stop(f"Saved your outcome of the meeting with {partner.organisation}"), "success")
         return redirect(url_for("outcomes.my_outcomes", slug=slug))
     return render_template("outcomes/rate.html", event=event, me=me, meeting=meeting, partner=partner,
                            form=form, is_edit=outcome is not None)

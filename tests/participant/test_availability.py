@@ -108,7 +108,7 @@ def test_foreign_or_garbage_slot_ids_are_refused_and_ticks_kept(app, event_id, m
     ids = slot_ids(app, event_id)
     save(client, ids[:1])
     response = save(client, [ids[2], slot_ids(app, other)[0]])
-    assert response.status_code == 400 and "not a valid choice" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "no longer part of this event" in response.get_data(as_text=True)
     assert is_checked(response.get_data(as_text=True), ids[2])
     response = client.post(PAGE, data={"csrf_token": token_from(client, PAGE), "slot": ["abc"], "save": "1"})
     assert response.status_code == 400

@@ -57,6 +57,13 @@ def set_event(app, event_id, **fields):
         db.session.commit()
 
 
+def test_a_name_ending_in_a_full_stop_takes_no_second_one(app, people):
+    hayate = add_participant(app, people["event"], "sota@hayate.example", "Hayate Energy Co., Ltd.", "Asia/Tokyo", "JP")
+    anne = logged_in(app, "anne@paris.example")
+    page = send(anne, hayate).headers["Location"]
+    assert "sent to Hayate Energy Co., Ltd.<" in anne.get(page).get_data(as_text=True)
+
+
 def test_request_accept_flow_with_mails(app, people, outbox):
     anne, kenji = logged_in(app, "anne@paris.example"), logged_in(app, "kenji@tokyo.example")
     form = anne.get(new_url(people["b"]))
@@ -463,6 +470,10 @@ def test_leaving_the_event_calls_off_what_has_not_happened(app, people, outbox, 
     sent = outbox()[mails:]
     assert sorted(m["To"] for m in sent) == ["anne@paris.example", "minji@seoul.example"]
     assert all(any(p.get_content_type() == "text/calendar" for p in m.walk()) for m in sent)
+    # Minji's mail links her requests; Anne's does not: that page is closed to her now.
+    text = {m["To"]: next(p for p in m.walk() if p.get_content_type() == "text/plain").get_content() for m in sent}
+    assert f"/events/{SLUG}/requests" in text["minji@seoul.example"]
+    assert "/requests" not in text["anne@paris.example"] and "You cancelled" in text["anne@paris.example"]
     # Gone from the marketplace; her own pages say why.
     kenji = logged_in(app, "kenji@tokyo.example")
     assert "Paris Photonics" not in kenji.get(f"/events/{SLUG}/marketplace").get_data(as_text=True)

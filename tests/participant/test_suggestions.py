@@ -104,12 +104,15 @@ def test_no_one_already_asked_and_only_approved_participants(app, market):
     assert 'id="suggestions"' not in market["client"].get(SEARCH).get_data(as_text=True)
 
 
-def test_suggestions_only_on_the_unfiltered_first_page(market):
+def test_suggestions_only_on_the_unfiltered_first_page(app, market):
     client = market["client"]
     assert _suggested(client.get(SEARCH))
     assert _suggested(client.get(SEARCH, query_string={"q": "grippers"})) == []
     assert _suggested(client.get(SEARCH, query_string={"region": "JP"})) == []
-    assert _suggested(client.get(SEARCH, query_string={"page": 2})) == []
+    for n in range(20):  # a second page of results
+        make_participant(app, market["event_id"], f"fi{n}@example.fi", f"Finnish SME {n:02d}", tz="Europe/Helsinki")
+    page_two = client.get(SEARCH, query_string={"page": 2})
+    assert "Page 2 of 2" in page_two.get_data(as_text=True) and _suggested(page_two) == []
 
 
 def test_without_opportunities_the_page_asks_for_them(app, make_event):
