@@ -28,12 +28,15 @@ class Mail:
     calendar: bytes | None = None  # an iTIP body (METHOD:REQUEST or CANCEL), sent inline and attached
     calendar_method: str = "REQUEST"
     attachments: list[Attachment] = field(default_factory=list)
+    reply_to: str | None = None  # a person who answers, where the sender is a no-reply address
 
 
 def build_message(mail: Mail, sender: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = mail.to
+    if mail.reply_to:
+        message["Reply-To"] = mail.reply_to
     # A header must be one line: a name with a line break in it would make the whole mail fail.
     message["Subject"] = " ".join(mail.subject.split())
     message["Date"] = format_datetime(now_utc())  # +0000: UTC, where formatdate's -0000 means "unknown zone"

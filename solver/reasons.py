@@ -25,7 +25,8 @@ def local_hours(instance: Instance, person: Participant, slots: list[int] | None
     if not ranges:
         return "no slot"
     local = [(a.astimezone(tz), b.astimezone(tz)) for a, b in ranges]
-    several_days = len({a.date() for a, _ in local}) > 1
+    # The event's days, not the person's: "15:00-15:15" alone is ambiguous in a two-day event.
+    several_days = len({s.start.astimezone(tz).date() for s in instance.slots}) > 1
     texts = [(a.strftime("%b %d ") if several_days else "") + f"{a:%H:%M}-{b:%H:%M}"
              for a, b in local]
     if len(texts) > _MAX_LISTED:

@@ -18,6 +18,7 @@ from brokerage.timeutil import DOUBLE_SUBMIT, now_utc
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 RESET_MAX_AGE = 3600 * 2
+INVITE_MAX_AGE = 3600 * 24 * 7  # invitations from an import are read over days, not within the hour
 SAFE_PATH = re.compile(r"/(?!/)[^\x00-\x20\\]*")
 
 
@@ -76,9 +77,9 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
 
 
-def reset_token(user: User) -> str:
+def reset_token(user: User, invitation: bool = False) -> str:
     # The hash's tail binds the token to the current password: once used, the link stops working.
-    return _serializer().dumps({"id": user.id, "pw": user.password_stamp()})  # dies with the password
+    return _serializer().dumps({"id": user.id, "pw": user.password_stamp(), "invite": invitation})
 
 
 @bp.route("/reset", methods=["GET", "POST"])
@@ -101,7 +102,9 @@ def reset_request():
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
     try:
-        data = _serializer().loads(token, max_age=RESET_MAX_AGE)
+        data = _serializer().loads(token, max_age=INVITE_MAX_AGE)
+        if not data.get("invite"):
+            _serializer().loads(token, max_age=RESET_MAX_AGE)
         user = db.session.get(User, int(data["id"]))
         if user is None or user.password_stamp() != data["pw"]:
             raise BadSignature("stale")

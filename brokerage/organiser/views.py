@@ -24,7 +24,8 @@ from brokerage.meetings.views import accept, active_meetings_count, notify, open
 from brokerage.organiser import csv_io
 from brokerage.organiser.forms import (ImportConfirmForm, ImportForm, NewEventForm, ParticipantAdminForm, SettingsForm,
                                        TeamMemberForm, WindowForm, slugify)
-from brokerage.organiser.windows import PRESETS, PRESETS_BY_KEY, event_days, preset_times, window_problem, window_table
+from brokerage.organiser.windows import (PRESETS, PRESETS_BY_KEY, event_days, on_event_day, preset_windows,
+                                        window_problem, window_table)
 from brokerage.regions import REGIONS, region_of
 from brokerage.scheduling import timetable
 from brokerage.scheduling.models import ReminderLog
@@ -56,7 +57,7 @@ def _console_nav():
 
 
 def _set_password_link(user: User) -> str:
-    return base_url() + url_for("accounts.reset_password", token=reset_token(user))
+    return base_url() + url_for("accounts.reset_password", token=reset_token(user, invitation=True))
 
 
 def _invite_new_user(email: str, name: str) -> User:
@@ -68,9 +69,11 @@ def _invite_new_user(email: str, name: str) -> User:
     return user
 
 
-def _send(to: str, subject: str, template: str, **context) -> None:
+def _send(to: str, subject: str, template: str, reply_to: str | None = None, **context) -> None:
     """Mail after the change is committed: a mail server hiccup is reported and never undoes the change."""
-    if not mail.try_send(mail.template_mail(to, subject, template, **context)):
+    message = mail.template_mail(to, subject, template, **context)
+    message.reply_to = reply_to
+    if not mail.try_send(message):
         flash(f"Saved, but we could not e-mail {to} just now.", "error")
 
 
@@ -165,11 +168,13 @@ def settings(slug):
         form.registration_deadline.data = _as_local_input(event.registration_deadline, event.timezone)
         form.booking_deadline.data = _as_local_input(event.booking_deadline, event.timezone)
     if form.validate_on_submit():
-        outside = [w for w in event.windows if not form.start_date.data <= w.start.date() <= form.end_date.data]
+        outside = [w for w in event.windows
+                   if not on_event_day(w.start, form.start_date.data, form.end_date.data, form.timezone.data)]
         if outside:
             form.start_date.errors.append(
-                f"{len(outside)} meeting window(s) lie outside these dates (e.g. '{outside[0].label}' on "
-                f"{outside[0].start:%d %b %Y}); move or delete them first.")
+                f"{len(outside)} meeting window(s) lie outside these dates on the event's clock (e.g. "
+                f"'{outside[0].label}' on {to_local(outside[0].start, form.timezone.data):%d %b %Y}); "
+                "move or delete them first.")
         else:
             timing, zone_before = (event.slot_minutes, event.pause_minutes), event.timezone
             for name in ("name", "description", "timezone", "start_date", "end_date", "slot_minutes", "pause_minutes",
@@ -201,14 +206,6 @@ def settings(slug):
 
 # --- meeting windows ----------------------------------------------------------------------------------
 
-def _day_in_event(form: WindowForm, event: Event) -> bool:
-    if event.start_date <= form.day.data <= event.end_date:
-        return True
-    form.day.errors.append(f"Choose an event day, {event.start_date:%d %b %Y} to {event.end_date:%d %b %Y} (UTC); "
-                           "change the event dates in the settings first.")
-    return False
-
-
 def _window_times(form: WindowForm) -> tuple[datetime, datetime]:
     start = local_to_utc(form.day.data, form.start.data, "UTC")
     end = local_to_utc(form.day.data + timedelta(days=1 if form.ends_next_day.data else 0), form.end.data, "UTC")
@@ -228,7 +225,7 @@ def windows(slug):
     form = WindowForm()
     if request.method == "GET":
         form.day.data = event.start_date
-    if form.validate_on_submit() and _day_in_event(form, event):
+    if form.validate_on_submit():
         start, end = _window_times(form)
         problem = window_problem(event, start, end)
         if problem is None:
@@ -255,7 +252,7 @@ def edit_window(slug, window_id):
         form.label.data, form.day.data = window.label, window.start.date()
         form.start.data, form.end.data = window.start.time(), window.end.time()
         form.ends_next_day.data = window.end.date() > window.start.date()
-    if form.validate_on_submit() and _day_in_event(form, event):
+    if form.validate_on_submit():
         start, end = _window_times(form)
         problem = window_problem(event, start, end, ignore=window)
         if problem is None:
@@ -300,12 +297,11 @@ def window_presets(slug):
         abort(400, "Choose one of the standard windows.")
     chosen = PRESETS if key == "all" else [PRESETS_BY_KEY[key]]
     added, skipped = 0, []
-    for day in event_days(event):
-        for preset in chosen:
-            start, end = preset_times(preset, day)
+    for preset in chosen:
+        for start, end in preset_windows(event, preset):
             problem = window_problem(event, start, end)
             if problem:
-                skipped.append(f"{preset.label} on {day:%d %b}: {problem}")
+                skipped.append(f"{preset.label} on {to_local(start, event.timezone):%d %b}: {problem}")
                 continue
             event.windows.append(MeetingWindow(label=preset.label, start=start, end=end))
             db.session.flush()
@@ -369,6 +365,11 @@ def remove_organiser(slug, organiser_id):
 
 def _support_offices(event: Event) -> list[str]:
     return sorted({o.organisation for o in event.organisers if o.organisation})
+
+
+def _my_office(event: Event) -> str:
+    """The importing organiser's organisation: the support office of the participants they bring in."""
+    return next((o.organisation for o in event.organisers if o.user_id == current_user.id), "")
 
 
 IDLE = "idle"  # the participants list's filter: approved, with no meeting agreed or requested
@@ -565,9 +566,10 @@ def approve_pending(slug):
 
 
 def _tell_decision(event: Event, person: Participant) -> None:
+    # A reply reaches the organiser who decided, not the no-reply sender.
     _send(person.user.email, f"Your registration for {event.name}", "mail/invitation_decision.txt",
-                       person=person, event=event,
-                       link=base_url() + url_for("events.detail", slug=event.slug))
+          reply_to=current_user.email, person=person, event=event,
+          link=base_url() + url_for("events.detail", slug=event.slug))
 
 
 # --- CSV import and export -----------------------------------------------------------------------------
@@ -592,7 +594,8 @@ def import_csv(slug):
     elif form.errors and "csv_text" in form.errors:
         problem = form.errors["csv_text"][0]
     return render_template("organiser/import.html", event=event, form=form, confirm=confirm, rows=rows,
-                           problem=problem, columns=csv_io.REQUIRED_COLUMNS + csv_io.OPTIONAL_COLUMNS)
+                           problem=problem, columns=csv_io.REQUIRED_COLUMNS + csv_io.OPTIONAL_COLUMNS,
+                           office=_my_office(event))
 
 
 @bp.post("/<slug>/import/confirm")
@@ -607,6 +610,7 @@ def import_confirm(slug):
     except csv_io.CsvProblem as error:
         abort(400, str(error))
     invited = registered = 0
+    office = _my_office(event)
     for row in (r for r in rows if r.ok):
         v = row.values
         user = db.session.scalar(db.select(User).filter_by(email=v["email"]))
@@ -616,7 +620,7 @@ def import_confirm(slug):
         person = Participant(event_id=event.id, user_id=user.id, status="approved", organisation=v["organisation"],
                              country=v["country"], organisation_type=v["organisation_type"], timezone=v["timezone"],
                              sectors=v["sectors"], website=v["website"], languages=v["languages"],
-                             description=v["description"], support_office=v["support_office"])
+                             description=v["description"], support_office=v["support_office"] or office)
         db.session.add(person)
         db.session.commit()  # one by one, so a mail is only sent for a registration that exists
         _send(

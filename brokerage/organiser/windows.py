@@ -36,8 +36,18 @@ def event_days(event: Event) -> list[date]:
     return [event.start_date + timedelta(days=n) for n in range((event.end_date - event.start_date).days + 1)]
 
 
-def preset_times(preset: Preset, day: date) -> tuple[datetime, datetime]:
-    return local_to_utc(day, preset.start, preset.anchor_zone), local_to_utc(day, preset.end, preset.anchor_zone)
+def on_event_day(moment: datetime, start_date: date, end_date: date, tz_name: str) -> bool:
+    """Event days are days on the event's own clock: a Tokyo event's first morning starts the day before in UTC."""
+    return start_date <= to_local(moment, tz_name).date() <= end_date
+
+
+def preset_windows(event: Event, preset: Preset) -> list[tuple[datetime, datetime]]:
+    """The preset on each event day: its anchor region's day may be the one before or after on the event's
+    clock (the US West Coast afternoon is the next morning in Tokyo)."""
+    days = [event.start_date - timedelta(days=1), *event_days(event), event.end_date + timedelta(days=1)]
+    times = [(local_to_utc(day, preset.start, preset.anchor_zone), local_to_utc(day, preset.end, preset.anchor_zone))
+             for day in days]
+    return [(start, end) for start, end in times if on_event_day(start, event.start_date, event.end_date, event.timezone)]
 
 
 def window_problem(event: Event, start: datetime, end: datetime, ignore: MeetingWindow | None = None) -> str | None:
@@ -46,9 +56,10 @@ def window_problem(event: Event, start: datetime, end: datetime, ignore: Meeting
         return "The window must end after it starts (tick 'ends on the next day' for a window past midnight UTC)."
     if end - start > timedelta(hours=24):
         return "A window lasts at most 24 hours."
-    if not event.start_date <= start.date() <= event.end_date:
-        return (f"The window must start on an event day, {event.start_date:%d %b %Y} to {event.end_date:%d %b %Y} (UTC); "
-                "change the event dates in the settings first.")
+    if not on_event_day(start, event.start_date, event.end_date, event.timezone):
+        return (f"The window must start on an event day, {event.start_date:%d %b %Y} to {event.end_date:%d %b %Y} "
+                f"on the event's clock ({event.timezone}: it starts {to_local(start, event.timezone):%a %d %b %H:%M} "
+                "there); change the event dates in the settings first.")
     if end - start < timedelta(minutes=event.slot_minutes):
         return f"The window is shorter than one {event.slot_minutes}-minute meeting."
     for other in event.windows:

@@ -56,6 +56,7 @@ def test_preview_explains_every_row_and_confirm_imports_the_good_ones(app, conso
     add_participant("already@registered.example", organisation="Already Ltd", country="FR", timezone="Europe/Paris")
     page = _preview(console, CSV_TEXT).get_data(as_text=True)
     assert '<span id="rows-ok">2</span>' in page and '<span id="rows-with-errors">8</span>' in page
+    assert "an empty <code>support_office</code> makes you (EEN Brussels) their support office" in page
 
     def row(line):
         return page.split(f'data-row="{line}"')[1].split("</tr>")[0]
@@ -88,7 +89,8 @@ def test_preview_explains_every_row_and_confirm_imports_the_good_ones(app, conso
         assert (kenji.status, kenji.country, kenji.organisation_type, kenji.timezone, kenji.sectors,
                 kenji.support_office, kenji.user.name) == ("approved", "JP", "sme", "Asia/Tokyo", "robotics,ai",
                                                            "JETRO Osaka", "Kenji Sato")
-        assert people["minji@seoul-bio.example"].timezone == "Asia/Seoul"
+        minji = people["minji@seoul-bio.example"]  # no support office given: the importing organiser's office
+        assert (minji.timezone, minji.support_office) == ("Asia/Seoul", "EEN Brussels")
     mails = {m["To"]: m.get_content() for m in outbox()}
     assert "/accounts/reset/" in mails["kenji@osaka-robotics.example"]
     assert "Asia/Tokyo" in mails["kenji@osaka-robotics.example"]

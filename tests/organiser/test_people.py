@@ -56,6 +56,8 @@ def test_approval_opens_the_marketplace_and_rejection_closes_it(app, console, cl
     auth.login("olga@een-brussels.example")
     console.post(f"participants/{kenji}/status", {"status": "rejected"}, form_path="participants")
     assert _status(app, kenji) == "rejected"
+    message = outbox()[-1]  # a reply reaches the organiser who decided
+    assert message["Reply-To"] == "olga@een-brussels.example" and "reply to this mail" in message.get_content()
     auth.logout()
     auth.login("kenji@osaka-robotics.example")
     assert client.get(f"/events/{SLUG}/marketplace").status_code == 403

@@ -1,6 +1,7 @@
 """Event set-up through the organiser console: creation, settings, deadlines in the event's zone, windows and slots."""
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
 from datetime import datetime, timezone
 
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
@@ -94,6 +95,7 @@ def test_full_set_up_flow(app, console, client):
     dashboard = client.get(console.url()).get_data(as_text=True)
     assert "24 meeting slots of 30 minutes" in dashboard and "40 concurrent video rooms" in dashboard
     assert "Americas-Asia" in dashboard and "event time Europe/Brussels" in dashboard
+    assert "Tue 16 Mar 2027, 23:00 – 02:00 (+1 day)</td>" in dashboard  # ends on the next day in Brussels too
     for endpoint_path in ("settings", "windows", "team", "participants", "import", "runs", "timetable", "impact"):
         assert f"/organise/{console.slug}/{endpoint_path}" in dashboard
 
@@ -185,6 +187,24 @@ def test_window_crossing_midnight_utc_is_shown_on_every_clock(app, console, clie
     assert "UTC-07:00" in los_angeles and "Tue 16 Mar 16:00" in los_angeles and "Tue 16 Mar 19:00" in los_angeles
 
 
+def test_event_days_are_days_on_the_events_clock(app, console):
+    """A Tokyo event on 10-11 June: its first morning starts on 9 June in UTC, and the US West Coast's
+    afternoon session is the next morning in Tokyo, so the last one falls on the day before the event ends."""
+    console.post("settings", {**SETTINGS, "timezone": "Asia/Tokyo", "start_date": "2027-06-10", "end_date": "2027-06-11"})
+    assert _window(console, "Tokyo early", "2027-06-09", "21:00", "22:00").status_code == 302
+    page = _window(console, "Too late", "2027-06-11", "15:00", "16:00").get_data(as_text=True)
+    assert "it starts Sat 12 Jun 00:00 there" in page  # 11 June in UTC, after the event in Tokyo
+    console.post("windows/presets", {"preset": "americas-asia"}, form_path="windows")
+    _, windows, _ = _event(app)
+    tokyo = ZoneInfo("Asia/Tokyo")
+    assert [(label, start.astimezone(tokyo).strftime("%a %d %b %H:%M")) for label, start, _ in windows] == [
+        ("Tokyo early", "Thu 10 Jun 06:00"), ("Americas-Asia", "Thu 10 Jun 07:00"), ("Americas-Asia", "Fri 11 Jun 07:00")]
+    # On Brussels time the early Tokyo window falls on the evening before (the others start at midnight).
+    page = console.post("settings", {**SETTINGS, "start_date": "2027-06-10", "end_date": "2027-06-11"}).get_data(as_text=True)
+    assert ("1 meeting window(s) lie outside these dates on the event&#39;s clock (e.g. &#39;Tokyo early&#39; on "
+            "09 Jun 2027)") in page
+
+
 def test_window_across_europes_clock_change_names_both_offsets(console, client):
     """Sat 27 Mar 2027 22:00 - Sun 01:00 UTC is 23:00 CET to 03:00 CEST in Brussels: one offset for
     both would read as a four-hour window."""
@@ -202,7 +222,9 @@ def test_bad_windows_are_refused_with_the_input_kept(app, console):
     for data, message in [
         (("Overlap", "2027-03-16", "09:30", "11:00"), "It overlaps &#39;Asia-Europe&#39;"),
         (("Backwards", "2027-03-16", "15:00", "14:00"), "The window must end after it starts"),
-        (("Too early", "2027-03-15", "15:00", "17:00"), "Choose an event day, 16 Mar 2027 to 17 Mar 2027"),
+        (("Too early", "2027-03-15", "15:00", "17:00"),
+         "The window must start on an event day, 16 Mar 2027 to 17 Mar 2027 on the event&#39;s clock (Europe/Brussels: "
+         "it starts Mon 15 Mar 16:00 there)"),
         (("Too short", "2027-03-16", "15:00", "15:10"), "shorter than one 20-minute meeting"),
     ]:
         page = _window(console, *data).get_data(as_text=True)

@@ -117,6 +117,31 @@ def test_password_reset_by_mailed_link(app, client, auth, outbox):
     assert _user(app, "anna@nordlicht.example").check_password("new password 1")
 
 
+def _later(monkeypatch, hours: float) -> None:
+    import time
+    import itsdangerous.timed
+    now = int(time.time())
+    monkeypatch.setattr(itsdangerous.timed.TimestampSigner, "get_timestamp", lambda self: now + int(hours * 3600))
+
+
+def test_a_reset_link_lasts_two_hours_an_invitation_a_week(app, client, auth, outbox, monkeypatch):
+    from brokerage.accounts.views import reset_token
+    auth.signup("anna@nordlicht.example")
+    auth.logout()
+    post_form(client, "/accounts/reset", {"email": "anna@nordlicht.example"})
+    link = _reset_link(outbox)
+    with app.test_request_context():
+        invitation = "/accounts/reset/" + reset_token(_user(app, "anna@nordlicht.example"), invitation=True)
+    _later(monkeypatch, 1.9)
+    assert client.get(link).status_code == 200
+    _later(monkeypatch, 2.1)
+    assert b"That reset link has expired" in client.get(link, follow_redirects=True).data
+    _later(monkeypatch, 24 * 6.9)
+    assert client.get(invitation).status_code == 200  # mailed with an import, opened days later
+    _later(monkeypatch, 24 * 7.1)
+    assert b"That reset link has expired" in client.get(invitation, follow_redirects=True).data
+
+
 def test_tampered_reset_link_is_refused(app, client, auth, outbox):
     auth.signup("anna@nordlicht.example")
     auth.logout()

@@ -15,6 +15,16 @@ def test_no_common_slot_names_both_time_zones_and_local_hours() -> None:
         "p9 (America/Los_Angeles, available 01:20-02:00 local) share no available slot")
 
 
+def test_local_hours_carry_the_date_when_the_event_spans_days_on_that_clock() -> None:
+    # 08:00-10:00 UTC is 23:00-01:00 in Anchorage: "23:00-23:20" alone would not say which evening.
+    inst = make(6, [("r1", "a", "b")], people={
+        "a": {"timezone": "America/Anchorage", "available": ["s0"]},
+        "b": {"timezone": "Europe/Paris", "available": ["s5"]}})
+    assert explain_unscheduled(inst, {})["r1"] == (
+        "a (America/Anchorage, available Mar 08 23:00-23:20 local) and "
+        "b (Europe/Paris, available 10:40-11:00 local) share no available slot")
+
+
 def test_cap() -> None:
     inst = make(3, [("r1", "a", "b"), ("r2", "a", "c"), ("r3", "a", "d")], people={"a": {"max_meetings": 2}})
     assert explain_unscheduled(inst, {"r1": "s0", "r2": "s1"}) == {"r3": "a is at their cap of 2 meetings"}
