@@ -148,7 +148,17 @@ def country_choices() -> list[tuple[str, str]]:
     return sorted(((code, name) for code, name in pytz.country_names.items()), key=lambda c: c[1])
 
 
-def working_hours_utc(day: date, tz_name: str, start: time = time(9), end: time = time(17)) -> tuple[datetime, datetime]:
+WORKING_DAY = (time(9), time(18))  # on each person's own clock: suggestions, "my working hours", preferred slots
+
+
+@lru_cache(maxsize=65536)  # thousands of participants share a handful of zones
+def in_working_day(start: datetime, end: datetime, tz_name: str) -> bool:
+    start, end = to_local(start, tz_name), to_local(end, tz_name)
+    return start.date() == end.date() and WORKING_DAY[0] <= start.time() and end.time() <= WORKING_DAY[1]
+
+
+def working_hours_utc(day: date, tz_name: str, start: time = WORKING_DAY[0],
+                      end: time = WORKING_DAY[1]) -> tuple[datetime, datetime]:
     return local_to_utc(day, start, tz_name), local_to_utc(day, end, tz_name)
 
 

@@ -2,17 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import time
 
 from brokerage import timeutil
 from brokerage.events.models import MeetingWindow, Slot
 
-WORK_START, WORK_END = time(9), time(18)
-
 
 def within_working_hours(slot: Slot, tz_name: str) -> bool:
-    start, end = timeutil.to_local(slot.start, tz_name), timeutil.to_local(slot.end, tz_name)
-    return start.date() == end.date() and WORK_START <= start.time() and end.time() <= WORK_END
+    return timeutil.in_working_day(slot.start, slot.end, tz_name)
 
 
 @dataclass

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from datetime import time
 
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, SubmitField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+
+from brokerage.timeutil import WORKING_DAY
 
 
 def clean_text(value: str | None) -> str | None:
@@ -22,8 +23,8 @@ class MeetingRequestForm(FlaskForm):
 class WorkingHoursForm(FlaskForm):
     """One click: mark exactly the slots that fall inside these hours of my own clock."""
 
-    start = TimeField("From", default=time(9), validators=[InputRequired("Give the start of your working day.")])
-    end = TimeField("Until", default=time(18), validators=[InputRequired("Give the end of your working day.")])
+    start = TimeField("From", default=WORKING_DAY[0], validators=[InputRequired("Give the start of your working day.")])
+    end = TimeField("Until", default=WORKING_DAY[1], validators=[InputRequired("Give the end of your working day.")])
     use_hours = SubmitField("Use my working hours")
 
     def validate_end(self, field):

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import datetime, time
-from functools import lru_cache
+from datetime import datetime
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -21,9 +20,7 @@ from brokerage.events.models import Availability, Event, Participant, Slot
 from brokerage.extensions import db
 from brokerage.meetings import services
 from brokerage.meetings.models import Meeting, MeetingRequest
-from brokerage.timeutil import UTC, now_utc, to_local
-
-WORKDAY = (time(9), time(17))
+from brokerage.timeutil import UTC, in_working_day, now_utc
 
 
 def slot_key(slot: Slot) -> str:
@@ -88,12 +85,6 @@ class MeetingJoin(NamedTuple):
                 .where(Meeting.event_id == self.event_id))
 
 
-@lru_cache(maxsize=65536)  # thousands of participants share a handful of zones
-def _in_working_hours(start: datetime, end: datetime, tz_name: str) -> bool:
-    start, end = to_local(start, tz_name), to_local(end, tz_name)
-    return start.date() == end.date() and WORKDAY[0] <= start.time() and end.time() <= WORKDAY[1]
-
-
 def build_instance(event: Event, now: datetime | None = None) -> dict:
     """The event as a brokerage-instance/1 dict at `now` (default: the present)."""
     slots = list(event.slots)
@@ -146,7 +137,7 @@ def build_instance(event: Event, now: datetime | None = None) -> dict:
         "id": participant_key(p), "db_id": p.id, "timezone": p.timezone,
         # No availability marked means no slot: the solver's reasons then say so.
         "available": slot_list(available[p.id]),
-        "preferred": slot_list(i for i in available[p.id] if _in_working_hours(slot_by_id[i].start, slot_by_id[i].end, p.timezone)),
+        "preferred": slot_list(i for i in available[p.id] if in_working_day(slot_by_id[i].start, slot_by_id[i].end, p.timezone)),
         "max_meetings": event.max_meetings,
     } for p in people.values()]
     return {

@@ -55,8 +55,8 @@ def test_instance_reflects_availability_preferences_and_locks(app, world, meetin
     assert len({s["session"] for s in instance["slots"]}) == 2
     people = {x["db_id"]: x for x in instance["participants"]}
     assert people[p["idle@example.de"].id]["available"] == []
-    # 16:00-18:50 in Tokyo: only the 16:00 and 16:25 slots end by 17:00 local.
-    assert len(people[p["jp@example.jp"].id]["preferred"]) == 2
+    # 16:00-18:50 in Tokyo: the slots from 16:00 to 17:40 end by 18:00 local.
+    assert len(people[p["jp@example.jp"].id]["preferred"]) == 5
     # New York 10:00-12:50 EDT is all inside working hours.
     assert len(people[p["us@example.com"].id]["preferred"]) == 7
     assert {x["max_meetings"] for x in people.values()} == {4}
