@@ -8,6 +8,15 @@ from brokerage.extensions import db, login_manager
 from brokerage.events.models import Event, EventOrganiser, Participant
 
 
+def form_id(value: str) -> int:
+    """A row id sent in a form, for `request.form.get(..., type=form_id)`: out of range is no id (None), as in
+    URLs, where SQLite could not even compare a 20-digit number."""
+    number = int(value)
+    if not 0 < number < 2**31:
+        raise ValueError(value)
+    return number
+
+
 @login_manager.user_loader
 def load_user(session_id: str):
     """The user of a session, unless their password changed since it began."""

@@ -12,7 +12,6 @@ uses a temporary SQLite file.
 """
 from __future__ import annotations
 
-import argparse
 import os
 import platform
 import random
@@ -262,16 +261,23 @@ def write_markdown(path: Path, text: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m brokerage.bench", description=__doc__.splitlines()[0])
+    from solver.generate import ArgumentError, Parser  # one line on bad arguments, as the solver's commands
+    parser = Parser(prog="python -m brokerage.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--participants", type=int, nargs="+", default=[300, 2000])
     parser.add_argument("--database", help="an empty database URL (default: a temporary SQLite file)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--time-limit", type=float, default=20.0, help="solver seconds per run")
     parser.add_argument("--markdown", type=Path, help="write the tables into this file's web section")
-    args = parser.parse_args(argv)
     from brokerage.config import sqlalchemy_url
+    from solver.bench import TITLE, markdown_target_problem, speed_check
+    try:
+        args = parser.parse_args(argv)
+        if args.markdown and (problem := markdown_target_problem(args.markdown, (TITLE, SECTION))):
+            parser.error(f"--markdown: {problem}")  # said before a long run
+    except ArgumentError as error:
+        print(f"bench: {error}", file=sys.stderr)
+        return 2
     database = sqlalchemy_url(args.database) if args.database else None
-    from solver.bench import speed_check
     speed = speed_check()
     runs = []
     for n in args.participants:

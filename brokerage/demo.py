@@ -20,6 +20,7 @@ from werkzeug.security import generate_password_hash
 
 from brokerage import timeutil
 from brokerage.accounts.models import User
+from brokerage.cli import OneLineCommand
 from brokerage.events.models import SECTORS, Availability, Event, EventOrganiser, MeetingWindow, Opportunity, Participant
 from brokerage.events.slots import rebuild_slots
 from brokerage.extensions import db
@@ -525,7 +526,7 @@ def _database_problem() -> str:
     return "The database has no schema yet: run `flask db upgrade` first."
 
 
-@click.command("demo")
+@click.command("demo", cls=OneLineCommand)
 @click.option("--reset", is_flag=True, help="Delete the demo event and build it again.")
 @with_appcontext
 def demo_command(reset: bool) -> None:

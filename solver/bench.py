@@ -306,6 +306,27 @@ def source_digest() -> str:
     return digest.hexdigest()[:12]
 
 
+TITLE = "# Solver benchmarks"
+
+
+def markdown_target_problem(path: Path, marks: tuple[str, ...] = (TITLE,)) -> str | None:
+    """Why the figures may not go to `path`, checked before a long run. An existing file must be a
+    benchmarks page (one of `marks` in it): the sections rewritten would replace any other file's text."""
+    if path.is_dir():
+        return f"{path} is a directory"
+    if not path.parent.resolve().is_dir():
+        return f"no directory {path.parent}"
+    if not path.exists():
+        return None if os.access(path.parent.resolve(), os.W_OK) else f"cannot write in {path.parent}"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return f"cannot read {path} as UTF-8 text ({exc.__class__.__name__})"
+    if text.strip() and not any(mark in text for mark in marks):
+        return f"{path} is not a benchmarks page (no '{marks[0]}'); give a new file or docs/benchmarks.md"
+    return None if os.access(path, os.W_OK) else f"cannot write {path}"
+
+
 def keep_other_sections(old: str, new: str) -> str:
     """`new`, followed by the `## ` sections of `old` it does not write itself (other tools' figures)."""
     mine = {line for line in new.splitlines() if line.startswith("## ")}
@@ -317,7 +338,7 @@ def markdown(results: list[Result], command: str, loads: tuple[float, float],
              digests: tuple[str, str], speeds: tuple[float, float]) -> str:
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return "\n".join([
-        "# Solver benchmarks", "",
+        TITLE, "",
         f"Produced on {when} by:", "", "```", command, "```", "",
         "## Machine", "", *(f"- {line}" for line in machine()),
         # The cores may be shared: say how busy they were, since it moves every time below.
@@ -379,8 +400,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     for n in args.sizes:
         if not MIN_PARTICIPANTS <= n <= MAX_PARTICIPANTS:
             parser.error(f"--sizes: {n} is outside {MIN_PARTICIPANTS}..{MAX_PARTICIPANTS} participants")
-    if args.markdown and not args.markdown.resolve().parent.is_dir():
-        parser.error(f"--markdown: no directory {args.markdown.parent}")  # say so before a long run
+    if args.markdown and (problem := markdown_target_problem(args.markdown)):
+        parser.error(f"--markdown: {problem}")  # said before a long run
     return args
 
 
@@ -439,9 +460,13 @@ def main(argv: list[str] | None = None) -> int:
         command = shlex.join(["python", "-m", "solver", "bench", *argv])
         loads, digests = (load_before, os.getloadavg()[0]), (digest_before, source_digest())
         speeds = (speed_before, speed_check())
-        old = args.markdown.read_text(encoding="utf-8") if args.markdown.exists() else ""
-        args.markdown.write_text(keep_other_sections(old, markdown(results, command, loads, digests, speeds)),
-                                 encoding="utf-8")
+        try:
+            old = args.markdown.read_text(encoding="utf-8") if args.markdown.exists() else ""
+            args.markdown.write_text(keep_other_sections(old, markdown(results, command, loads, digests, speeds)),
+                                     encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:  # changed during the run
+            print(f"solver bench: --markdown: cannot write {args.markdown}: {exc}", file=sys.stderr)
+            return 2
     if source_digest() != digest_before:
         print("solver bench: warning: solver/*.py changed during the run; the figures mix versions", file=sys.stderr)
     bad = [r.case.name for r in results if not r.ok]

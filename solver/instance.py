@@ -396,7 +396,10 @@ _DZN_ASSIGN = re.compile(r"^\s*([A-Za-z_]\w*)\s*=\s*(.*)$", re.S)
 def _dzn_statements(text: str, source: str) -> dict[str, str]:
     text = re.sub(r"%[^\n]*", "", text)
     out = {}
-    for stmt in text.split(";"):
+    *statements, rest = text.split(";")
+    if rest.strip():  # a cut-off file would otherwise pass as one with its last arrays left out
+        raise InputError(f"{source}: {rest.strip()[:40]!r}... does not end with ';' (is the file complete?)")
+    for stmt in statements:
         if not stmt.strip():
             continue
         match = _DZN_ASSIGN.match(stmt)
@@ -452,6 +455,9 @@ def _dzn_scalar(stmts: dict[str, str], name: str, source: str) -> int:
     return value
 
 
+MAX_DZN_SLOTS, MAX_DZN_PEOPLE = 10_000, 100_000  # a week of 5-minute slots is 2,016
+
+
 def instance_from_dzn(text: str, source: str = "instance.dzn", name: str = "",
                       fairness: int | None = 2) -> Instance:
     """Map a JAIR 2022 B2B .dzn file onto an instance (see the spec)."""
@@ -461,6 +467,10 @@ def instance_from_dzn(text: str, source: str = "instance.dzn", name: str = "",
         for k in ("nBusiness", "nMeetings", "nTables", "nTotalSlots", "nMorningSlots"))
     if n_morning > n_slots:
         raise InputError(f"{source}: nMorningSlots exceeds nTotalSlots")
+    # Counts, not lists: a typo of a few digits would build millions of slots or people before any check.
+    for key, value, top in (("nTotalSlots", n_slots, MAX_DZN_SLOTS), ("nBusiness", n_people, MAX_DZN_PEOPLE)):
+        if value > top:
+            raise InputError(f"{source}: {key}: {value} is more than {top:,}")
     requested = _dzn_ints(_dzn_get(st, "requested", source), source, "requested")
     if len(requested) != 3 * n_meetings:
         raise InputError(f"{source}: requested: expected {n_meetings} rows of 3 numbers")
@@ -527,7 +537,15 @@ def load_instance(path: str | Path, fairness: int | None = None) -> Instance:
 
 def _parse_json(text: str, source: str) -> Any:
     try:
-        return json.loads(text)
+        data = json.loads(text)
+        if "\\u" in text:  # an escaped lone surrogate parses, but no output can encode it
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        return data
+    except RecursionError:
+        raise InputError(f"{source}: not valid JSON (nested too deeply)") from None
+    except UnicodeEncodeError as e:
+        raise InputError(f"{source}: not valid JSON (an unpaired surrogate {e.object[e.start:e.end]!r} "
+                         "is no Unicode text)") from None
     except json.JSONDecodeError as e:
         raise InputError(f"{source}: not valid JSON (line {e.lineno}, column {e.colno}: "
                          f"{e.msg})") from None

@@ -6,7 +6,6 @@ strips them of the person: their names, profile texts, messages, comments and co
 from __future__ import annotations
 
 import json
-import secrets
 from datetime import datetime
 
 from brokerage.accounts.models import ERASED_DOMAIN, User
@@ -107,7 +106,7 @@ def erase(user: User) -> int:
         db.session.execute(db.update(MeetingOutcome).where(MeetingOutcome.participant_id == person.id).values(comment=""))
     user.email = f"deleted-{user.id}@{ERASED_DOMAIN}"
     user.name = "Deleted user"
-    user.set_password(secrets.token_urlsafe(32))  # nobody knows it: every session ends
+    user.set_unusable_password()  # every session ends
     db.session.commit()
     return called_off
 

@@ -1,7 +1,6 @@
 """The organiser console: set up an event, its meeting windows and its team, and manage the participants."""
 from __future__ import annotations
 
-import secrets
 from collections import Counter
 from datetime import datetime, timedelta
 
@@ -11,7 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from brokerage import mail
-from brokerage.access import get_event, organiser_role, require_organiser
+from brokerage.access import form_id, get_event, organiser_role, require_organiser
 from brokerage.accounts.models import User
 from brokerage.accounts.views import SAFE_PATH, reset_token
 from brokerage.events.models import LABELS, PARTICIPANT_STATUSES, Event, EventOrganiser, MeetingWindow, Participant
@@ -61,9 +60,9 @@ def _set_password_link(user: User) -> str:
 
 
 def _invite_new_user(email: str, name: str) -> User:
-    # Nobody knows this password; the invitation's set-password link replaces it.
+    # The invitation's set-password link gives the first password.
     user = User(email=email, name=name or email.split("@", 1)[0])
-    user.set_password(secrets.token_urlsafe(32))
+    user.set_unusable_password()
     db.session.add(user)
     db.session.flush()
     return user
@@ -489,7 +488,7 @@ def arrange_meeting(slug, participant_id):
     event = get_event(slug)
     require_organiser(event, co_organiser_ok=True)
     person = _event_participant(event, participant_id)
-    partner = _event_participant(event, request.form.get("partner", type=int) or 0)
+    partner = _event_participant(event, request.form.get("partner", type=form_id) or 0)
     back = redirect(url_for(".participant", slug=slug, participant_id=person.id, _anchor="suggestions"))
     if problem := _arrange_problem(event, person, partner):
         flash(problem, "error")
@@ -510,6 +509,10 @@ def arrange_meeting(slug, participant_id):
                "mail/meeting_arranged.txt", event=event, other=other, organiser=current_user.name,
                link=external_url("meetings.availability", slug=event.slug))
     flash(f"Meeting arranged between {person.organisation} and {partner.organisation}; both were told.", "success")
+    if not {a.slot_id for a in person.availability} & {a.slot_id for a in partner.availability}:
+        # Working hours that overlap are not marked slots: the scheduler places only what both marked.
+        flash("They share no slot both marked as available yet, so the scheduler cannot place the meeting until "
+              "they do; the mails ask them to mark their availability.", "info")
     return back
 
 

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask import current_app, render_template
 from flask.cli import with_appcontext
 
+from brokerage.cli import OneLineCommand
 from brokerage.events.models import Availability, Event, Participant, Slot
 from brokerage.extensions import db
 from brokerage.links import FALLBACK_BASE
@@ -154,7 +155,7 @@ def parse_now(text: str | None) -> datetime:
     return moment
 
 
-@click.command("reminders")
+@click.command("reminders", cls=OneLineCommand)
 @click.option("--now", "now_text", metavar="ISO-UTC", help="Act as if it were this time (UTC), e.g. 2027-03-15T08:00Z.")
 @click.option("--dry-run", is_flag=True, help="List the reminders that are due without sending or recording them.")
 @with_appcontext

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import DecimalField
 from wtforms.validators import InputRequired, NumberRange, StopValidation
 
-from brokerage.access import get_event, require_organiser
+from brokerage.access import form_id, get_event, require_organiser
 from brokerage.config import MAX_SOLVER_TIME_LIMIT
 from brokerage.events.models import Event
 from brokerage.extensions import db
@@ -196,7 +196,7 @@ def move_meeting(slug, meeting_id):
     event = _organiser_event(slug)
     meeting = _meeting_of(event, meeting_id)
     if request.method == "POST":
-        slot_id = request.form.get("slot_id", type=int)
+        slot_id = request.form.get("slot_id", type=form_id)
         try:
             if slot_id is None:
                 raise timetable.AdjustRefused("Choose a slot to move the meeting to.")

@@ -314,7 +314,9 @@ def test_organisers_arrange_a_suggested_meeting(app, market, outbox):
     def arrange(partner):
         return post_form(client, f"{page}/arrange", {"partner": partner}, form_url=page,
                          follow_redirects=True).get_data(as_text=True)
-    assert "Meeting arranged between Nordlicht Robotics and Sakura Handling; both were told." in arrange(ids["sakura"])
+    page_after = arrange(ids["sakura"])
+    assert "Meeting arranged between Nordlicht Robotics and Sakura Handling; both were told." in page_after
+    assert "They share no slot both marked as available yet" in page_after  # neither has marked any
     with app.app_context():
         request = db.session.scalar(db.select(MeetingRequest).filter_by(requester_id=ids["nordlicht"],
                                                                         recipient_id=ids["sakura"]))
@@ -335,5 +337,6 @@ def test_organisers_arrange_a_suggested_meeting(app, market, outbox):
         db.session.commit()
     assert "Nordlicht Robotics already has 1 agreed meetings, the most the event allows" in arrange(ids["hudson"])
     assert len(outbox()) == 2
+    assert post_form(client, f"{page}/arrange", {"partner": "99999999999999999999"}, form_url=page).status_code == 404
     other = client.post(f"{page}/arrange", data={"partner": 999999})
     assert other.status_code in (400, 404)  # no CSRF token or no such participant: nothing happens

@@ -96,8 +96,9 @@ def test_empty_move_post_gets_a_message(app, client, auth, placed):
     _, ids, _ = placed
     auth.login(ORGANISER)
     url = f"/organise/march-2027/meetings/{ids['eu-us']}/move"
-    response = post_form(client, url, {"slot_id": "soon"})
-    assert response.status_code == 400 and "Choose a slot" in response.get_data(as_text=True)
+    for bad in ("soon", "99999999999999999999", "-1"):  # a 20-digit id would overflow SQLite's integers
+        response = post_form(client, url, {"slot_id": bad})
+        assert response.status_code == 400 and "Choose a slot" in response.get_data(as_text=True)
 
 
 def test_a_window_removed_under_a_locked_meeting_frees_it_and_counts_only_live_meetings(

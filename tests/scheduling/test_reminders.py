@@ -77,6 +77,13 @@ def test_bad_now_is_one_line_and_exit_2(app, outbox, published, value):
     assert outbox() == []
 
 
+@pytest.mark.parametrize("command", [["reminders", "--bogus"], ["reminders", "--now"], ["demo", "--bogus"]])
+def test_a_wrong_option_is_one_line_and_exit_2(app, command):
+    result = app.test_cli_runner().invoke(args=command)
+    assert result.exit_code == 2
+    assert result.output.strip().count("\n") == 0 and result.output.startswith("Error: ")
+
+
 def test_links_in_cron_mails_warn_without_base_url(app, outbox, published):
     app.config["BASE_URL"] = None
     result = reminders(app, "--now", "2027-03-15T08:00Z", "--dry-run")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from solver import bench
-from solver.bench import COLUMNS, Case, Result, gap, main
+from solver.bench import COLUMNS, Case, Result, gap, main, parse
 
 JAIR = bench.DEFAULT_JAIR
 HEADER = "instance,participants,meetings,slots,tables,optimal_breaks_d2,paper_maxsat_s,paper_chuffed_s,paper_mip_s\n"
@@ -97,6 +97,24 @@ def test_bad_arguments_one_line_exit_2(argv: list[str], needle: str, capsys: pyt
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and needle in err
+
+
+def test_markdown_goes_only_to_a_benchmarks_page(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """Checked before the run: the sections it rewrites would have replaced any other file's text."""
+    other = tmp_path / "passwd"
+    other.write_text("root:x:0:0:root:/root:/bin/bash\n", encoding="utf-8")
+    latin = tmp_path / "latin.md"
+    latin.write_bytes(b"\xff\xfe# Solver")
+    for target, needle in [(other, "is not a benchmarks page"), (tmp_path, "is a directory"),
+                           (latin, "cannot read"), (tmp_path / "new.md", None)]:
+        argv = ["--only", "generated", "--sizes", "50", "--markdown", str(target)]
+        if needle is None:  # a new file is fine: parsing passes
+            assert parse(argv).markdown == target
+            continue
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1 and needle in err
+    assert other.read_text(encoding="utf-8") == "root:x:0:0:root:/root:/bin/bash\n"
 
 
 def test_gap_and_target_on_the_open_level() -> None:

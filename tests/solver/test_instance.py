@@ -101,6 +101,14 @@ def test_load_instance_reports_files(tmp_path: Path) -> None:
     broken.write_text('{"slots": [')
     with pytest.raises(InputError, match=r"broken.json: not valid JSON \(line 1"):
         load_instance(broken)
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(InputError, match=r"deep.json: not valid JSON \(nested too deeply\)"):
+        load_instance(deep)
+    surrogate = tmp_path / "surrogate.json"  # parses, but no solution naming it could be written
+    surrogate.write_text(json.dumps(instance_data(2, [("r", "a", "b")])).replace('"a"', '"\\ud800a"'))
+    with pytest.raises(InputError, match=r"surrogate.json: not valid JSON \(an unpaired surrogate"):
+        load_instance(surrogate)
     with pytest.raises(InputError, match="missing.json: no such file"):
         load_instance(tmp_path / "missing.json")
     good = tmp_path / "good.json"
@@ -153,6 +161,9 @@ def test_dzn_reads_set_ranges(tmp_path: Path) -> None:
     (("fixed = [0, 0, 4]", "fixed = [0, 0]"), "fixed: expected 3 entries"),
     (("{}, {}, {1}", "{}, {}, {5}"), "precedences[3]: no meeting 5"),
     (("{}, {}, {1}", "{}, {}, {3}"), "precedences[3]: a meeting cannot follow itself"),
+    (("nTotalSlots = 4", "nTotalSlots = 100000000"), "nTotalSlots: 100000000 is more than 10,000"),
+    (("nBusiness = 4", "nBusiness = 100000000"), "nBusiness: 100000000 is more than 100,000"),
+    (("{}, {}, {1}];\n", "{}, {}, {1"), "does not end with ';' (is the file complete?)"),  # cut off
 ])
 def test_dzn_errors(tmp_path: Path, edit: tuple[str, str], message: str) -> None:
     path = tmp_path / "bad.dzn"
