@@ -115,6 +115,8 @@ def build_instance(event: Event, now: datetime | None = None) -> dict:
             fixed = published_id
             for person in (requester, recipient):
                 available[person].add(fixed)
+        elif locked and slot_id is None:
+            continue  # taken out by an organiser: left out until placed or released
         elif locked and slot_id in slot_ids and slot_id not in begun:
             fixed = slot_id
         else:

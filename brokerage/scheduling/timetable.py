@@ -48,6 +48,8 @@ def apply_run(event: Event, run: ScheduleRun) -> tuple[int, int]:
             if meeting.slot_id != held.id:
                 changes.append({"id": meeting.id, "slot_id": held.id, "unscheduled_reason": "", "updated_at": now_utc()})
             continue
+        if meeting.locked and meeting.slot_id is None:
+            continue  # taken out by an organiser: the run did not consider it
         if meeting.id in scheduled:
             slot_id = placed.get(meeting.id)
             reason = "" if slot_id else reasons.get(meeting.id, "not scheduled")
@@ -132,11 +134,14 @@ def move(event: Event, meeting: Meeting, slot_id: int) -> Slot:
     return options[slot_id]
 
 
+HELD_OUT = "taken out of the timetable by an organiser: runs leave it out"
+
+
 def unschedule(meeting: Meeting) -> None:
     _refuse_if_started(meeting)
     meeting.slot_id = None
-    meeting.locked = False
-    meeting.unscheduled_reason = "taken out of the timetable by an organiser"
+    meeting.locked = True  # locked out: re-runs leave it out until an organiser places or releases it
+    meeting.unscheduled_reason = HELD_OUT
     db.session.commit()
 
 
@@ -144,6 +149,8 @@ def set_locked(meeting: Meeting, locked: bool) -> None:
     if locked and meeting.slot_id is None:
         raise AdjustRefused("Only a scheduled meeting can be locked.")
     meeting.locked = locked
+    if not locked and meeting.slot_id is None:  # released: the next run may place it
+        meeting.unscheduled_reason = "released by an organiser: the next run may place it"
     db.session.commit()
 
 

@@ -223,7 +223,8 @@ def lock_meeting(slug, meeting_id):
     except timetable.AdjustRefused as refusal:
         flash(str(refusal), "error")
     else:
-        flash("Meeting locked: re-runs keep it in its slot." if locked else "Meeting unlocked.", "success")
+        flash("Meeting locked: re-runs keep it in its slot." if locked
+              else "Meeting unlocked." if meeting.slot_id else "Meeting released: the next run may place it.", "success")
     return _back_to_table(slug, meeting.id)
 
 
@@ -237,6 +238,6 @@ def unschedule_meeting(slug, meeting_id):
     except timetable.AdjustRefused as refusal:
         flash(str(refusal), "error")
     else:
-        flash("Meeting taken out of the working timetable. Participants are told when you publish changes.",
-              "success")
+        flash("Meeting taken out of the working timetable; runs leave it out until you place or release it. "
+              "Participants are told when you publish changes.", "success")
     return _back_to_table(slug)

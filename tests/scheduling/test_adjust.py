@@ -89,7 +89,20 @@ def test_lock_unlock_and_unschedule(app, client, auth, placed):
     response = post_form(client, f"/organise/march-2027/meetings/{ids['eu-us']}/lock", {"locked": "1"},
                          form_url=timetable, follow_redirects=True)
     assert "Only a scheduled meeting can be locked" in response.get_data(as_text=True)
-    assert state(app, ids["eu-us"])[2] is False
+
+    # Taken out, it stays out: runs do not see it until the organisers release it (or place it).
+    def in_next_run() -> bool:
+        from brokerage.events.models import Event
+        from brokerage.scheduling.solver_bridge import build_instance
+        with app.app_context():
+            return any(m["db_id"] == ids["eu-us"] for m in build_instance(db.session.get(Event, event_id))["meetings"])
+    assert state(app, ids["eu-us"])[2] is True and not in_next_run()
+    assert f'id="release-{ids["eu-us"]}"' in client.get(timetable).get_data(as_text=True)
+    response = post_form(client, f"/organise/march-2027/meetings/{ids['eu-us']}/lock", {"locked": "0"},
+                         form_url=timetable, follow_redirects=True)
+    assert "Meeting released: the next run may place it." in response.get_data(as_text=True)
+    assert state(app, ids["eu-us"])[2:] == (False, "released by an organiser: the next run may place it")
+    assert in_next_run()
 
 
 def test_empty_move_post_gets_a_message(app, client, auth, placed):
