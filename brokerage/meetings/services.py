@@ -22,6 +22,16 @@ def with_people():
             selectinload(Meeting.slot), selectinload(Meeting.published_slot))
 
 
+def agreed_without_slot(participant: Participant) -> list[MeetingRequest]:
+    """Agreed meetings the published timetable has no slot for, with partners still in the event."""
+    from brokerage.extensions import db
+    requests = db.session.scalars(db.select(MeetingRequest).join(Meeting).where(
+        MeetingRequest.status == "accepted", Meeting.cancelled.is_(False), Meeting.published_slot_id.is_(None),
+        db.or_(MeetingRequest.requester_id == participant.id, MeetingRequest.recipient_id == participant.id))
+        .order_by(MeetingRequest.id)).all()
+    return [r for r in requests if r.other(participant).is_approved]
+
+
 def started_slot(meeting: Meeting, now: datetime | None = None) -> Slot | None:
     """The published slot, once the meeting has started there: it took place (or is under way), so it
     stays where it is, with its outcomes."""

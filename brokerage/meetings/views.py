@@ -15,7 +15,7 @@ from brokerage.events.models import Availability, Event, Participant, Slot, new_
 from brokerage.extensions import db
 from brokerage.meetings.forms import AvailabilityForm, MeetingRequestForm, WorkingHoursForm
 from brokerage.meetings.models import Meeting, MeetingRequest
-from brokerage.meetings.services import calendar_entry, video_link, with_people
+from brokerage.meetings.services import agreed_without_slot, calendar_entry, video_link, with_people
 from brokerage.templating import full_stop
 from brokerage.timeutil import event_span, fmt_datetime, now_utc, to_local, zone_label
 
@@ -446,13 +446,7 @@ def agenda(slug):
     event = get_event(slug)
     participant = require_participant(event)
     meetings = published_meetings(participant)
-    unscheduled = []
-    if event.timetable_published:
-        unscheduled = db.session.scalars(db.select(MeetingRequest).join(Meeting).where(
-            MeetingRequest.status == "accepted", Meeting.cancelled.is_(False), Meeting.published_slot_id.is_(None),
-            db.or_(MeetingRequest.requester_id == participant.id,
-                   MeetingRequest.recipient_id == participant.id))).all()
-        unscheduled = [r for r in unscheduled if r.other(participant).is_approved]
+    unscheduled = agreed_without_slot(participant) if event.timetable_published else []
     url = feed_url(participant)
     webcal = "webcal://" + url.split("://", 1)[1]
     return render_template("meetings/agenda.html", event=event, participant=participant, tz=participant.timezone,

@@ -23,7 +23,7 @@ from brokerage.events.models import Event, Participant, Slot
 from brokerage.extensions import db
 from brokerage.mail import Attachment, Mail, send_problem
 from brokerage.meetings.models import Meeting
-from brokerage.meetings.services import calendar_entry, video_link, with_people
+from brokerage.meetings.services import agreed_without_slot, calendar_entry, video_link, with_people
 from brokerage.scheduling import jobs, solver_bridge
 from brokerage.scheduling.models import PublishNotice
 from brokerage.scheduling.timetable import effective_slot_id, pending_change_ids
@@ -253,7 +253,9 @@ def _mail(notice: PublishNotice, meetings: dict[int, Meeting]) -> Mail:
                       for c in notice.changes), key=lambda c: (c.new or c.old).start)
     text = render_template("mail/schedule_changes.txt", event=event, participant=person, first_time=first_time,
                            changes=changes,  # no agenda for someone who no longer takes part
-                           agenda_url=external_url("meetings.agenda", slug=event.slug) if person.is_approved else "")
+                           agenda_url=external_url("meetings.agenda", slug=event.slug) if person.is_approved else "",
+                           unplaced=agreed_without_slot(person) if first_time and person.is_approved else [],
+                           availability_url=external_url("meetings.availability", slug=event.slug))
     subject = (f"{event.name}: your meeting timetable" if first_time
                else f"{event.name}: changes to your meetings")
     mail = Mail(to=person.user.email, subject=subject, text=text)

@@ -100,6 +100,17 @@ def test_publish_mails_each_participant_once_with_request_invites(app, client, a
     assert len(outbox()) == 5
 
 
+def test_the_first_mail_names_agreed_meetings_left_without_a_slot(app, client, auth, outbox, placed, meeting):
+    event_id, p, ids = placed
+    meeting(event_id, p["us@example.com"], p["de@example.de"])  # agreed, no slot found
+    auth.login(ORGANISER)
+    post_form(client, f"{TIMETABLE}/publish", {}, form_url=TIMETABLE)
+    mails = {to: m.get_body(("plain",)).get_content() for to, m in by_recipient(outbox).items()}
+    assert "Agreed, but not in the timetable yet: Berlin Optics." in mails["us@example.com"]
+    assert "/events/march-2027/availability" in mails["us@example.com"]
+    assert "Boston Bio." in mails["de@example.de"] and "not in the timetable" not in mails["jp@example.jp"]
+
+
 def test_publish_changes_mails_only_those_affected(app, client, auth, outbox, placed):
     from brokerage.meetings.models import Meeting
     event_id, p, ids = placed
