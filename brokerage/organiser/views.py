@@ -372,6 +372,7 @@ def _my_office(event: Event) -> str:
 
 
 IDLE = "idle"  # the participants list's filter: approved, with no meeting agreed or requested
+NO_OFFICE = "-"  # ... and the one for participants without a support office
 
 
 @bp.get("/<slug>/participants")
@@ -388,10 +389,23 @@ def participants(slug):
         query = query.where(Participant.id.in_(idle))
     elif status:
         query = query.filter_by(status=status)
+    # A partner office lists its own clients; anyone finds a company, a contact or a country.
+    q, office = request.args.get("q", "").strip()[:100], request.args.get("office", "")[:200]
+    for word in q.split()[:10]:
+        query = query.where(sa.or_(*(column.icontains(word, autoescape=True) for column in (
+            Participant.organisation, Participant.country, Participant.support_office, User.name, User.email))))
+    if office:
+        query = query.where(Participant.support_office == ("" if office == NO_OFFICE else office))
+    if q:
+        query = query.join(User, Participant.user_id == User.id)
     counts = Counter(db.session.scalars(db.select(Participant.status).filter_by(event_id=event.id)))
+    offices = sorted(set(_support_offices(event)) | set(db.session.scalars(
+        db.select(Participant.support_office).filter_by(event_id=event.id).where(Participant.support_office != "")
+        .distinct())))
     return render_template("organiser/participants.html", event=event, role=role, status=status, counts=counts,
                            statuses=PARTICIPANT_STATUSES, participants=db.session.scalars(query).all(), labels=LABELS,
-                           requests=requests, idle_count=_count(idle))
+                           requests=requests, idle_count=_count(idle), q=q, office=office, offices=offices,
+                           no_office=NO_OFFICE)
 
 
 def _open_requests(event: Event) -> tuple:

@@ -34,6 +34,28 @@ def test_participant_list_filters_and_counts(console, client, add_participant):
     assert "Boston Med" in client.get(console.url("participants?status=<script>")).get_data(as_text=True)
 
 
+def test_participant_list_search_and_support_office(app, console, client, add_participant):
+    add_participant("kenji@osaka-robotics.example", organisation="Osaka Robotics", support_office="JETRO Osaka")
+    add_participant("minji@seoul-bio.example", organisation="Seoul Bio", country="KR", timezone="Asia/Seoul",
+                    status="approved", support_office="KIAT Seoul")
+    add_participant("sam@boston-med.example", organisation="Boston Med 100%", country="US",
+                    timezone="America/New_York")
+
+    def found(query: str) -> list[str]:
+        page = client.get(console.url(f"participants?{query}")).get_data(as_text=True)
+        return re.findall(r'/participants/\d+">([^<]+)</a></td>', page)
+
+    assert found("q=osaka") == ["Osaka Robotics"]
+    assert found("q=SEOUL-BIO.example") == ["Seoul Bio"]  # the contact's e-mail, any case
+    assert found("q=us") == ["Boston Med 100%"]  # the country code
+    assert found("q=100%25") == ["Boston Med 100%"] and found("q=_") == []  # % and _ are plain characters
+    assert found("office=KIAT+Seoul") == ["Seoul Bio"]
+    assert found("office=-") == ["Boston Med 100%"]
+    assert found("office=KIAT+Seoul&status=pending") == []
+    page = client.get(console.url("participants?q=nobody")).get_data(as_text=True)
+    assert "No participant matches this search." in page and ">JETRO Osaka</option>" in page
+
+
 def test_approval_opens_the_marketplace_and_rejection_closes_it(app, console, client, auth, add_participant, outbox):
     kenji = add_participant("kenji@osaka-robotics.example", organisation="Osaka Robotics")
     auth.logout()
