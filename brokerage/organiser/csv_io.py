@@ -140,7 +140,10 @@ def _check_row(row: ImportRow, seen: dict[str, int], registered: set[str]) -> No
             elif email in registered:
                 errors.append(f"{email} is registered for this event already.")
             seen.setdefault(email, row.line)
-            row.existing_user = db.session.scalar(db.select(User.id).filter_by(email=email)) is not None
+            account_name = db.session.scalar(db.select(User.name).filter_by(email=email))
+            row.existing_user = account_name is not None
+            if row.existing_user:
+                values["name"] = account_name  # what the import keeps: an account's name is its owner's
     country = values["country"].upper()
     if country:
         if country in pytz.country_names:

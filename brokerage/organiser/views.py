@@ -23,8 +23,8 @@ from brokerage.meetings.views import accept, active_meetings_count, notify, open
 from brokerage.organiser import csv_io
 from brokerage.organiser.forms import (ImportConfirmForm, ImportForm, NewEventForm, ParticipantAdminForm, SettingsForm,
                                        TeamMemberForm, WindowForm, slugify)
-from brokerage.organiser.windows import (PRESETS, PRESETS_BY_KEY, event_days, on_event_day, preset_windows,
-                                        window_problem, window_table)
+from brokerage.organiser.windows import (PRESETS, PRESETS_BY_KEY, event_days, event_zones, on_event_day,
+                                        preset_windows, window_problem, window_table)
 from brokerage.regions import REGIONS, region_of
 from brokerage.scheduling import timetable
 from brokerage.scheduling.models import ReminderLog
@@ -213,7 +213,7 @@ def _window_times(form: WindowForm) -> tuple[datetime, datetime]:
 
 def _windows_page(event: Event, form: WindowForm, editing: MeetingWindow | None = None):
     return render_template("organiser/windows.html", event=event, form=form, editing=editing, presets=PRESETS,
-                           tables={w.id: window_table(w) for w in event.windows}, days=event_days(event),
+                           tables={w.id: window_table(w, event_zones(event)) for w in event.windows}, days=event_days(event),
                            slot_count=len(event.slots))
 
 

@@ -75,6 +75,11 @@ def local_view(moment: datetime, tz_name: str, reference: date) -> dict:
             "shift": (local.date() - reference).days, "zone": zone_label(tz_name, moment)}
 
 
+def event_zones(event: Event) -> tuple[str, ...]:
+    """The regions' clocks, and the event's own where it is none of them (an Oslo event shows Oslo)."""
+    return REGION_ZONES if event.timezone in REGION_ZONES else (*REGION_ZONES, event.timezone)
+
+
 def window_table(window: MeetingWindow, zones=REGION_ZONES) -> list[dict]:
     reference = window.start.date()
     # Over the whole window: a clock change inside it gives the end another offset than the start.

@@ -110,6 +110,7 @@ def test_existing_users_are_registered_without_a_password_link(app, console, cli
     auth.login("olga@een-brussels.example")
     text = "Email,Organisation,Country,Organisation Type,Website\nkenji@osaka-robotics.example,Osaka Robotics,JP,sme,osaka-robotics.example\n"
     page = _preview(console, text).get_data(as_text=True)
+    assert "<td>Kenji</td>" in page  # the account's own name, which the import keeps
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     client.post(console.url("import/confirm"), data={"csrf_token": token, "csv_text": text})
     mail = outbox()[-1]

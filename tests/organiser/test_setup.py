@@ -187,7 +187,7 @@ def test_window_crossing_midnight_utc_is_shown_on_every_clock(app, console, clie
     assert "UTC-07:00" in los_angeles and "Tue 16 Mar 16:00" in los_angeles and "Tue 16 Mar 19:00" in los_angeles
 
 
-def test_event_days_are_days_on_the_events_clock(app, console):
+def test_event_days_are_days_on_the_events_clock(app, console, client):
     """A Tokyo event on 10-11 June: its first morning starts on 9 June in UTC, and the US West Coast's
     afternoon session is the next morning in Tokyo, so the last one falls on the day before the event ends."""
     console.post("settings", {**SETTINGS, "timezone": "Asia/Tokyo", "start_date": "2027-06-10", "end_date": "2027-06-11"})
@@ -199,6 +199,10 @@ def test_event_days_are_days_on_the_events_clock(app, console):
     tokyo = ZoneInfo("Asia/Tokyo")
     assert [(label, start.astimezone(tokyo).strftime("%a %d %b %H:%M")) for label, start, _ in windows] == [
         ("Tokyo early", "Thu 10 Jun 06:00"), ("Americas-Asia", "Thu 10 Jun 07:00"), ("Americas-Asia", "Fri 11 Jun 07:00")]
+    # The windows page shows the event's own clock beside the regions' (Tokyo is one of them already).
+    console.post("settings", {**SETTINGS, "timezone": "Europe/Oslo", "start_date": "2027-06-09", "end_date": "2027-06-11"})
+    oslo = client.get(console.url("windows")).get_data(as_text=True).split('data-zone="Europe/Oslo"')
+    assert len(oslo) == 4 and "Thu 10 Jun 00:00" in oslo[2]  # each window; Americas-Asia at midnight in Oslo
     # On Brussels time the early Tokyo window falls on the evening before (the others start at midnight).
     page = console.post("settings", {**SETTINGS, "start_date": "2027-06-10", "end_date": "2027-06-11"}).get_data(as_text=True)
     assert ("1 meeting window(s) lie outside these dates on the event&#39;s clock (e.g. &#39;Tokyo early&#39; on "
