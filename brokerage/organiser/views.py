@@ -13,12 +13,13 @@ from brokerage import mail
 from brokerage.access import form_id, get_event, organiser_role, require_organiser
 from brokerage.accounts.models import User
 from brokerage.accounts.views import SAFE_PATH, reset_token
-from brokerage.events.models import LABELS, PARTICIPANT_STATUSES, Event, EventOrganiser, MeetingWindow, Participant
+from brokerage.events.models import (LABELS, PARTICIPANT_STATUSES, Event, EventOrganiser, MeetingWindow, Participant,
+                                     Slot)
 from brokerage.events.slots import PublishedMeetingsInTheWay, rebuild_slots
 from brokerage.extensions import db
 from brokerage.links import base_url, external_url
 from brokerage.marketplace.matching import suggestions
-from brokerage.meetings.models import MeetingRequest
+from brokerage.meetings.models import Meeting, MeetingRequest
 from brokerage.meetings.views import accept, active_meetings_count, notify, open_request_between
 from brokerage.organiser import csv_io
 from brokerage.organiser.forms import (ImportConfirmForm, ImportForm, NewEventForm, ParticipantAdminForm, SettingsForm,
@@ -28,6 +29,7 @@ from brokerage.organiser.windows import (PRESETS, PRESETS_BY_KEY, event_days, ev
 from brokerage.regions import REGIONS, region_of
 from brokerage.scheduling import timetable
 from brokerage.scheduling.models import ReminderLog
+from brokerage.scheduling.solver_bridge import MeetingJoin
 from brokerage.timeutil import DOUBLE_SUBMIT, local_to_utc, now_utc, to_local
 
 bp = Blueprint("organiser", __name__, url_prefix="/organise")
@@ -197,8 +199,14 @@ def settings(slug):
                 db.session.rollback()
                 form.slot_minutes.errors.append(str(problem))
                 return render_template("organiser/settings.html", event=get_event(slug), form=form)
+            problems = timetable.limit_problems(event)
             db.session.commit()
             flash(message, "success")
+            if problems:
+                # Saved all the same: fewer rooms or meetings is the organiser's call, and a scheduler run
+                # under the new limits is the usual way to make the timetable fit.
+                flash(f"The timetable no longer fits these limits: {'; '.join(problems)}. To fix it, "
+                      f"{timetable.FIT_THE_LIMITS}; publishing waits until it fits.", "error")
             return redirect(url_for(".settings", slug=slug))
     return render_template("organiser/settings.html", event=event, form=form)
 
@@ -556,16 +564,29 @@ def set_status(slug, participant_id):
         flash(f"{person.organisation} left the event" + (" and deleted their account." if person.user.is_erased
                                                          else "; you can only re-admit them."), "error")
         return redirect(url_for(".participants", slug=slug))
+    message = f"{person.organisation} is {decision}."
     if decision != person.status:
+        if person.status == "approved" and (called_off := _published_ahead(event, person)):
+            # Publishing tells both sides (publish.py): until then partners' agendas still show these.
+            message += (f" Their {called_off} published meeting(s) are called off; they and their partners are "
+                        "mailed the cancellation when the timetable is next published.")
         person.status = decision
         db.session.commit()
         if decision != "pending":
             _tell_decision(event, person)
-    flash(f"{person.organisation} is {decision}.", "success")
+    flash(message, "success")
     back = request.form.get("back", "")
     # Back to the console page the button was on; anything else (another site, a forged header) is not followed.
     return redirect(back if back.startswith("/organise/") and SAFE_PATH.fullmatch(back)
                     else url_for(".participants", slug=slug))
+
+
+def _published_ahead(event: Event, person: Participant) -> int:
+    """The person's published meetings still to come: those their leaving calls off (held ones stay)."""
+    join = MeetingJoin.of(event)
+    return db.session.scalar(join.select(sa.func.count()).join(Slot, Meeting.published_slot_id == Slot.id).where(
+        join.schedulable, Slot.start > now_utc(),
+        sa.or_(MeetingRequest.requester_id == person.id, MeetingRequest.recipient_id == person.id)))
 
 
 @bp.post("/<slug>/participants/approve-pending")

@@ -19,11 +19,42 @@ from brokerage.meetings.services import room_link, started_slot, with_people
 from brokerage.regions import REGIONS, region_pair
 from brokerage.scheduling import solver_bridge
 from brokerage.scheduling.models import ScheduleRun
-from brokerage.timeutil import fmt_datetime, now_utc
+from brokerage.timeutil import UTC, fmt_datetime, now_utc
 
 
 class AdjustRefused(Exception):
     """Why a change to the timetable was not made, in words for the organiser."""
+
+
+# What an organiser can do about a timetable over the limits; the solver keeps to them.
+FIT_THE_LIMITS = "run the scheduler and apply its run, or move or unschedule meetings"
+
+
+def limit_problems(event: Event) -> list[str]:
+    """Where the working timetable breaks the event's room capacity or meeting limit per participant, in
+    words for the organiser (the settings may lower either after scheduling). Slots that have begun are
+    history: they hold what took place, and only a participant with a meeting still ahead can be helped."""
+    join, now = solver_bridge.MeetingJoin.of(event), now_utc()
+    rows = db.session.execute(join.select(Slot.start, MeetingRequest.requester_id, MeetingRequest.recipient_id)
+                              .join(Slot, Meeting.slot_id == Slot.id).where(join.agreed(now)))
+    per_slot, per_person, ahead = Counter(), Counter(), set()
+    for start, *pair in rows:
+        per_person.update(pair)
+        if start > now:
+            per_slot[start] += 1
+            ahead.update(pair)
+    problems = []
+    if event.room_capacity is not None:
+        if full := [(n, start) for start, n in per_slot.items() if n > event.room_capacity]:
+            most, start = min(full, key=lambda f: (-f[0], f[1]))
+            problems.append(f"{len(full)} slot(s) hold more than {event.room_capacity} meetings (most: {most} on "
+                            f"{start.astimezone(UTC):%a %d %b %H:%M} UTC)")
+    if event.max_meetings is not None:
+        if over := [(n, p) for p, n in per_person.items() if n > event.max_meetings and p in ahead]:
+            most, person = min(over, key=lambda o: (-o[0], o[1]))
+            problems.append(f"{len(over)} participant(s) have more than {event.max_meetings} meetings (most: "
+                            f"{db.session.get(Participant, person).organisation}, {most})")
+    return problems
 
 
 def apply_run(event: Event, run: ScheduleRun) -> tuple[int, int]:
@@ -171,6 +202,7 @@ class Review:
     pair_counts: dict[str, int]
     pending_changes: int
     pending_ids: set[int]  # meetings whose slot, end or video link participants have not been told of
+    over_limits: list[str]  # limit_problems: publishing is refused until there are none
 
 
 def review(event: Event) -> Review:
@@ -198,7 +230,7 @@ def review(event: Event) -> Review:
     pairs = Counter(region_pair(*(p.country for p in m.participants)) for m in scheduled)
     pending = pending_change_ids(event)
     return Review(scheduled, unscheduled, rows, stats, [code for code, _ in REGIONS], dict(pairs),
-                  len(pending), pending)
+                  len(pending), pending, limit_problems(event))
 
 
 def load_meetings(placed: list[Placed]) -> list[Meeting]:

@@ -82,9 +82,15 @@ def run(slug, run_id):
     schedule_run = _run_of(event, run_id)
     placed, reasons = db_assignments(schedule_run.instance, schedule_run.solution) if schedule_run.solution else ({}, {})
     meetings = {m.id: m for m in db.session.scalars(db.select(Meeting).where(Meeting.id.in_(reasons)))}
+    # What applying does to the meetings participants were told of: said before the organiser applies it.
+    published = dict(db.session.execute(db.select(Meeting.id, Meeting.published_slot_id).where(
+        Meeting.event_id == event.id, Meeting.cancelled.is_(False), Meeting.published_slot_id.is_not(None))).all())
+    impact = {"published": len(published),
+              "moved": sum(1 for mid, slot_id in published.items() if placed.get(mid, slot_id) != slot_id),
+              "left_out": sum(1 for mid in published if mid in reasons)}
     return render_template("scheduling/run.html", event=event, run=schedule_run, placed=placed,
                            reasons=[(meetings.get(mid), reason) for mid, reason in reasons.items()],
-                           active=schedule_run.status in jobs.ACTIVE)
+                           active=schedule_run.status in jobs.ACTIVE, impact=impact)
 
 
 @bp.post("/<slug>/runs/<int:run_id>/cancel")
@@ -164,6 +170,9 @@ def publish(slug):
     except publishing.PublishedMeanwhile:
         flash("The timetable was published a moment ago (another click or tab); its mails are on their way.",
               "info")
+        return redirect(url_for("scheduling.timetable", slug=slug))
+    except publishing.OverLimits as refusal:
+        flash(str(refusal), "error")
         return redirect(url_for("scheduling.timetable", slug=slug))
     what = "Changes published" if was_published else "Timetable published"
     flash(f"{what}: {result.meetings_changed} meeting(s) changed; mails to {result.participants_to_mail} "

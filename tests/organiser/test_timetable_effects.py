@@ -1,0 +1,76 @@
+"""What organisers' changes do to the timetable: lowered limits are saved with a warning, and rejecting
+someone says how many of their published meetings are called off."""
+from __future__ import annotations
+
+from brokerage.extensions import db
+
+SETTINGS = {
+    "name": "EU-Japan-Korea-US tech brokerage", "description": "", "timezone": "Europe/Brussels",
+    "start_date": "2027-03-16", "end_date": "2027-03-17", "slot_minutes": "20", "pause_minutes": "5",
+    "room_capacity": "", "registration_deadline": "", "booking_deadline": "", "participant_approval": "y",
+    "request_mode": "approval", "max_pending_requests": "", "max_meetings": "", "video_mode": "template",
+    "video_link_template": "https://meet.jit.si/{event}-{meeting}",
+}
+
+
+def _timetable(app, console, add_participant, pairs, published=False):
+    """A morning window and approved participants A, B, ... meeting as pairs says: (a, b, slot index)."""
+    from brokerage.events.models import Event, Slot
+    from brokerage.meetings.models import Meeting, MeetingRequest
+    from brokerage.timeutil import now_utc
+    console.post("windows", {"label": "Asia-Europe", "day": "2027-03-16", "start": "07:00", "end": "10:00"})
+    names = sorted({name for a, b, _ in pairs for name in (a, b)})
+    ids = {name: add_participant(f"{name.lower()}@x.example", organisation=f"Org {name}", status="approved")
+           for name in names}
+    with app.app_context():
+        slots = db.session.scalars(db.select(Slot).order_by(Slot.start)).all()
+        for a, b, slot in pairs:
+            request = MeetingRequest(event_id=slots[0].event_id, requester_id=ids[a], recipient_id=ids[b],
+                                     status="accepted")
+            db.session.add_all([request, Meeting(event_id=slots[0].event_id, request=request, slot=slots[slot],
+                                                 published_slot=slots[slot] if published else None)])
+        event = db.session.scalar(db.select(Event))
+        event.timetable_published = published
+        event.published_at = now_utc() if published else None
+        db.session.commit()
+    return ids
+
+
+def test_lowered_limits_are_saved_with_a_warning_naming_what_no_longer_fits(app, console, add_participant):
+    from brokerage.events.models import Event
+    _timetable(app, console, add_participant, [("A", "B", 0), ("C", "D", 0), ("E", "F", 0), ("A", "C", 1),
+                                                ("A", "E", 2)])
+    page = console.post("settings", {**SETTINGS, "room_capacity": "2", "max_meetings": "2"},
+                        follow_redirects=True).get_data(as_text=True)
+    assert "Settings saved." in page
+    assert ("The timetable no longer fits these limits: 1 slot(s) hold more than 2 meetings (most: 3 on "
+            "Tue 16 Mar 07:00 UTC); 1 participant(s) have more than 2 meetings (most: Org A, 3). To fix it, run "
+            "the scheduler and apply its run, or move or unschedule meetings; publishing waits until it fits.") in page
+    with app.app_context():  # fewer rooms is the organiser's call: the scheduler works to the new figures
+        event = db.session.scalar(db.select(Event))
+        assert (event.room_capacity, event.max_meetings) == (2, 2)
+    page = console.post("settings", {**SETTINGS, "room_capacity": "3", "max_meetings": "3"},
+                        follow_redirects=True).get_data(as_text=True)
+    assert "Settings saved." in page and "no longer fits" not in page
+
+
+def test_rejecting_someone_says_how_many_published_meetings_are_called_off(app, console, add_participant, outbox):
+    from brokerage.meetings.models import Meeting
+    ids = _timetable(app, console, add_participant, [("K", "A", 0), ("K", "B", 1), ("K", "C", 2)], published=True)
+    with app.app_context():  # K-C only in the working timetable: nobody was told of it
+        db.session.scalar(db.select(Meeting).filter_by(request_id=3)).published_slot_id = None
+        db.session.commit()
+    response = console.post(f"participants/{ids['K']}/status", {"status": "rejected"}, form_path="participants",
+                            follow_redirects=True)
+    assert ("Org K is rejected. Their 2 published meeting(s) are called off; they and their partners are mailed "
+            "the cancellation when the timetable is next published.") in response.get_data(as_text=True)
+    before = len(outbox())
+    console.post("timetable/publish", {}, form_path="timetable", follow_redirects=True)
+    cancelled = {m["To"] for m in outbox()[before:] if "CANCELLED" in m.get_body(("plain",)).get_content()}
+    assert cancelled == {"k@x.example", "a@x.example", "b@x.example"}
+    # Someone without published meetings gets the plain message.
+    newcomer = add_participant("new@x.example", organisation="Org N", status="approved")
+    response = console.post(f"participants/{newcomer}/status", {"status": "rejected"}, form_path="participants",
+                            follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "Org N is rejected." in page and "called off" not in page
