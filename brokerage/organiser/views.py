@@ -197,7 +197,9 @@ def settings(slug):
                     message += " The published timetable has changed: review and publish it again to update invites."
             except PublishedMeetingsInTheWay as problem:
                 db.session.rollback()
-                form.slot_minutes.errors.append(str(problem))
+                # On the field that changed: a new pause alone moves the slots just as a new length does.
+                field = form.slot_minutes if timing[0] != form.slot_minutes.data else form.pause_minutes
+                field.errors.append(str(problem))
                 return render_template("organiser/settings.html", event=get_event(slug), form=form)
             problems = timetable.limit_problems(event)
             db.session.commit()
@@ -303,7 +305,7 @@ def window_presets(slug):
     if key != "all" and key not in PRESETS_BY_KEY:
         abort(400, "Choose one of the standard windows.")
     chosen = PRESETS if key == "all" else [PRESETS_BY_KEY[key]]
-    added, skipped = 0, []
+    added, skipped, weekend = 0, [], set()
     for preset in chosen:
         for start, end in preset_windows(event, preset):
             problem = window_problem(event, start, end)
@@ -313,9 +315,14 @@ def window_presets(slug):
             event.windows.append(MeetingWindow(label=preset.label, start=start, end=end))
             db.session.flush()
             added += 1
+            if (day := to_local(start, event.timezone).date()).weekday() >= 5:
+                weekend.add(day)
     message = f"{added} window(s) added. " + _slots_message(rebuild_slots(event))
     db.session.commit()
     flash(message, "success" if added else "info")
+    if weekend:  # the event's dates span a weekend: say so rather than guess it meets then
+        flash(f"Some are on a weekend ({', '.join(f'{d:%a %d %b}' for d in sorted(weekend))}, event time); "
+              "delete them below if the event does not meet then.", "info")
     for reason in skipped:
         flash("Skipped " + reason, "info")
     return redirect(url_for(".windows", slug=slug))

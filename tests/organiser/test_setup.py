@@ -81,6 +81,7 @@ def test_full_set_up_flow(app, console, client):
     assert windows[0][1:] == (datetime(2027, 3, 16, 7, tzinfo=UTC), datetime(2027, 3, 16, 10, tzinfo=UTC))
     assert windows[1][1:] == (datetime(2027, 3, 16, 13, tzinfo=UTC), datetime(2027, 3, 16, 16, tzinfo=UTC))
     assert windows[2][1:] == (datetime(2027, 3, 16, 22, tzinfo=UTC), datetime(2027, 3, 17, 1, tzinfo=UTC))
+    assert "on a weekend" not in page
     assert len(slots) == 6 * 7 and f"The event now has {len(slots)} meeting slots." in page
 
     response = console.post("settings", {**SETTINGS, "slot_minutes": "30", "pause_minutes": "10", "room_capacity": "40",
@@ -194,7 +195,9 @@ def test_event_days_are_days_on_the_events_clock(app, console, client):
     assert _window(console, "Tokyo early", "2027-06-09", "21:00", "22:00").status_code == 302
     page = _window(console, "Too late", "2027-06-11", "15:00", "16:00").get_data(as_text=True)
     assert "it starts Sat 12 Jun 00:00 there" in page  # 11 June in UTC, after the event in Tokyo
-    console.post("windows/presets", {"preset": "americas-asia"}, form_path="windows")
+    page = console.post("windows/presets", {"preset": "americas-asia"}, form_path="windows",
+                        follow_redirects=True).get_data(as_text=True)
+    assert "on a weekend" not in page  # Thursday and Friday
     _, windows, _ = _event(app)
     tokyo = ZoneInfo("Asia/Tokyo")
     assert [(label, start.astimezone(tokyo).strftime("%a %d %b %H:%M")) for label, start, _ in windows] == [
@@ -207,6 +210,14 @@ def test_event_days_are_days_on_the_events_clock(app, console, client):
     page = console.post("settings", {**SETTINGS, "start_date": "2027-06-10", "end_date": "2027-06-11"}).get_data(as_text=True)
     assert ("1 meeting window(s) lie outside these dates on the event&#39;s clock (e.g. &#39;Tokyo early&#39; on "
             "09 Jun 2027)") in page
+
+
+def test_standard_windows_on_a_weekend_are_pointed_out(app, console):
+    console.post("settings", {**SETTINGS, "start_date": "2027-03-26", "end_date": "2027-03-29"})
+    page = console.post("windows/presets", {"preset": "asia-europe"}, form_path="windows",
+                        follow_redirects=True).get_data(as_text=True)
+    assert "4 window(s) added." in page
+    assert "Some are on a weekend (Sat 27 Mar, Sun 28 Mar, event time)" in page
 
 
 def test_window_across_europes_clock_change_names_both_offsets(console, client):
