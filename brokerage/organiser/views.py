@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -173,9 +173,8 @@ def settings(slug):
                    if not on_event_day(w.start, form.start_date.data, form.end_date.data, form.timezone.data)]
         if outside:
             form.start_date.errors.append(
-                f"{len(outside)} meeting window(s) lie outside these dates on the event's clock (e.g. "
-                f"'{outside[0].label}' on {to_local(outside[0].start, form.timezone.data):%d %b %Y}); "
-                "move or delete them first.")
+                f"{len(outside)} meeting window(s) lie outside these dates (e.g. '{outside[0].label}' on "
+                f"{to_local(outside[0].start, form.timezone.data):%d %b %Y}, event time); move or delete them first.")
         else:
             timing, zone_before = (event.slot_minutes, event.pause_minutes), event.timezone
             for name in ("name", "description", "timezone", "start_date", "end_date", "slot_minutes", "pause_minutes",
@@ -215,6 +214,21 @@ def settings(slug):
 
 # --- meeting windows ----------------------------------------------------------------------------------
 
+def _day_range(event: Event) -> tuple[date, date]:
+    """The UTC days a window of the event may start on: an event day on the event's clock can be the UTC
+    day before or after it."""
+    return event.start_date - timedelta(days=1), event.end_date + timedelta(days=1)
+
+
+def _day_near_event(form: WindowForm, event: Event) -> bool:
+    first, last = _day_range(event)
+    if first <= form.day.data <= last:
+        return True
+    form.day.errors.append(f"Choose a day from {first:%d %b %Y} to {last:%d %b %Y} (UTC): the event runs from "
+                           f"{event.start_date:%d %b} to {event.end_date:%d %b %Y}; change its dates in the settings first.")
+    return False
+
+
 def _window_times(form: WindowForm) -> tuple[datetime, datetime]:
     start = local_to_utc(form.day.data, form.start.data, "UTC")
     end = local_to_utc(form.day.data + timedelta(days=1 if form.ends_next_day.data else 0), form.end.data, "UTC")
@@ -224,7 +238,7 @@ def _window_times(form: WindowForm) -> tuple[datetime, datetime]:
 def _windows_page(event: Event, form: WindowForm, editing: MeetingWindow | None = None):
     return render_template("organiser/windows.html", event=event, form=form, editing=editing, presets=PRESETS,
                            tables={w.id: window_table(w, event_zones(event)) for w in event.windows}, days=event_days(event),
-                           slot_count=len(event.slots))
+                           slot_count=len(event.slots), day_range=_day_range(event))
 
 
 @bp.route("/<slug>/windows", methods=["GET", "POST"])
@@ -234,7 +248,7 @@ def windows(slug):
     form = WindowForm()
     if request.method == "GET":
         form.day.data = event.start_date
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _day_near_event(form, event):
         start, end = _window_times(form)
         problem = window_problem(event, start, end)
         if problem is None:
@@ -261,7 +275,7 @@ def edit_window(slug, window_id):
         form.label.data, form.day.data = window.label, window.start.date()
         form.start.data, form.end.data = window.start.time(), window.end.time()
         form.ends_next_day.data = window.end.date() > window.start.date()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _day_near_event(form, event):
         start, end = _window_times(form)
         problem = window_problem(event, start, end, ignore=window)
         if problem is None:
@@ -307,21 +321,21 @@ def window_presets(slug):
     chosen = PRESETS if key == "all" else [PRESETS_BY_KEY[key]]
     added, skipped, weekend = 0, [], set()
     for preset in chosen:
-        for start, end in preset_windows(event, preset):
+        for start, end, day in preset_windows(event, preset):
             problem = window_problem(event, start, end)
             if problem:
-                skipped.append(f"{preset.label} on {to_local(start, event.timezone):%d %b}: {problem}")
+                skipped.append(f"{preset.label} on {day:%d %b}: {problem}")
                 continue
             event.windows.append(MeetingWindow(label=preset.label, start=start, end=end))
             db.session.flush()
             added += 1
-            if (day := to_local(start, event.timezone).date()).weekday() >= 5:
-                weekend.add(day)
+            local_day = to_local(start, event.timezone).date()  # the far side of the date line may be at a weekend
+            weekend |= {d for d in (day, local_day) if d.weekday() >= 5}
     message = f"{added} window(s) added. " + _slots_message(rebuild_slots(event))
     db.session.commit()
     flash(message, "success" if added else "info")
     if weekend:  # the event's dates span a weekend: say so rather than guess it meets then
-        flash(f"Some are on a weekend ({', '.join(f'{d:%a %d %b}' for d in sorted(weekend))}, event time); "
+        flash(f"Some fall on a weekend for some of those meeting ({', '.join(f'{d:%a %d %b}' for d in sorted(weekend))}); "
               "delete them below if the event does not meet then.", "info")
     for reason in skipped:
         flash("Skipped " + reason, "info")

@@ -37,17 +37,16 @@ def event_days(event: Event) -> list[date]:
 
 
 def on_event_day(moment: datetime, start_date: date, end_date: date, tz_name: str) -> bool:
-    """Event days are days on the event's own clock: a Tokyo event's first morning starts the day before in UTC."""
-    return start_date <= to_local(moment, tz_name).date() <= end_date
+    """A window starts on an event day in UTC or on the event's own clock: a Tokyo event's first morning
+    starts the day before in UTC, a Brussels event's US West Coast session just after midnight there."""
+    return start_date <= moment.date() <= end_date or start_date <= to_local(moment, tz_name).date() <= end_date
 
 
-def preset_windows(event: Event, preset: Preset) -> list[tuple[datetime, datetime]]:
-    """The preset on each event day: its anchor region's day may be the one before or after on the event's
-    clock (the US West Coast afternoon is the next morning in Tokyo)."""
-    days = [event.start_date - timedelta(days=1), *event_days(event), event.end_date + timedelta(days=1)]
-    times = [(local_to_utc(day, preset.start, preset.anchor_zone), local_to_utc(day, preset.end, preset.anchor_zone))
-             for day in days]
-    return [(start, end) for start, end in times if on_event_day(start, event.start_date, event.end_date, event.timezone)]
+def preset_windows(event: Event, preset: Preset) -> list[tuple[datetime, datetime, date]]:
+    """The preset on each event day as its anchor region counts days, so that region meets on the event's
+    dates (its weekdays); with the day, on the anchor's clock."""
+    return [(local_to_utc(day, preset.start, preset.anchor_zone), local_to_utc(day, preset.end, preset.anchor_zone), day)
+            for day in event_days(event)]
 
 
 def window_problem(event: Event, start: datetime, end: datetime, ignore: MeetingWindow | None = None) -> str | None:
@@ -57,9 +56,10 @@ def window_problem(event: Event, start: datetime, end: datetime, ignore: Meeting
     if end - start > timedelta(hours=24):
         return "A window lasts at most 24 hours."
     if not on_event_day(start, event.start_date, event.end_date, event.timezone):
-        return (f"The window must start on an event day, {event.start_date:%d %b %Y} to {event.end_date:%d %b %Y} "
-                f"on the event's clock ({event.timezone}: it starts {to_local(start, event.timezone):%a %d %b %H:%M} "
-                "there); change the event dates in the settings first.")
+        local = to_local(start, event.timezone)
+        return (f"The window must start on an event day, {event.start_date:%d %b %Y} to {event.end_date:%d %b %Y}, "
+                f"in UTC or on the event's clock ({event.timezone}: it starts {local:%a %d %b %H:%M} there); "
+                "change the event dates in the settings first.")
     if end - start < timedelta(minutes=event.slot_minutes):
         return f"The window is shorter than one {event.slot_minutes}-minute meeting."
     for other in event.windows:

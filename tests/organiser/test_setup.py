@@ -188,28 +188,32 @@ def test_window_crossing_midnight_utc_is_shown_on_every_clock(app, console, clie
     assert "UTC-07:00" in los_angeles and "Tue 16 Mar 16:00" in los_angeles and "Tue 16 Mar 19:00" in los_angeles
 
 
-def test_event_days_are_days_on_the_events_clock(app, console, client):
-    """A Tokyo event on 10-11 June: its first morning starts on 9 June in UTC, and the US West Coast's
-    afternoon session is the next morning in Tokyo, so the last one falls on the day before the event ends."""
+def test_event_days_count_in_utc_or_on_the_events_clock(app, console, client):
+    """A Tokyo event on Thu 10 - Fri 11 June: its first morning starts on 9 June in UTC. Standard windows
+    follow their own region's day: the US West Coast's Thursday and Friday afternoons, which are Friday and
+    Saturday mornings in Tokyo, and the Saturday is pointed out."""
     console.post("settings", {**SETTINGS, "timezone": "Asia/Tokyo", "start_date": "2027-06-10", "end_date": "2027-06-11"})
     assert _window(console, "Tokyo early", "2027-06-09", "21:00", "22:00").status_code == 302
-    page = _window(console, "Too late", "2027-06-11", "15:00", "16:00").get_data(as_text=True)
-    assert "it starts Sat 12 Jun 00:00 there" in page  # 11 June in UTC, after the event in Tokyo
+    page = _window(console, "Too late", "2027-06-12", "15:00", "16:00").get_data(as_text=True)
+    assert "it starts Sun 13 Jun 00:00 there" in page  # 12 June in UTC, 13 June in Tokyo: after the event
+    page = _window(console, "Far off", "9999-12-31", "23:00", "01:00", next_day=True).get_data(as_text=True)
+    assert "Choose a day from 09 Jun 2027 to 12 Jun 2027 (UTC)" in page  # a message, not an overflow
+    assert 'min="2027-06-09"' in page and 'max="2027-06-12"' in page  # the date picker offers those days
     page = console.post("windows/presets", {"preset": "americas-asia"}, form_path="windows",
                         follow_redirects=True).get_data(as_text=True)
-    assert "on a weekend" not in page  # Thursday and Friday
+    assert "Some fall on a weekend for some of those meeting (Sat 12 Jun)" in page
     _, windows, _ = _event(app)
     tokyo = ZoneInfo("Asia/Tokyo")
     assert [(label, start.astimezone(tokyo).strftime("%a %d %b %H:%M")) for label, start, _ in windows] == [
-        ("Tokyo early", "Thu 10 Jun 06:00"), ("Americas-Asia", "Thu 10 Jun 07:00"), ("Americas-Asia", "Fri 11 Jun 07:00")]
+        ("Tokyo early", "Thu 10 Jun 06:00"), ("Americas-Asia", "Fri 11 Jun 07:00"), ("Americas-Asia", "Sat 12 Jun 07:00")]
     # The windows page shows the event's own clock beside the regions' (Tokyo is one of them already).
     console.post("settings", {**SETTINGS, "timezone": "Europe/Oslo", "start_date": "2027-06-09", "end_date": "2027-06-11"})
     oslo = client.get(console.url("windows")).get_data(as_text=True).split('data-zone="Europe/Oslo"')
-    assert len(oslo) == 4 and "Thu 10 Jun 00:00" in oslo[2]  # each window; Americas-Asia at midnight in Oslo
-    # On Brussels time the early Tokyo window falls on the evening before (the others start at midnight).
+    assert len(oslo) == 4 and "Fri 11 Jun 00:00" in oslo[2]  # each window; Americas-Asia at midnight in Oslo
+    # In Brussels the early Tokyo window starts on the evening of 9 June, in UTC too: outside 10-11 June.
     page = console.post("settings", {**SETTINGS, "start_date": "2027-06-10", "end_date": "2027-06-11"}).get_data(as_text=True)
-    assert ("1 meeting window(s) lie outside these dates on the event&#39;s clock (e.g. &#39;Tokyo early&#39; on "
-            "09 Jun 2027)") in page
+    assert ("1 meeting window(s) lie outside these dates (e.g. &#39;Tokyo early&#39; on 09 Jun 2027, "
+            "event time)") in page
 
 
 def test_standard_windows_on_a_weekend_are_pointed_out(app, console):
@@ -217,7 +221,7 @@ def test_standard_windows_on_a_weekend_are_pointed_out(app, console):
     page = console.post("windows/presets", {"preset": "asia-europe"}, form_path="windows",
                         follow_redirects=True).get_data(as_text=True)
     assert "4 window(s) added." in page
-    assert "Some are on a weekend (Sat 27 Mar, Sun 28 Mar, event time)" in page
+    assert "Some fall on a weekend for some of those meeting (Sat 27 Mar, Sun 28 Mar)" in page
 
 
 def test_window_across_europes_clock_change_names_both_offsets(console, client):
@@ -238,8 +242,8 @@ def test_bad_windows_are_refused_with_the_input_kept(app, console):
         (("Overlap", "2027-03-16", "09:30", "11:00"), "It overlaps &#39;Asia-Europe&#39;"),
         (("Backwards", "2027-03-16", "15:00", "14:00"), "The window must end after it starts"),
         (("Too early", "2027-03-15", "15:00", "17:00"),
-         "The window must start on an event day, 16 Mar 2027 to 17 Mar 2027 on the event&#39;s clock (Europe/Brussels: "
-         "it starts Mon 15 Mar 16:00 there)"),
+         "The window must start on an event day, 16 Mar 2027 to 17 Mar 2027, in UTC or on the event&#39;s clock "
+         "(Europe/Brussels: it starts Mon 15 Mar 16:00 there)"),
         (("Too short", "2027-03-16", "15:00", "15:10"), "shorter than one 20-minute meeting"),
     ]:
         page = _window(console, *data).get_data(as_text=True)
