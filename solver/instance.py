@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
 INSTANCE_FORMAT = "brokerage-instance/1"
 SOLUTION_FORMAT = "brokerage-solution/1"
@@ -92,6 +92,12 @@ class Instance:
     @cached_property
     def meeting_by_id(self) -> dict[str, Meeting]:
         return {m.id: m for m in self.meetings}
+
+    @cached_property
+    def days_by_zone(self) -> dict[str, int]:
+        """How many calendar days the slots touch on each participant's clock."""
+        zones = {p.timezone for p in self.participants}
+        return {tz: len({s.start.astimezone(ZoneInfo(tz)).date() for s in self.slots}) for tz in zones}
 
     @cached_property
     def session_slots(self) -> dict[str, list[int]]:

@@ -26,7 +26,7 @@ def local_hours(instance: Instance, person: Participant, slots: list[int] | None
         return "no slot"
     local = [(a.astimezone(tz), b.astimezone(tz)) for a, b in ranges]
     # The event's days, not the person's: "15:00-15:15" alone is ambiguous in a two-day event.
-    several_days = len({s.start.astimezone(tz).date() for s in instance.slots}) > 1
+    several_days = instance.days_by_zone[person.timezone] > 1
     texts = [(a.strftime("%b %d ") if several_days else "") + f"{a:%H:%M}-{b:%H:%M}"
              for a, b in local]
     if len(texts) > _MAX_LISTED:

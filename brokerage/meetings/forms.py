@@ -37,8 +37,8 @@ class AvailabilityForm(FlaskForm):
     slot = SelectMultipleField(
         "Slots", coerce=int, choices=[], validate_choice=True,
         invalid_value_message="Tick slots from the list below only.",
-        # Usually the organisers removed a meeting window while the page was open.
-        invalid_choice_message="Some ticked slots are no longer part of this event (slot %(value)s); the "
-                               "organisers may have changed the meeting windows. Your other ticks are kept "
-                               "below: check them and save again.")
+        # Usually the organisers removed a meeting window while the page was open; slot ids mean nothing here.
+        invalid_choice_message="Some ticked slots are no longer part of this event; the organisers may have "
+                               "changed the meeting windows. Your other ticks are kept below: check them and "
+                               "save again.")
     save = SubmitField("Save availability")

@@ -446,7 +446,7 @@ def agenda(slug):
     event = get_event(slug)
     participant = require_participant(event)
     meetings = published_meetings(participant)
-    unscheduled = agreed_without_slot(participant) if event.timetable_published else []
+    unscheduled = agreed_without_slot([participant])[participant.id] if event.timetable_published else []
     url = feed_url(participant)
     webcal = "webcal://" + url.split("://", 1)[1]
     return render_template("meetings/agenda.html", event=event, participant=participant, tz=participant.timezone,

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, datetime, timedelta
 
+import pytz
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -177,6 +178,7 @@ def settings(slug):
                 f"{to_local(outside[0].start, form.timezone.data):%d %b %Y}, event time); move or delete them first.")
         else:
             timing, zone_before = (event.slot_minutes, event.pause_minutes), event.timezone
+            limits = (event.room_capacity, event.max_meetings)
             for name in ("name", "description", "timezone", "start_date", "end_date", "slot_minutes", "pause_minutes",
                          "room_capacity", "participant_approval", "request_mode", "max_pending_requests",
                          "max_meetings", "video_mode", "video_link_template"):
@@ -200,7 +202,7 @@ def settings(slug):
                 field = form.slot_minutes if timing[0] != form.slot_minutes.data else form.pause_minutes
                 field.errors.append(str(problem))
                 return render_template("organiser/settings.html", event=get_event(slug), form=form)
-            problems = timetable.limit_problems(event)
+            problems = timetable.limit_problems(event) if limits != (event.room_capacity, event.max_meetings) else []
             db.session.commit()
             flash(message, "success")
             if problems:
@@ -401,7 +403,8 @@ def _my_office(event: Event) -> str:
 
 
 IDLE = "idle"  # the participants list's filter: approved, with no meeting agreed or requested
-NO_OFFICE = "-"  # ... and the one for participants without a support office
+_COUNTRY_CODES = {name.lower(): code for code, name in pytz.country_names.items()}  # "japan" -> "JP"
+NO_OFFICE = "(none)"  # ... and the one for participants without a support office
 
 
 @bp.get("/<slug>/participants")
@@ -420,9 +423,13 @@ def participants(slug):
         query = query.filter_by(status=status)
     # A partner office lists its own clients; anyone finds a company, a contact or a country.
     q, office = request.args.get("q", "").strip()[:100], request.args.get("office", "")[:200]
-    for word in q.split()[:10]:
-        query = query.where(sa.or_(*(column.icontains(word, autoescape=True) for column in (
-            Participant.organisation, Participant.country, Participant.support_office, User.name, User.email))))
+    country = _COUNTRY_CODES.get(q.lower())  # "United States" as a whole
+    if country:
+        query = query.where(Participant.country == country)
+    for word in [] if country else q.split()[:10]:
+        query = query.where(sa.or_(Participant.country == _COUNTRY_CODES.get(word.lower(), word.upper()),
+                                   *(column.icontains(word, autoescape=True) for column in (
+                                       Participant.organisation, Participant.support_office, User.name, User.email))))
     if office:
         query = query.where(Participant.support_office == ("" if office == NO_OFFICE else office))
     if q:
@@ -625,9 +632,9 @@ def approve_pending(slug):
 
 
 def _tell_decision(event: Event, person: Participant) -> None:
-    # A reply reaches the organiser who decided, not the no-reply sender.
+    # A rejection invites a reply: it reaches the organiser who decided, not the no-reply sender.
     _send(person.user.email, f"Your registration for {event.name}", "mail/invitation_decision.txt",
-          reply_to=current_user.email, person=person, event=event,
+          reply_to=current_user.email if person.status == "rejected" else None, person=person, event=event,
           link=base_url() + url_for("events.detail", slug=event.slug))
 
 

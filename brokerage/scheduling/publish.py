@@ -82,7 +82,8 @@ def publish(event: Event) -> PublishResult:
         raise PublishedMeanwhile
     notices: dict[int, PublishNotice] = {}
     pending = pending_change_ids(event)
-    changes = [m for m in solver_bridge.event_meetings(event) if m.id in pending]
+    everything = solver_bridge.event_meetings(event)
+    changes = [m for m in everything if m.id in pending]
     for meeting in changes:
         new_id, old = effective_slot_id(meeting), meeting.published_slot
         new = db.session.get(Slot, new_id) if new_id else None
@@ -95,6 +96,13 @@ def publish(event: Event) -> PublishResult:
                                                         first_time=first_time, changes=[], created_at=published_at)
                                ).changes.append(change)
     _fold_unsent(event, notices)
+    if first_time:  # someone whose agreed meetings all lack a slot hears so too (after the fold, which drops
+        for meeting in everything:  # notices with nothing in them)
+            if meeting.id not in pending and solver_bridge.is_schedulable(meeting) and meeting.slot_id is None:
+                for person in meeting.participants:
+                    if person.id not in notices:
+                        notices[person.id] = PublishNotice(event_id=event.id, participant_id=person.id,
+                                                           first_time=True, changes=[], created_at=published_at)
     for meeting in changes:
         meeting.published_slot_id = effective_slot_id(meeting)
         slot = db.session.get(Slot, meeting.published_slot_id) if meeting.published_slot_id else None
@@ -191,9 +199,11 @@ def _deliver(event_id: int) -> None:
         meeting_ids = {c["meeting"] for n in notices for c in n.changes}
         meetings = {m.id: m for m in db.session.scalars(db.select(Meeting).where(Meeting.id.in_(meeting_ids))
                                                          .options(*with_people()))}
+        first = [n.participant for n in notices if n.first_time and n.participant.is_approved]
+        unplaced = agreed_without_slot(first) if first else {}
         for notice in notices:
             try:
-                mail = _mail(notice, meetings)
+                mail = _mail(notice, meetings, unplaced.get(notice.participant_id, []))
             except Exception as error:  # a notice that cannot even be written must not stop the others
                 current_app.logger.exception("publish notice %s could not be written", notice.id)
                 problem = f"could not be written: {error}"
@@ -255,14 +265,14 @@ def unpublish(event: Event) -> None:
     db.session.commit()
 
 
-def _mail(notice: PublishNotice, meetings: dict[int, Meeting]) -> Mail:
+def _mail(notice: PublishNotice, meetings: dict[int, Meeting], unplaced: list) -> Mail:
     person, event, first_time = notice.participant, db.session.get(Event, notice.event_id), notice.first_time
     changes = sorted((Change(meetings[c["meeting"]], c["kind"], _announced(c["old"]), _announced(c["new"]))
                       for c in notice.changes), key=lambda c: (c.new or c.old).start)
     text = render_template("mail/schedule_changes.txt", event=event, participant=person, first_time=first_time,
                            changes=changes,  # no agenda for someone who no longer takes part
                            agenda_url=external_url("meetings.agenda", slug=event.slug) if person.is_approved else "",
-                           unplaced=agreed_without_slot(person) if first_time and person.is_approved else [],
+                           unplaced=unplaced,
                            availability_url=external_url("meetings.availability", slug=event.slug))
     subject = (f"{event.name}: your meeting timetable" if first_time
                else f"{event.name}: changes to your meetings")

@@ -124,7 +124,8 @@ def build_instance(event: Event, now: datetime | None = None) -> dict:
         meetings.append({
             "id": meeting_key(meeting_id), "db_id": meeting_id,
             "participants": [participant_key(people[requester]), participant_key(people[recipient])],
-            "weight": max(1, weight or 1), "required": False,
+            # What took place cannot be dropped: were a limit lowered since, the run says it cannot hold.
+            "weight": max(1, weight or 1), "required": published_id in begun,
             "allowed_slots": ahead if fixed is None and begun else None,
             "fixed_slot": slot_ids[fixed] if fixed is not None else None, "after": [],
             # Published meetings stay put unless moving them lets more (or weightier) meetings happen.
@@ -146,7 +147,9 @@ def build_instance(event: Event, now: datetime | None = None) -> dict:
         "format": "brokerage-instance/1",
         "name": event.name,
         "slots": [{"id": slot_ids[s.id], "db_id": s.id, "start": _rfc3339(s.start), "end": _rfc3339(s.end),
-                   "session": f"window-{s.window_id}", "capacity": event.room_capacity} for s in slots],
+                   # A slot that has begun holds what took place, whatever the rooms are now.
+                   "session": f"window-{s.window_id}", "capacity": None if s.id in begun else event.room_capacity}
+                  for s in slots],
         "participants": participants,
         "meetings": meetings,
     }

@@ -82,15 +82,18 @@ def run(slug, run_id):
     schedule_run = _run_of(event, run_id)
     placed, reasons = db_assignments(schedule_run.instance, schedule_run.solution) if schedule_run.solution else ({}, {})
     meetings = {m.id: m for m in db.session.scalars(db.select(Meeting).where(Meeting.id.in_(reasons)))}
-    # What applying does to the meetings participants were told of: said before the organiser applies it.
+    # What applying does to the meetings participants were told of: said before the organiser applies it
+    # (once there is a timetable: the page is polled every 2 s while the run works).
     published = dict(db.session.execute(db.select(Meeting.id, Meeting.published_slot_id).where(
-        Meeting.event_id == event.id, Meeting.cancelled.is_(False), Meeting.published_slot_id.is_not(None))).all())
+        Meeting.event_id == event.id, Meeting.cancelled.is_(False), Meeting.published_slot_id.is_not(None))).all()
+        ) if schedule_run.solution else {}
     impact = {"published": len(published),
               "moved": sum(1 for mid, slot_id in published.items() if placed.get(mid, slot_id) != slot_id),
               "left_out": sum(1 for mid in published if mid in reasons)}
+    weighted = any(m.get("weight", 1) != 1 for m in (schedule_run.instance or {}).get("meetings", []))
     return render_template("scheduling/run.html", event=event, run=schedule_run, placed=placed,
                            reasons=[(meetings.get(mid), reason) for mid, reason in reasons.items()],
-                           active=schedule_run.status in jobs.ACTIVE, impact=impact)
+                           active=schedule_run.status in jobs.ACTIVE, impact=impact, weighted=weighted)
 
 
 @bp.post("/<slug>/runs/<int:run_id>/cancel")
@@ -140,7 +143,7 @@ def timetable_view(slug):
     shown = timetable.load_meetings(matching[(page - 1) * TABLE_PAGE:page * TABLE_PAGE])
     return render_template("scheduling/timetable.html", event=event, review=review, chart=chart, hours=hours,
                            delivery=publishing.latest_delivery(event), shown=shown, matching=len(matching),
-                           page=page, pages=pages, q=where["q"])
+                           page=page, pages=pages, q=where["q"], fit_the_limits=timetable.FIT_THE_LIMITS)
 
 
 TABLE_PAGE = 200

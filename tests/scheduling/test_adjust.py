@@ -247,7 +247,8 @@ def test_slots_that_have_begun_are_not_offered_and_a_rerun_keeps_started_meeting
     from brokerage.events.models import Event
     from brokerage.scheduling.solver_bridge import build_instance
     with app.app_context():
-        db.session.get(Event, event_id).timetable_published = True
+        event = db.session.get(Event, event_id)
+        event.timetable_published, event.room_capacity = True, 5
         db.session.commit()
     _clock(monkeypatch, app, event_id, 11)  # Lyon-Boston (slot 8) took place; slots 0-11 have begun
     auth.login(ORGANISER)
@@ -260,6 +261,10 @@ def test_slots_that_have_begun_are_not_offered_and_a_rerun_keeps_started_meeting
     ahead = {s["id"] for s in instance["slots"] if s["db_id"] in slots[12:]}
     assert rows[ids["eu-us"]]["fixed_slot"] == next(s["id"] for s in instance["slots"] if s["db_id"] == slots[8])
     assert set(rows[ids["eu-de"]]["allowed_slots"]) == ahead
+    # What took place stays whatever the limits are now: required, in a slot without a room limit.
+    assert rows[ids["eu-us"]]["required"] and not rows[ids["eu-de"]]["required"]
+    capacity = {s["db_id"]: s["capacity"] for s in instance["slots"]}
+    assert capacity[slots[8]] is None and capacity[slots[12]] == 5
 
 
 def test_timetable_table_pages_and_finds_an_organisation(app, client, auth, placed, monkeypatch):

@@ -100,15 +100,23 @@ def test_publish_mails_each_participant_once_with_request_invites(app, client, a
     assert len(outbox()) == 5
 
 
-def test_the_first_mail_names_agreed_meetings_left_without_a_slot(app, client, auth, outbox, placed, meeting):
+def test_the_first_mail_names_agreed_meetings_left_without_a_slot(app, client, auth, outbox, placed, meeting,
+                                                                  people):
     event_id, p, ids = placed
     meeting(event_id, p["us@example.com"], p["de@example.de"])  # agreed, no slot found
+    late = people(event_id, [("sota@hayate.example", "Hayate Energy Co., Ltd.", "JP", "Asia/Tokyo", [])])
+    meeting(event_id, late["sota@hayate.example"], p["eu@example.eu"])  # Hayate's only meeting: no slot either
     auth.login(ORGANISER)
     post_form(client, f"{TIMETABLE}/publish", {}, form_url=TIMETABLE)
     mails = {to: m.get_body(("plain",)).get_content() for to, m in by_recipient(outbox).items()}
     assert "Agreed, but not in the timetable yet: Berlin Optics." in mails["us@example.com"]
     assert "/events/march-2027/availability" in mails["us@example.com"]
     assert "Boston Bio." in mails["de@example.de"] and "not in the timetable" not in mails["jp@example.jp"]
+    assert "Agreed, but not in the timetable yet: Hayate Energy Co., Ltd.\n" in mails["eu@example.eu"]
+    # Someone with no slot at all hears of the timetable too, without an invite.
+    hayate = by_recipient(outbox)["sota@hayate.example"]
+    assert "none of your agreed meetings has a slot in it yet" in mails["sota@hayate.example"]
+    assert "Lyon Robotics." in mails["sota@hayate.example"] and not calendars(hayate)
 
 
 def test_publish_changes_mails_only_those_affected(app, client, auth, outbox, placed):
