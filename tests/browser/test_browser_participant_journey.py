@@ -341,3 +341,18 @@ def test_participant_journey_across_four_time_zones(new_page, live_server, db_do
     ny_uids = {str(e["UID"]) for e in ny_agenda.walk("VEVENT")}
     assert str(event_1["UID"]) in ny_uids and str(seoul_event["UID"]) in ny_uids
     assert not new_page.page_errors, new_page.page_errors
+
+
+def test_a_table_too_wide_for_a_phone_can_be_scrolled_from_the_keyboard(new_page, live_server, db_do):
+    """The event page's meeting windows (UTC, event time, the viewer's time) do not fit 375 px: the box
+    they scroll in takes focus, named after its heading, so arrow keys reach the hidden columns."""
+    make_event(db_do)
+    page = new_page("Asia/Tokyo")
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.goto(f"/events/{SLUG}")
+    box = page.locator(".overflow-auto", has=page.locator("table")).first
+    expect(box).to_have_attribute("tabindex", "0")
+    assert box.get_attribute("role") == "region" and box.get_attribute("aria-label")
+    page.set_viewport_size({"width": 1280, "height": 800})  # wide enough: no extra tab stop
+    expect(box).not_to_have_attribute("tabindex", "0")
+    assert not new_page.page_errors

@@ -42,3 +42,21 @@ def test_form_without_csrf_token_is_refused(new_page, live_server):
     page.get_by_label(label("Repeat password")).fill(PASSWORD)
     page.locator("main").get_by_role("button", name="Sign up").click()
     expect(page.get_by_text("The form expired or was not sent from this site")).to_be_visible()
+
+
+def test_a_form_with_problems_puts_focus_on_its_summary(new_page, live_server):
+    """After a reload with errors, keyboard and screen-reader users start at the list of problems."""
+    page = new_page()
+    page.goto("/accounts/signup")
+    page.get_by_label(label("Your name")).fill("Kenji Tanaka")
+    page.get_by_label(label("Email")).fill("kenji@osaka.example")
+    page.get_by_label(label("Password")).fill(PASSWORD)
+    page.get_by_label(label("Repeat password")).fill(PASSWORD + "x")
+    page.locator("main").get_by_role("button", name="Sign up").click()
+    summary = page.locator("[id$='form-problems']")
+    expect(summary).to_be_focused()
+    assert page.title().startswith("Error: ")
+    page.keyboard.press("Tab")  # the summary's first link leads to the field to correct
+    page.keyboard.press("Enter")
+    expect(page.get_by_label(label("Repeat password"))).to_be_focused()
+    assert not new_page.page_errors
