@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(lambda sector: LABELS["sector"].get(sector, sector), "sector_name")
     app.add_template_global(timeutil.now_utc, "now_utc")
     app.add_template_global(timeutil.event_span, "event_span")
+    app.add_template_global("{:%H:%M}–{:%H:%M}".format(*timeutil.WORKING_DAY), "working_day")
 
 
 def full_stop(text: str) -> str:

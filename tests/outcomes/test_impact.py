@@ -64,7 +64,7 @@ def test_impact_numbers_by_region_pair_and_country(client, auth, small_event):
     assert _row(html, "ratings", "not_held") == [2] and _row(html, "ratings", "cooperation_possible") == [2]
     assert _row(html, "follow-ups", "agreement") == [1]
     assert 'id="total-participants">7<' in html and 'id="total-held">4<' in html and 'id="total-agreement">1<' in html
-    assert html.count("<svg") == 5 and "<script" not in html
+    assert html.count("<svg") == 5 and "<script" not in html.split("</head>")[1]  # charts drawn without scripts
     assert "Europe/Brussels" in html  # the page names its clock
 
 

@@ -59,6 +59,20 @@ def test_login_and_logout(app, client, auth):
     assert b"anna@nordlicht.example" not in client.get("/").data
 
 
+def test_an_invited_account_has_no_password_anyone_can_log_in_with(app, client, auth):
+    """Imports and team invitations create accounts with an unusable password until the mailed link sets one."""
+    auth.signup("anna@nordlicht.example")
+    auth.logout()
+    with app.app_context():
+        user = db.session.scalar(db.select(User).filter_by(email="anna@nordlicht.example"))
+        user.set_unusable_password()
+        stored = user.password_hash
+        db.session.commit()
+    for guess in ("correct horse", stored, stored[1:], "!"):
+        response = auth.login("anna@nordlicht.example", guess)
+        assert response.status_code == 200 and b"Email or password is not right." in response.data, guess
+
+
 def test_login_returns_to_the_page_asked_for_but_never_off_site(app, client, auth, make_event):
     make_event()
     auth.signup("anna@nordlicht.example")
