@@ -83,7 +83,7 @@ def test_a_wrong_option_is_one_line_and_exit_2(app, command):
     assert result.exit_code == 2
     assert result.output.strip().count("\n") == 0 and result.output.startswith("Error: ")
     help_text = app.test_cli_runner().invoke(args=[command[0], "--help"])  # asking for usage still shows it
-    assert help_text.exit_code == 0 and help_text.output.startswith(f"Usage: ") and "--help" in help_text.output
+    assert help_text.exit_code == 0 and help_text.output.startswith("Usage: ") and "--help" in help_text.output
 
 
 def test_links_in_cron_mails_warn_without_base_url(app, outbox, published):
