@@ -36,6 +36,13 @@ def no_control_characters(form, field):
             raise ValidationError("Remove the invisible control characters from this text.")
 
 
+def at_least_one_sector(form, field) -> None:
+    # Not DataRequired: its "required" flag reaches every checkbox, and a screen reader then announces all
+    # twelve as required (the field itself is marked required in ProfileForm.__init__).
+    if not field.data:
+        raise ValidationError("Choose at least one sector.")
+
+
 class ProfileForm(FlaskForm):
     organisation = StringField("Organisation name", filters=[one_line], validators=[
         DataRequired("Enter your organisation's name."), Length(max=200), no_control_characters])
@@ -48,7 +55,7 @@ class ProfileForm(FlaskForm):
                                   filters=[lambda keys: list(dict.fromkeys(keys or []))],  # a key sent twice
                                   widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
                                   invalid_choice_message="Choose only sectors from the list.",
-                                  validators=[DataRequired("Choose at least one sector.")])
+                                  validators=[at_least_one_sector])
     website = URLField("Website", filters=[strip], validators=[
         Optional(), Length(max=300), URL(message="Enter a full web address, e.g. https://example.com."),
         no_control_characters])
@@ -63,6 +70,7 @@ class ProfileForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.sectors.flags.required = True  # the label's mark; the checkboxes stay optional one by one
         self.country.choices = choices(CHOOSE, timeutil.country_choices())
         # The submitted country's zones come first; an unknown country just gives the plain list.
         zones = timeutil.timezone_choices(self.country.data)
