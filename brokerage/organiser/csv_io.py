@@ -16,7 +16,7 @@ from brokerage.accounts.models import User
 from brokerage.events.forms import no_control_characters, one_line
 from brokerage.events.models import ORGANISATION_TYPES, SECTORS, Event, Participant
 from brokerage.extensions import db
-from brokerage.timeutil import is_place_timezone, is_valid_timezone, to_local
+from brokerage.timeutil import is_place_timezone, is_valid_timezone, now_utc, to_local
 
 # The importer reads the columns the participants export writes, so an export re-imports elsewhere.
 REQUIRED_COLUMNS = ("email", "organisation", "country", "organisation_type")
@@ -259,14 +259,16 @@ def export_meetings(event: Event) -> tuple[list[str], list[list]]:
     meetings = db.session.execute(join.select(
         Meeting.id, Meeting.request_id, join.requester.organisation, user_a.email, join.recipient.organisation,
         user_b.email, Meeting.cancelled, Meeting.slot_id, Meeting.published_slot_id, Meeting.locked,
-        join.requester.video_link, join.recipient.video_link, Meeting.unscheduled_reason)
+        join.requester.video_link, join.recipient.video_link, Meeting.unscheduled_reason, Meeting.published_end)
         .join(user_a, join.requester.user_id == user_a.id).join(user_b, join.recipient.user_id == user_b.id)
         .order_by(Meeting.id))
-    rows = []
+    rows, begun = [], {s.id for s in event.slots if s.start <= now_utc()}
     for (meeting_id, request_id, a, a_email, b, b_email, cancelled, slot_id, published_id, locked, a_link, b_link,
-         reason) in meetings:
+         reason, published_end) in meetings:
         state = "cancelled" if cancelled else "scheduled" if slot_id is not None else "unscheduled"
         slot, published = times.get(slot_id, no_slot), times.get(published_id, no_slot)
+        if slot_id == published_id and published_id in begun and published_end:  # held as announced, whatever the slot length now
+            slot = (slot[0], utc_iso(published_end), slot[2], local_iso(published_end, zone))
         rows.append([meeting_id, request_id, a, a_email, b, b_email, state, *slot, published[0], published[2],
                      "yes" if locked else "no", room_link(event, meeting_id, a_link, b_link), reason])
     return header, rows

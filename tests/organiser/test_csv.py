@@ -179,7 +179,7 @@ def _rows(response):
     return list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
 
 
-def test_exports_name_their_time_zones_and_defuse_formulas(app, console, client, add_participant):
+def test_exports_name_their_time_zones_and_defuse_formulas(app, console, client, add_participant, monkeypatch):
     kenji = add_participant("kenji@osaka-robotics.example", organisation="=HYPERLINK(\"http://evil\")", status="approved",
                             organiser_notes="+call him")
     minji = add_participant("minji@seoul-bio.example", organisation="Seoul Bio", country="KR", timezone="Asia/Seoul",
@@ -210,6 +210,17 @@ def test_exports_name_their_time_zones_and_defuse_formulas(app, console, client,
     assert meetings[0]["start_event_time (Europe/Brussels)"] == "2027-03-16T08:00:00+01:00"
     assert meetings[0]["participant_b"] == "Seoul Bio" and meetings[0]["video_link"].startswith("https://meet.jit.si/")
     assert client.get(console.url("export/passwords.csv")).status_code == 404
+    # Held as announced (07:00-07:20), then the slots grew to 25 minutes: the export keeps the end it had.
+    with app.app_context():
+        meeting = db.session.scalar(db.select(Meeting))
+        meeting.published_slot_id, meeting.published_end = meeting.slot_id, datetime(2027, 3, 16, 7, 20, tzinfo=UTC)
+        meeting.slot.end = datetime(2027, 3, 16, 7, 25, tzinfo=UTC)
+        db.session.commit()
+    import brokerage.organiser.csv_io as csv_io
+    for now, end in ((datetime(2027, 3, 16, 6, 0, tzinfo=UTC), "2027-03-16T07:25:00Z"),  # not yet held: the new end
+                     (datetime(2027, 3, 16, 9, 0, tzinfo=UTC), "2027-03-16T07:20:00Z")):
+        monkeypatch.setattr(csv_io, "now_utc", lambda: now)
+        assert _rows(client.get(console.url("export/meetings.csv")))[0]["end_utc"] == end
 
 
 def test_an_exported_participant_list_imports_into_another_event(app, console, client, add_participant, create_event):
