@@ -84,11 +84,12 @@ def run(slug, run_id):
     meetings = {m.id: m for m in db.session.scalars(db.select(Meeting).where(Meeting.id.in_(reasons)))}
     # What applying does to the meetings participants were told of: said before the organiser applies it
     # (once there is a timetable: the page is polled every 2 s while the run works).
-    published = dict(db.session.execute(db.select(Meeting.id, Meeting.published_slot_id).where(
-        Meeting.event_id == event.id, Meeting.cancelled.is_(False), Meeting.published_slot_id.is_not(None))).all()
-        ) if schedule_run.solution else {}
-    impact = {"published": len(published),
-              "moved": sum(1 for mid, slot_id in published.items() if placed.get(mid, slot_id) != slot_id),
+    published = {mid: (told, working) for mid, told, working in db.session.execute(
+        db.select(Meeting.id, Meeting.published_slot_id, Meeting.slot_id).where(
+            Meeting.event_id == event.id, Meeting.cancelled.is_(False), Meeting.published_slot_id.is_not(None)))
+        } if schedule_run.solution else {}
+    impact = {"published": len(published),  # a move the organiser made by hand is theirs, not the run's
+              "moved": sum(1 for mid, (told, working) in published.items() if placed.get(mid, told) not in (told, working)),
               "left_out": sum(1 for mid in published if mid in reasons)}
     weighted = any(m.get("weight", 1) != 1 for m in (schedule_run.instance or {}).get("meetings", []))
     return render_template("scheduling/run.html", event=event, run=schedule_run, placed=placed,

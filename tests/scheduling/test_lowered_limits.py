@@ -90,11 +90,13 @@ def test_the_run_page_says_how_many_published_meetings_applying_moves_or_leaves_
     from brokerage.scheduling import jobs
     event_id = make_event()
     p = people(event_id, [("a@x.eu", "A", "FR", "Europe/Paris", "all"), ("b@x.eu", "B", "IT", "Europe/Rome", "all"),
-                          ("c@x.eu", "C", "DE", "Europe/Berlin", [5]), ("d@x.eu", "D", "ES", "Europe/Madrid", [])])
-    a, b, c, d = p.values()
+                          ("c@x.eu", "C", "DE", "Europe/Berlin", [5]), ("d@x.eu", "D", "ES", "Europe/Madrid", []),
+                          ("e@x.eu", "E", "AT", "Europe/Vienna", "all")])
+    a, b, c, d, e = p.values()
     meeting(event_id, a, b, slot=0, published=0)  # stays
     meeting(event_id, a, c, slot=1, published=1)  # C can only make slot 5 now: moved
     meeting(event_id, b, d, slot=2, published=2)  # D marked no slot at all: left out
+    meeting(event_id, e, b, slot=7, published=3, locked=True)  # moved by hand, not yet told: not the run's move
     with app.app_context():
         event = db.session.get(Event, event_id)
         event.timetable_published = True
@@ -103,7 +105,7 @@ def test_the_run_page_says_how_many_published_meetings_applying_moves_or_leaves_
     assert wait_for_run(app, run_id) == "succeeded"
     auth.login(ORGANISER)
     page = client.get(f"/organise/march-2027/runs/{run_id}").get_data(as_text=True)
-    assert 'Of the 3 published\n    meeting(s), this run moves <strong id="published-moved">1</strong>' in page
+    assert 'Of the 4 published\n    meeting(s), this run moves <strong id="published-moved">1</strong>' in page
     assert '<strong id="published-left-out">1</strong> out (unscheduled)' in page
     # Said again beside the button, before it is pressed.
     assert page.index('id="published-impact"') < page.index('id="apply-run"')
