@@ -19,7 +19,8 @@ from brokerage.timeutil import now_utc
 
 BEAT_SECONDS = 1.0
 BUSY = "A run is already in progress for this event; wait for it or cancel it first."
-WORKER_LOST = "the scheduling job stopped unexpectedly (worker killed)"
+WORKER_LOST = ("The scheduling job stopped unexpectedly (worker killed or restarted); the published timetable is "
+               "unchanged. Start the run again once a worker is running.")
 WORKER_FAILED = "The scheduling worker failed before starting the run; its log says why."
 OTHER_DATABASE = "uses another database than the web app"
 
@@ -264,8 +265,25 @@ def reap_stale_runs(event_id: int, now: datetime | None = None) -> int:
     return reaped
 
 
-NO_WORKER = ("No scheduling worker is running: start one with `rq worker --worker-ttl 60 scheduling` "
-             "(with the web app's DATABASE_URL and REDIS_URL), then start the run again.")
+START_WORKER = ("start one with `rq worker --worker-ttl 60 scheduling` and the web app's whole environment "
+                "(DATABASE_URL, REDIS_URL, SECRET_KEY, the MAIL_* settings, BASE_URL)")
+NO_WORKER = f"No scheduling worker is running: {START_WORKER}, then start the run again."
+
+
+def worker_missing() -> bool:
+    """Whether background work would wait for nobody: RQ is in use and no worker listens on its queue
+    (False when it cannot be told, or without RQ, where jobs run in the web process)."""
+    if not current_app.config.get("REDIS_URL"):
+        return False
+    from redis import Redis
+    from redis.exceptions import RedisError
+    from rq import Queue, Worker
+    try:
+        queue = Queue(current_app.config.get("SCHEDULING_QUEUE", "scheduling"),
+                      connection=Redis.from_url(current_app.config["REDIS_URL"]))
+        return not Worker.all(queue=queue)
+    except (RedisError, ValueError):
+        return False
 JOB_DONE_ELSEWHERE = ("The scheduling worker ended the job without running it: does it use the web app's "
                       "DATABASE_URL?")
 

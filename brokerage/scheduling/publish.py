@@ -272,7 +272,8 @@ def _mail(notice: PublishNotice, meetings: dict[int, Meeting], unplaced: list) -
     text = render_template("mail/schedule_changes.txt", event=event, participant=person, first_time=first_time,
                            changes=changes,  # no agenda for someone who no longer takes part
                            agenda_url=external_url("meetings.agenda", slug=event.slug) if person.is_approved else "",
-                           unplaced=unplaced,
+                           unplaced=unplaced,  # a meeting that lost its slot but not its agreement is not cancelled
+                           still_agreed={c.meeting.id for c in changes if solver_bridge.is_schedulable(c.meeting)},
                            availability_url=external_url("meetings.availability", slug=event.slug))
     subject = (f"{event.name}: your meeting timetable" if first_time
                else f"{event.name}: changes to your meetings")

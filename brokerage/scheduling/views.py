@@ -142,8 +142,10 @@ def timetable_view(slug):
     pages = max(1, -(-len(matching) // TABLE_PAGE))
     page = min(where["page"], pages)
     shown = timetable.load_meetings(matching[(page - 1) * TABLE_PAGE:page * TABLE_PAGE])
+    delivery = publishing.latest_delivery(event)
     return render_template("scheduling/timetable.html", event=event, review=review, chart=chart, hours=hours,
-                           delivery=publishing.latest_delivery(event), shown=shown, matching=len(matching),
+                           delivery=delivery, mail_worker_missing=bool(delivery and delivery.waiting) and jobs.worker_missing(),
+                           start_worker=jobs.START_WORKER, shown=shown, matching=len(matching),
                            page=page, pages=pages, q=where["q"], fit_the_limits=timetable.FIT_THE_LIMITS)
 
 
@@ -189,7 +191,11 @@ def publish(slug):
 def retry_mails(slug):
     event = _organiser_event(slug)
     again = publishing.send_again(event)
-    flash(f"Sending {again} mail(s) again." if again else "No mail is waiting to be sent again.", "success")
+    delivery = publishing.latest_delivery(event)
+    waiting = delivery.waiting - again if delivery else 0
+    flash(f"Sending {again} mail(s) again." if again else
+          f"No mail was refused or stuck; {waiting} are still being sent." if waiting else
+          "No mail is waiting to be sent again.", "success")
     return redirect(url_for("scheduling.timetable", slug=slug, _anchor="mail-delivery"))
 
 

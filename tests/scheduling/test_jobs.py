@@ -225,3 +225,26 @@ def test_worker_on_a_database_without_tables_is_named_too_and_other_failures_sho
     job = rq_queue.enqueue("math.sqrt", -1)  # any other failure: its text stays in the worker's log
     SimpleWorker([rq_queue], connection=rq_queue.connection).work(burst=True)
     assert jobs._worker_error(job) == jobs.WORKER_FAILED
+
+
+@pytest.mark.redis
+def test_publish_mails_wait_for_a_worker_and_the_page_says_so(app, client, auth, outbox, rq_queue, pair_event):
+    """With RQ and no worker, a publish's mails are queued: the page names what to start, and 'send again'
+    does not claim that nothing is waiting."""
+    from rq import SimpleWorker
+    from tests.support import post_form
+    timetable = "/organise/march-2027/timetable"
+    auth.login("organiser@een.example")
+    post_form(client, f"{timetable}/publish", {}, form_url=timetable)
+    page = client.get(timetable).get_data(as_text=True)
+    assert 'id="mails-waiting">2<' in page and "No worker is running, so these mails" in page
+    assert "rq worker --worker-ttl 60 scheduling" in page
+    assert not list(Path(app.config["MAIL_OUTBOX"]).glob("*.eml"))  # (outbox() would wait for them)
+    response = post_form(client, f"{timetable}/mails/retry", {}, form_url=timetable, follow_redirects=True)
+    assert "No mail was refused or stuck; 2 are still being sent." in response.get_data(as_text=True)
+    with app.app_context():
+        SimpleWorker([rq_queue], connection=rq_queue.connection).work(burst=True)
+    # Neither has a slot: both hear that the timetable is out and their meeting is not in it yet.
+    assert sorted(m["To"] for m in outbox()) == ["a@x.eu", "b@x.jp"]
+    page = client.get(timetable).get_data(as_text=True)
+    assert 'id="mails-sent">2<' in page and "No worker is running" not in page
