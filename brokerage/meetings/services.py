@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from brokerage.calendar import CalendarEntry, CalendarPerson
 from brokerage.events.models import Participant, Slot
+from brokerage.extensions import db
 from brokerage.meetings.models import Meeting, MeetingRequest
 from brokerage.timeutil import fmt_datetime, now_utc, zone_label
 
@@ -25,7 +26,6 @@ def with_people():
 def agreed_without_slot(participants: list[Participant]) -> dict[int, list[MeetingRequest]]:
     """Each participant's agreed meetings the published timetable has no slot for, with partners still in
     the event; in two queries for any number of people (the first publish mails thousands)."""
-    from brokerage.extensions import db
     ids = [p.id for p in participants]
     requests = db.session.scalars(db.select(MeetingRequest).join(Meeting).where(
         MeetingRequest.status == "accepted", Meeting.cancelled.is_(False), Meeting.published_slot_id.is_(None),

@@ -303,12 +303,11 @@ def _rq_queued_problem(run: ScheduleRun, waited: bool) -> str | None:
     """Why a queued RQ run will never start (None while it may): its job is lost or ended, or,
     after a wait, no worker listens on the queue."""
     from redis.exceptions import RedisError
-    from rq import Queue, Worker
     try:
         found = _rq_job(run)
         if found is None:
             return None
-        job, connection = found
+        job, _ = found
         if job is None:
             return WORKER_LOST
         status = job.get_status()
@@ -318,8 +317,7 @@ def _rq_queued_problem(run: ScheduleRun, waited: bool) -> str | None:
             return WORKER_LOST
         if status == "finished":
             return JOB_DONE_ELSEWHERE
-        queue = Queue(current_app.config.get("SCHEDULING_QUEUE", "scheduling"), connection=connection)
-        if waited and status == "queued" and not Worker.all(queue=queue):
+        if waited and status == "queued" and worker_missing():
             return NO_WORKER
         return None
     except RedisError:

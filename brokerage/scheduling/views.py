@@ -191,8 +191,7 @@ def publish(slug):
 def retry_mails(slug):
     event = _organiser_event(slug)
     again = publishing.send_again(event)
-    delivery = publishing.latest_delivery(event)
-    waiting = delivery.waiting - again if delivery else 0
+    waiting = delivery.waiting if (delivery := publishing.latest_delivery(event)) else 0
     flash(f"Sending {again} mail(s) again." if again else
           f"No mail was refused or stuck; {waiting} are still being sent." if waiting else
           "No mail is waiting to be sent again.", "success")
