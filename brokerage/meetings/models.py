@@ -83,6 +83,11 @@ class Meeting(db.Model):
     def participants(self) -> tuple[Participant, Participant]:
         return self.request.requester, self.request.recipient
 
+    @property
+    def held_out(self) -> bool:
+        """Taken out of the timetable by an organiser: runs leave it out until it is placed or released."""
+        return self.locked and self.slot_id is None
+
 
 class MeetingOutcome(db.Model):
     """One participant's account of a meeting: the rating after it, the follow-up later."""

@@ -79,7 +79,7 @@ def apply_run(event: Event, run: ScheduleRun) -> tuple[int, int]:
             if meeting.slot_id != held.id:
                 changes.append({"id": meeting.id, "slot_id": held.id, "unscheduled_reason": "", "updated_at": now_utc()})
             continue
-        if meeting.locked and meeting.slot_id is None:
+        if meeting.held_out:
             continue  # taken out by an organiser: the run did not consider it
         if meeting.id in scheduled:
             slot_id = placed.get(meeting.id)

@@ -119,6 +119,21 @@ def test_the_first_mail_names_agreed_meetings_left_without_a_slot(app, client, a
     assert "Lyon Robotics." in mails["sota@hayate.example"] and not calendars(hayate)
 
 
+def test_a_meeting_held_out_by_the_organisers_is_not_blamed_on_availability(app, client, auth, outbox, placed,
+                                                                            meeting):
+    event_id, p, ids = placed
+    meeting(event_id, p["us@example.com"], p["de@example.de"], locked=True)  # taken out by an organiser
+    auth.login(ORGANISER)
+    post_form(client, f"{TIMETABLE}/publish", {}, form_url=TIMETABLE)
+    text = {to: m.get_body(("plain",)).get_content() for to, m in by_recipient(outbox).items()}["us@example.com"]
+    assert "held out of the timetable by the organisers for now: Berlin Optics. You will hear" in text
+    assert "not in the timetable yet" not in text and "/availability" not in text
+    auth.logout()
+    auth.login("us@example.com")
+    html = client.get("/events/march-2027/agenda").get_data(as_text=True)
+    assert "Berlin Optics" in html.split('id="unscheduled-held-out"')[1] and 'id="unscheduled-waiting"' not in html
+
+
 def test_publish_changes_mails_only_those_affected(app, client, auth, outbox, placed):
     from brokerage.meetings.models import Meeting
     event_id, p, ids = placed
