@@ -26,7 +26,7 @@ from brokerage.meetings.models import Meeting
 from brokerage.meetings.services import agreed_without_slot, calendar_entry, video_link, with_people
 from brokerage.scheduling import jobs, solver_bridge
 from brokerage.scheduling.models import PublishNotice
-from brokerage.scheduling.timetable import FIT_THE_LIMITS, effective_slot_id, limit_problems, pending_change_ids
+from brokerage.scheduling.timetable import FIT_THE_LIMITS, effective_slot_id, pending_change_ids, publish_problems
 from brokerage.timeutil import now_utc
 
 STALE_SENDING = timedelta(minutes=10)  # a notice claimed this long ago by a process that stopped
@@ -52,8 +52,9 @@ class PublishedMeanwhile(Exception):
     """Another publish of this event committed first."""
 
 
-class OverLimits(Exception):
-    """The timetable breaks the event's room capacity or meeting limit (lowered after scheduling)."""
+class PublishRefused(Exception):
+    """The timetable breaks the event's room capacity or meeting limit (lowered after scheduling), or would
+    announce a meeting in a slot that has begun."""
 
 
 @dataclass
@@ -66,10 +67,9 @@ def publish(event: Event) -> PublishResult:
     """Publish (or publish the changes since last time); each participant affected gets one notice,
     mailed in the background (see deliver). Raises PublishedMeanwhile when another publish of the
     event got there first (a double click, a second tab): it announced the same changes. Raises
-    OverLimits, in words for the organiser, while the timetable breaks the event's limits."""
-    if problems := limit_problems(event):
-        raise OverLimits(f"Not published: the timetable breaks the event's limits: {'; '.join(problems)}. "
-                         f"To fix it, {FIT_THE_LIMITS}.")
+    PublishRefused, in words for the organiser, while timetable.publish_problems finds any."""
+    if problems := publish_problems(event):
+        raise PublishRefused(f"Not published: {'; '.join(problems)}. To fix it, {FIT_THE_LIMITS}.")
     published_at, before = now_utc(), event.published_at
     first_time = before is None
     # Compare-and-set on the event row before reading the changes: the second of two concurrent

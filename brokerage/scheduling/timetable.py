@@ -57,6 +57,28 @@ def limit_problems(event: Event) -> list[str]:
     return problems
 
 
+def begun_problems(event: Event) -> list[str]:
+    """Meetings the working timetable puts in a slot that has begun without their being published there
+    (a hand move or a re-approval made earlier): announced now, they would be invites for the past."""
+    join, now = solver_bridge.MeetingJoin.of(event), now_utc()
+    rows = db.session.execute(join.select(Slot.start, join.requester.organisation, join.recipient.organisation)
+                              .join(Slot, Meeting.slot_id == Slot.id)
+                              .where(join.schedulable, Slot.start <= now,
+                                     sa.or_(Meeting.published_slot_id.is_(None),
+                                            Meeting.published_slot_id != Meeting.slot_id))
+                              .order_by(Slot.start, Meeting.id)).all()
+    if not rows:
+        return []
+    start, a, b = rows[0]
+    return [f"{len(rows)} meeting(s) are in a slot that has already begun and were never announced there "
+            f"(first: {a} – {b}, {start.astimezone(UTC):%a %d %b %H:%M} UTC)"]
+
+
+def publish_problems(event: Event) -> list[str]:
+    """What stops publishing: limits the timetable breaks, and changes that would be announced too late."""
+    return limit_problems(event) + begun_problems(event)
+
+
 def apply_run(event: Event, run: ScheduleRun) -> tuple[int, int]:
     """Copy a succeeded run's timetable into Meeting.slot; returns (scheduled, unscheduled)."""
     if run.status != "succeeded" or not run.solution:
@@ -202,7 +224,7 @@ class Review:
     pair_counts: dict[str, int]
     pending_changes: int
     pending_ids: set[int]  # meetings whose slot, end or video link participants have not been told of
-    over_limits: list[str]  # limit_problems: publishing is refused until there are none
+    over_limits: list[str]  # publish_problems: publishing is refused until there are none
 
 
 def review(event: Event) -> Review:
@@ -230,7 +252,7 @@ def review(event: Event) -> Review:
     pairs = Counter(region_pair(*(p.country for p in m.participants)) for m in scheduled)
     pending = pending_change_ids(event)
     return Review(scheduled, unscheduled, rows, stats, [code for code, _ in REGIONS], dict(pairs),
-                  len(pending), pending, limit_problems(event))
+                  len(pending), pending, publish_problems(event))
 
 
 def load_meetings(placed: list[Placed]) -> list[Meeting]:

@@ -177,8 +177,8 @@ def publish(slug):
         flash("The timetable was published a moment ago (another click or tab); its mails are on their way.",
               "info")
         return redirect(url_for("scheduling.timetable", slug=slug))
-    except publishing.OverLimits:  # the page's banner names the limits and the way out
-        flash("Not published: the timetable breaks the event's limits, as said below.", "error")
+    except publishing.PublishRefused:  # the page's banner names the problem and the way out
+        flash("Not published: see the problem named below.", "error")
         return redirect(url_for("scheduling.timetable", slug=slug))
     what = "Changes published" if was_published else "Timetable published"
     flash(f"{what}: {result.meetings_changed} meeting(s) changed; mails to {result.participants_to_mail} "

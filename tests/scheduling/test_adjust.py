@@ -9,6 +9,7 @@ from brokerage.extensions import db
 from tests.support import post_form
 
 ORGANISER = "organiser@een.example"
+TIMETABLE = "/organise/march-2027/timetable"
 
 
 @pytest.fixture
@@ -364,3 +365,27 @@ def test_applying_a_run_puts_a_meeting_held_elsewhere_back_where_it_was_held(app
         assert run.status == "succeeded", run.error
         timetable.apply_run(db.session.get(Event, event_id), run)
     assert state(app, ids["eu-us"])[:2] == (slots[8], slots[8])
+
+
+def test_publishing_waits_while_a_meeting_sits_in_a_slot_that_has_begun(app, client, auth, placed, monkeypatch,
+                                                                        outbox):
+    """Lyon-Berlin was put in slot 9 but never announced; once slot 9 has begun, an invite for it would be
+    for the past, so publishing waits until it is moved or taken out."""
+    event_id, ids, slots = placed
+    with app.app_context():
+        from brokerage.events.models import Event
+        event = db.session.get(Event, event_id)
+        event.timetable_published, event.published_at = True, event.slots[0].start
+        db.session.commit()
+    _clock(monkeypatch, app, event_id, 9)
+    auth.login(ORGANISER)
+    page = client.get(TIMETABLE).get_data(as_text=True)
+    assert "1 meeting(s) are in a slot that has already begun" in page and "Lyon Robotics – Berlin Optics" in page
+    assert 'id="publish-changes" disabled' in page
+    refused = post_form(client, f"{TIMETABLE}/publish", {}, form_url=TIMETABLE, follow_redirects=True)
+    assert "Not published" in refused.get_data(as_text=True) and not outbox()
+    assert state(app, ids["eu-de"])[1] is None
+    post_form(client, f"/organise/march-2027/meetings/{ids['eu-de']}/unschedule", {}, form_url=TIMETABLE)
+    page = post_form(client, f"{TIMETABLE}/publish", {}, form_url=TIMETABLE, follow_redirects=True)
+    assert "Changes published" in page.get_data(as_text=True)
+    assert state(app, ids["it-nl"])[1] == slots[10] and state(app, ids["eu-de"])[:2] == (None, None)
