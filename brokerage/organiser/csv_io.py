@@ -56,11 +56,13 @@ def decode_upload(data: bytes) -> str:
         raise CsvProblem("The file is not UTF-8 text. In your spreadsheet, save it as 'CSV UTF-8'.") from None
 
 
-def _dialect(text: str):
+def _delimiter(text: str) -> str:
+    """The header line's delimiter (spreadsheets in some locales write ';' or tabs). Only that is guessed:
+    a header without quotes says nothing of how quotes are escaped, and spreadsheets double them."""
     try:
-        return csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
+        return csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t").delimiter
     except csv.Error:
-        return csv.excel  # one column, or nothing to guess from
+        return ","  # one column, or nothing to guess from
 
 
 def parse_participants(text: str, event: Event) -> list[ImportRow]:
@@ -71,7 +73,7 @@ def parse_participants(text: str, event: Event) -> list[ImportRow]:
         raise CsvProblem(TOO_LARGE)
     text = text.lstrip("\ufeff")
     try:
-        records = list(csv.reader(io.StringIO(text, newline=""), _dialect(text)))
+        records = list(csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=_delimiter(text)))
     except csv.Error as error:
         raise CsvProblem(f"The CSV cannot be read: {error}.") from None
     if not records or not any(cell.strip() for cell in records[0]):

@@ -224,14 +224,15 @@ def test_exports_name_their_time_zones_and_defuse_formulas(app, console, client,
 
 
 def test_an_exported_participant_list_imports_into_another_event(app, console, client, add_participant, create_event):
-    add_participant("kenji@osaka-robotics.example", organisation="Osaka Robotics", status="approved")
+    # Quotes and a comma in a value: the export doubles the quotes, as spreadsheets do, and the import reads them.
+    add_participant("kenji@osaka-robotics.example", organisation='Müller "Präzision" GmbH, Werk 2', status="approved")
     exported = client.get(console.url("export/participants.csv")).get_data(as_text=True)
     create_event(slug="autumn-2027", start_date="2027-10-05", end_date="2027-10-06")
     page = client.post("/organise/autumn-2027/import", data={
         "csrf_token": re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
                                 client.get("/organise/autumn-2027/import").get_data(as_text=True)).group(1),
         "csv_text": exported}).get_data(as_text=True)
-    assert '<span id="rows-ok">1</span>' in page and "Osaka Robotics" in page
+    assert '<span id="rows-ok">1</span>' in page and "Müller &#34;Präzision&#34; GmbH, Werk 2" in page
 
 
 def test_rows_the_profile_form_would_refuse_are_refused(console):
