@@ -410,9 +410,11 @@ def save_availability(participant: Participant, slot_ids: set[int]) -> None:
 
 # --- agenda and calendars -------------------------------------------------------------------------------------
 
-def published_meetings(participant: Participant) -> list[Meeting]:
-    """What the participant's calendar should hold now: the published timetable, cancelled meetings left out."""
-    if not participant.event.timetable_published or not participant.is_approved:
+def published_meetings(participant: Participant, left_ok: bool = False) -> list[Meeting]:
+    """What the participant's calendar should hold now: the published timetable, cancelled meetings left out.
+    left_ok: also for someone who left, whose meetings are then those held before (leaving called off the rest)."""
+    if not participant.event.timetable_published or not (
+            participant.is_approved or (left_ok and participant.status == "withdrawn")):
         return []
     meetings = db.session.scalars(db.select(Meeting).join(MeetingRequest).where(
         Meeting.event_id == participant.event_id, Meeting.cancelled.is_(False),

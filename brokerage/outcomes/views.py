@@ -16,6 +16,13 @@ from brokerage.timeutil import fmt_datetime, now_utc
 bp = Blueprint("outcomes", __name__, url_prefix="/events")
 
 
+def _reporter(event) -> Participant:
+    """The current participant; someone who left still reports on the meetings they held (a follow-up or an
+    agreement often comes months later)."""
+    me = require_participant(event, approved=False)
+    return me if me.status == "withdrawn" else require_participant(event)
+
+
 def _outcome(meeting: Meeting, participant: Participant) -> MeetingOutcome | None:
     return next((o for o in meeting.outcomes if o.participant_id == participant.id), None)
 
@@ -24,8 +31,8 @@ def _outcome(meeting: Meeting, participant: Participant) -> MeetingOutcome | Non
 @login_required
 def my_outcomes(slug: str):
     event = get_event(slug)
-    me = require_participant(event)
-    meetings = published_meetings(me)  # none while the timetable is unpublished
+    me = _reporter(event)
+    meetings = published_meetings(me, left_ok=True)  # none while the timetable is unpublished
     rows = [{"meeting": m, "partner": m.request.other(me), "outcome": _outcome(m, me),
              "started": m.published_slot.start <= now_utc()} for m in meetings]
     return render_template("outcomes/my_outcomes.html", event=event, me=me, rows=rows,
@@ -36,7 +43,7 @@ def my_outcomes(slug: str):
 @login_required
 def rate(slug: str, meeting_id: int):
     event = get_event(slug)
-    me = require_participant(event)
+    me = _reporter(event)
     meeting = db.session.get(Meeting, meeting_id)
     if (meeting is None or meeting.event_id != event.id or meeting.cancelled or meeting.published_slot is None
             or not event.timetable_published):

@@ -5,11 +5,11 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from brokerage.events.models import ORGANISATION_TYPES, Event, Participant
+from brokerage.events.models import ORGANISATION_TYPES, Event, Participant, Slot
 from brokerage.extensions import db
 from brokerage.meetings.models import FOLLOW_UPS, RATINGS, Meeting, MeetingOutcome, MeetingRequest
 from brokerage.regions import REGION_NAMES, REGIONS, region_of
-from brokerage.timeutil import country_choices
+from brokerage.timeutil import country_choices, now_utc
 
 # Each stage counts meetings (one per request) that got at least that far; later stages are subsets of earlier ones.
 STAGES = [
@@ -90,21 +90,26 @@ class Person(NamedTuple):
 def build_report(event: Event) -> ImpactReport:
     countries = dict(country_choices())
     # The report is about the event's participants: a request with someone the organisers rejected
-    # (before or after it was accepted) counts nowhere, as on the dashboard and the timetable. Someone
-    # who left counts with what they did before (leaving called off everything not yet held).
-    took_part = ("approved", "withdrawn")
+    # (before or after it was accepted) counts nowhere, as on the dashboard, unless its meeting took
+    # place (its published slot began): that stays in the timetable and its partner may report on it.
+    # Someone who left counts with what they did before (leaving called off everything not yet held).
+    took_part, now = ("approved", "withdrawn"), now_utc()
     # Columns, not objects: a 2,000-person event has ~10,000 requests, and loading them with their
     # meetings and outcomes took seconds.
     people = {p.id: p for p in map(Person._make, db.session.execute(
         db.select(Participant.id, Participant.status, Participant.organisation, Participant.country,
                   Participant.organisation_type)
-        .where(Participant.event_id == event.id, Participant.status.in_(took_part)).order_by(Participant.id)))}
+        .where(Participant.event_id == event.id).order_by(Participant.id)))}
     requests = [r for r in db.session.execute(
         db.select(MeetingRequest.requester_id, MeetingRequest.recipient_id, MeetingRequest.status,
-                  Meeting.id.label("meeting_id"), Meeting.cancelled, Meeting.published_slot_id)
+                  Meeting.id.label("meeting_id"), Meeting.cancelled, Meeting.published_slot_id,
+                  Slot.start.label("published_start"))
         .outerjoin(Meeting, Meeting.request_id == MeetingRequest.id)
+        .outerjoin(Slot, Meeting.published_slot_id == Slot.id)
         .where(MeetingRequest.event_id == event.id).order_by(MeetingRequest.id))
-        if r.requester_id in people and r.recipient_id in people]
+        if all(people[p].status in took_part for p in (r.requester_id, r.recipient_id))
+        or (r.status == "accepted" and r.published_start is not None and r.published_start <= now
+            and not r.cancelled)]
     # Ordered so the comments list reads the same every time: by request, then by author.
     outcomes: defaultdict[int, list] = defaultdict(list)
     for o in db.session.execute(

@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from brokerage.extensions import db
 from brokerage.organiser.csv_io import safe_cell as _cell  # the impact CSV is written with it
 
 STAGES = ["requested", "accepted", "scheduled", "held", "cooperation", "negotiation", "agreement"]
@@ -68,22 +69,31 @@ def test_impact_numbers_by_region_pair_and_country(client, auth, small_event):
     assert "Europe/Brussels" in html  # the page names its clock
 
 
-def test_meetings_of_participants_rejected_later_count_nowhere(client, auth, build, small_event):
-    """As on the dashboard: a rejected participant's requests leave every figure, in every table."""
+def test_a_rejected_participant_counts_only_with_meetings_that_took_place(app, client, auth, build, small_event):
+    """As on the dashboard, a rejected participant's requests leave every figure, in every table; but a
+    meeting that took place before the rejection stays in the timetable, its partner may report on it,
+    and it counts."""
     rejected = build.participant(small_event, "ghost@seoul.example", "KR", "Asia/Seoul", status="rejected")
     rome = build.participant(small_event, "giulia@rome.example", "IT", "Europe/Rome")
     build.request(small_event, rejected, rome, slot=6, ratings=[(rome, "cooperation_possible", "agreement")])
+    with app.app_context():
+        from brokerage.accounts.models import User
+        from brokerage.events.models import Participant
+        paris, berlin = (db.session.scalar(db.select(Participant.id).join(User).filter(User.email == email))
+                         for email in ("claire@paris.example", "jonas@berlin.example"))
+    build.request(small_event, rejected, paris, status="pending")
+    build.request(small_event, berlin, rejected, slot=5, published=False)  # agreed, never in the timetable
     auth.login("organiser@een.example")
     html = client.get("/organise/past-2026/impact").get_data(as_text=True)
-    assert _row(html, "by-region-pair", "EU-KR") == [2, 0, 0, 0, 0, 0, 0]
-    assert _row(html, "by-country", "KR") == [1, 1, 2, 0, 0, 0, 0, 0, 0]
-    assert _row(html, "by-country", "IT") == [1, 1, 0, 0, 0, 0, 0, 0, 0]
-    assert 'id="total-held">4<' in html and 'id="total-agreement">1<' in html
+    assert _row(html, "by-region-pair", "EU-KR") == [3, 1, 1, 1, 1, 1, 1]
+    assert _row(html, "by-country", "KR") == [2, 2, 3, 1, 1, 1, 1, 1, 1]
+    assert _row(html, "by-country", "IT") == [1, 1, 1, 1, 1, 1, 1, 1, 1]
+    assert 'id="total-held">5<' in html and 'id="total-agreement">2<' in html
 
 
 def test_who_left_counts_with_what_they_did_and_comments_name_both_sides(client, auth, build):
     """Someone who left counts with their meetings (held or not); someone who left without a request
-    does not count, nor does a rejected participant's rated meeting. Comments: the requests in order,
+    does not count, nor does a rejected participant's meeting that never took place. Comments: the requests in order,
     each meeting's in the order of their authors' registrations, naming the other side."""
     e = build.past_event()
     paris = build.participant(e, "claire@paris.example", organisation="Paris Optics")
@@ -96,7 +106,8 @@ def test_who_left_counts_with_what_they_did_and_comments_name_both_sides(client,
                                                     (paris, "informative", None, "Nice people")])
     build.request(e, berlin, tokyo, slot=2, cancelled=True, ratings=[(berlin, "cooperation_possible", "agreement", "x")])
     build.request(e, tokyo, paris, status="declined")
-    build.request(e, ghost, berlin, slot=3, ratings=[(berlin, "cooperation_possible", "agreement", "Ghost talk")])
+    build.request(e, ghost, berlin, slot=3, published=False,
+                  ratings=[(berlin, "cooperation_possible", "agreement", "Ghost talk")])
     auth.login("organiser@een.example")
     html = client.get("/organise/past-2026/impact").get_data(as_text=True)
     assert 'id="total-participants">3<' in html

@@ -172,3 +172,26 @@ def test_nul_in_the_comment_is_refused_and_the_text_kept(app, client, auth, buil
     page = response.get_data(as_text=True)
     assert "Remove the invisible control characters" in page and "Good" in page
     assert _outcome(app, meeting, paris) is None
+
+
+def test_someone_who_left_still_reports_on_the_meetings_they_held(app, client, auth, build):
+    """Leaving called off the meetings not yet held; the held ones stay, and their follow-up may come
+    months later. Someone the organisers rejected cannot report."""
+    event = build.past_event()
+    paris = build.participant(event, "claire@paris.example", status="withdrawn")
+    tokyo = build.participant(event, "kenji@tokyo.example", "JP", "Asia/Tokyo", organisation="Kansai Photonics")
+    seoul = build.participant(event, "minji@seoul.example", "KR", "Asia/Seoul", status="rejected")
+    held = build.request(event, paris, tokyo)
+    called_off = build.request(event, paris, seoul, slot=1, cancelled=True)
+    auth.login("claire@paris.example")
+    assert 'id="left-outcomes"' in client.get("/events/past-2026").get_data(as_text=True)
+    page = client.get("/events/past-2026/outcomes").get_data(as_text=True)
+    assert "Kansai Photonics" in page and "Minji" not in page
+    post_form(client, f"/events/past-2026/outcomes/{held}", {"rating": "cooperation_possible", "follow_up": "agreement",
+                                                             "comment": "Licence signed in June"})
+    assert _outcome(app, held, paris) == ("cooperation_possible", "agreement", "Licence signed in June")
+    assert client.get(f"/events/past-2026/outcomes/{called_off}").status_code == 404
+    assert client.get("/events/past-2026/agenda").status_code == 403  # the rest of the event stays closed
+    auth.logout()
+    auth.login("minji@seoul.example")
+    assert client.get("/events/past-2026/outcomes").status_code == 403
