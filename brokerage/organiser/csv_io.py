@@ -261,13 +261,15 @@ def export_meetings(event: Event) -> tuple[list[str], list[list]]:
     meetings = db.session.execute(join.select(
         Meeting.id, Meeting.request_id, join.requester.organisation, user_a.email, join.recipient.organisation,
         user_b.email, Meeting.cancelled, Meeting.slot_id, Meeting.published_slot_id, Meeting.locked,
-        join.requester.video_link, join.recipient.video_link, Meeting.unscheduled_reason, Meeting.published_end)
+        join.requester.video_link, join.recipient.video_link, Meeting.unscheduled_reason, Meeting.published_end,
+        join.agreed(now_utc()))
         .join(user_a, join.requester.user_id == user_a.id).join(user_b, join.recipient.user_id == user_b.id)
         .order_by(Meeting.id))
     rows, begun = [], {s.id for s in event.slots if s.start <= now_utc()}
     for (meeting_id, request_id, a, a_email, b, b_email, cancelled, slot_id, published_id, locked, a_link, b_link,
-         reason, published_end) in meetings:
-        state = "cancelled" if cancelled else "scheduled" if slot_id is not None else "unscheduled"
+         reason, published_end, agreed) in meetings:
+        # Not agreed: a side was rejected or left before it took place, so it is off like a cancelled one.
+        state = "cancelled" if cancelled or not agreed else "scheduled" if slot_id is not None else "unscheduled"
         slot, published = times.get(slot_id, no_slot), times.get(published_id, no_slot)
         if slot_id == published_id and published_id in begun and published_end:  # held as announced, whatever the slot length now
             slot = (slot[0], utc_iso(published_end), slot[2], local_iso(published_end, zone))
