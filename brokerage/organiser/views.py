@@ -582,7 +582,7 @@ def _arrange_problem(event: Event, person: Participant, partner: Participant) ->
 @bp.post("/<slug>/participants/<int:participant_id>/status")
 def set_status(slug, participant_id):
     event = get_event(slug)
-    require_organiser(event, co_organiser_ok=True)
+    role = require_organiser(event, co_organiser_ok=True)
     person = _event_participant(event, participant_id)
     decision = request.form.get("status")
     if decision not in ("approved", "rejected", "pending"):
@@ -594,14 +594,16 @@ def set_status(slug, participant_id):
         return redirect(url_for(".participants", slug=slug))
     message = f"{person.organisation} is {decision}."
     if decision != person.status:
-        if person.status == "approved" and (called_off := _published_ahead(event, person)):
+        called_off = _published_ahead(event, person) if person.status == "approved" else 0
+        if called_off:
             # Publishing tells both sides (publish.py): until then partners' agendas still show these.
             message += (f" Their {called_off} published meeting(s) are called off; they and their partners are "
-                        "mailed the cancellation when the timetable is next published.")
+                        "mailed the cancellation when " + ("the timetable is next published." if role == "organiser"
+                                                           else "an organiser next publishes the timetable: ask them to."))
         person.status = decision
         db.session.commit()
         if decision != "pending":
-            _tell_decision(event, person)
+            _tell_decision(event, person, called_off)
     flash(message, "success")
     back = request.form.get("back", "")
     # Back to the console page the button was on; anything else (another site, a forged header) is not followed.
@@ -631,11 +633,11 @@ def approve_pending(slug):
     return redirect(url_for(".participants", slug=slug))
 
 
-def _tell_decision(event: Event, person: Participant) -> None:
+def _tell_decision(event: Event, person: Participant, called_off: int = 0) -> None:
     # A rejection invites a reply: it reaches the organiser who decided, not the no-reply sender.
     _send(person.user.email, f"Your registration for {event.name}", "mail/invitation_decision.txt",
           reply_to=current_user.email if person.status == "rejected" else None, person=person, event=event,
-          link=base_url() + url_for("events.detail", slug=event.slug))
+          called_off=called_off, link=base_url() + url_for("events.detail", slug=event.slug))
 
 
 # --- CSV import and export -----------------------------------------------------------------------------

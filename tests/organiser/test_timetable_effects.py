@@ -3,6 +3,7 @@ someone says how many of their published meetings are called off."""
 from __future__ import annotations
 
 from brokerage.extensions import db
+from tests.support import Auth
 
 SETTINGS = {
     "name": "EU-Japan-Korea-US tech brokerage", "description": "", "timezone": "Europe/Brussels",
@@ -64,6 +65,8 @@ def test_rejecting_someone_says_how_many_published_meetings_are_called_off(app, 
                             follow_redirects=True)
     assert ("Org K is rejected. Their 2 published meeting(s) are called off; they and their partners are mailed "
             "the cancellation when the timetable is next published.") in response.get_data(as_text=True)
+    told = next(m for m in outbox() if m["To"] == "k@x.example" and "registration" in m["Subject"])
+    assert "Your 2 meeting(s) still to come in the published timetable are called off" in told.get_content()
     before = len(outbox())
     console.post("timetable/publish", {}, form_path="timetable", follow_redirects=True)
     cancelled = {m["To"] for m in outbox()[before:] if "CANCELLED" in m.get_body(("plain",)).get_content()}
@@ -74,3 +77,24 @@ def test_rejecting_someone_says_how_many_published_meetings_are_called_off(app, 
                             follow_redirects=True)
     page = response.get_data(as_text=True)
     assert "Org N is rejected." in page and "called off" not in page
+
+
+def test_a_co_organiser_rejecting_someone_is_told_to_ask_an_organiser_to_publish(app, console, add_participant):
+    """Co-organisers manage participants but cannot publish the cancellations themselves."""
+    from brokerage.accounts.models import User
+    from brokerage.events.models import Event, EventOrganiser
+    ids = _timetable(app, console, add_participant, [("K", "A", 0)], published=True)
+    with app.app_context():
+        co = User(email="co@jetro.example", name="Co")
+        co.set_password("correct horse")
+        db.session.add(co)
+        db.session.flush()
+        db.session.add(EventOrganiser(event_id=db.session.scalar(db.select(Event.id)), user_id=co.id,
+                                      role="co_organiser", organisation="JETRO"))
+        db.session.commit()
+    Auth(console.client).logout()
+    Auth(console.client).login("co@jetro.example")
+    response = console.post(f"participants/{ids['K']}/status", {"status": "rejected"}, form_path="participants",
+                            follow_redirects=True)
+    assert "Org K is rejected. Their 1 published meeting(s) are called off; they and their partners are mailed the " \
+           "cancellation when an organiser next publishes the timetable: ask them to." in response.get_data(as_text=True)
