@@ -176,8 +176,13 @@ def _event(entry: CalendarEntry, method: str | None) -> icalendar.Event:
     event.add("uid", entry.uid)
     event.add("sequence", entry.sequence)
     event.add("dtstamp", now_utc())
-    event.add("dtstart", entry.start.astimezone(zone(entry.timezone)))
-    event.add("dtend", entry.end.astimezone(zone(entry.timezone)))
+    start, end = (moment.astimezone(zone(entry.timezone)) for moment in (entry.start, entry.end))
+    if start.fold or end.fold:
+        # The hour after clocks go back shows the same local times twice, and RFC 5545 reads such a time
+        # as the first: written locally, a meeting then would move an hour early. UTC is unambiguous.
+        start, end = entry.start.astimezone(UTC), entry.end.astimezone(UTC)
+    event.add("dtstart", start)
+    event.add("dtend", end)
     event.add("summary", entry.summary)
     event.add("description", entry.description)
     if entry.url:

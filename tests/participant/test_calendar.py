@@ -257,3 +257,38 @@ def test_vtimezone_states_a_yearly_rule_only_where_it_held_every_year(tz_name, f
 
     read = tzical(io.StringIO(_vtimezone(tz_name, first, last).decode())).get()
     assert moment.astimezone(read).utcoffset() == moment.astimezone(ZoneInfo(tz_name)).utcoffset()
+
+
+@pytest.mark.parametrize("tz_name, start", [
+    ("Europe/Brussels", datetime(2027, 10, 31, 0, 0, tzinfo=UTC)),   # 02:00 CEST, the first 02:00
+    ("Europe/Brussels", datetime(2027, 10, 31, 1, 0, tzinfo=UTC)),   # 02:00 CET, the second
+    ("Europe/Brussels", datetime(2027, 10, 31, 0, 50, tzinfo=UTC)),  # starts in the first hour, ends in the second
+    ("America/Los_Angeles", datetime(2027, 11, 7, 8, 15, tzinfo=UTC)),  # 01:15 PDT
+    ("America/Los_Angeles", datetime(2027, 11, 7, 9, 15, tzinfo=UTC)),  # 01:15 PST, in the Asia-Europe window
+    ("Europe/Brussels", datetime(2027, 3, 28, 1, 0, tzinfo=UTC)),    # 03:00 CEST, just after the spring change
+])
+def test_meetings_in_the_repeated_hour_keep_their_moment(tz_name, start):
+    """On the night clocks go back a local time happens twice; an RFC 5545 reader takes the first. Read with
+    the calendar's own VTIMEZONE, as such a reader does, every meeting must start and end when it does."""
+    from brokerage.calendar import CalendarEntry, CalendarPerson, build_calendar
+
+    person = CalendarPerson("anne@paris.example", "Anne")
+    end = start + timedelta(minutes=20)
+    calendar = check_rfc5545(build_calendar([CalendarEntry("m1@test", 0, start, end, "Meeting", "", "", person,
+                                                           (person,), tz_name)]))
+    event = events_of(calendar)[0]
+
+    def read(prop):
+        value = event[prop]
+        if "TZID" not in value.params:
+            assert value.dt.utcoffset() == timedelta(0)
+            return value.dt
+        component = next(c for c in calendar.walk("VTIMEZONE") if str(c["TZID"]) == value.params["TZID"])
+        wall = datetime.strptime(value.to_ical().decode(), "%Y%m%dT%H%M%S")
+        # Fold 0: the first of two equal local times. Converted, as PEP 495 makes equality across zones false
+        # for such times.
+        return wall.replace(tzinfo=tzical(io.StringIO(component.to_ical().decode())).get()).astimezone(UTC)
+
+    assert (read("DTSTART"), read("DTEND")) == (start, end)
+    assert ("TZID" in event["DTSTART"].params) == (start.astimezone(ZoneInfo(tz_name)).fold == 0 ==
+                                                  end.astimezone(ZoneInfo(tz_name)).fold)
