@@ -5,6 +5,8 @@ EUROPE = frozenset(
 )
 REGIONS = [("EU", "Europe"), ("US", "United States"), ("JP", "Japan"), ("KR", "Korea"), ("OTHER", "Other")]
 REGION_NAMES = dict(REGIONS)
+# The regions' main clocks, west to east (the US has two: windows for Asia are set on the West Coast's).
+REGION_ZONES = ("America/Los_Angeles", "America/New_York", "Europe/Brussels", "Asia/Seoul", "Asia/Tokyo")
 
 
 def region_of(country: str | None) -> str:

@@ -11,11 +11,11 @@ from brokerage.access import get_event, organiser_role, participant_for, require
 from brokerage.events.forms import OpportunityForm, ProfileForm
 from brokerage.events.models import OPPORTUNITY_KINDS, Event, EventOrganiser, Opportunity, Participant
 from brokerage.extensions import db
+from brokerage.regions import REGION_ZONES
 
 bp = Blueprint("events", __name__, url_prefix="/events")
 
 # Columns on the event page for visitors who have not told us their zone yet: the four regions' main clocks.
-REGION_ZONES = ("Europe/Paris", "America/New_York", "Asia/Tokyo", "Asia/Seoul")
 PROFILE_FIELDS = ("organisation", "country", "organisation_type", "website", "description", "languages",
                   "timezone", "video_link")
 # (endpoint, label, who sees it): "registered" = any registration, "approved" = approved participants only.
@@ -72,7 +72,8 @@ def registration_open(event: Event) -> bool:
 def detail(slug: str):
     event = get_event(slug)
     participant = participant_for(event)
-    zones = [participant.timezone] if participant else list(REGION_ZONES)
+    # Beside UTC and the event's clock: the viewer's own, or every region's.
+    zones = [participant.timezone] if participant else [z for z in REGION_ZONES if z != event.timezone]
     return render_template("events/detail.html", event=event, participant=participant, zones=zones,
                            registration_open=registration_open(event), role=organiser_role(event))
 

@@ -5,10 +5,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from brokerage.events.models import Event, MeetingWindow
+from brokerage.regions import REGION_ZONES
 from brokerage.timeutil import Span, local_to_utc, to_local, zone_label
 
 # The clocks of the regions the events connect, west to east as a reader scans the table.
-REGION_ZONES = ("America/Los_Angeles", "America/New_York", "Europe/Brussels", "Asia/Seoul", "Asia/Tokyo")
 
 
 @dataclass(frozen=True)

@@ -28,13 +28,22 @@ def _zone_options(html: str) -> list[str]:
 
 
 def test_event_page_shows_windows_in_utc_event_time_and_the_four_regions(client, make_event):
-    make_event(description="Meet partners from four regions.")
+    from datetime import datetime, timezone
+    late = ("Americas-Asia", datetime(2027, 3, 16, 22, tzinfo=timezone.utc), datetime(2027, 3, 17, 1, tzinfo=timezone.utc))
+    make_event(description="Meet partners from four regions.",
+               windows=[("Asia-Europe", datetime(2027, 3, 16, 7, tzinfo=timezone.utc),
+                         datetime(2027, 3, 16, 10, tzinfo=timezone.utc)), late])
     html = client.get("/events/march-2027").get_data(as_text=True)
     assert "EU-Japan-Korea-US tech brokerage" in html and "Meet partners from four regions." in html
     assert "Europe/Brussels (UTC+01:00)" in html
     # The Asia-Europe window, 07:00-10:00 UTC, on the week the US is on summer time and Europe not.
-    assert "07:00–10:00" in html and "08:00–11:00" in html  # UTC, then Brussels and Paris
+    assert "07:00–10:00" in html and "08:00–11:00" in html  # UTC, then Brussels
+    assert html.count("Europe/Brussels (UTC+01:00)") == 1  # the event's clock is not repeated as a region's
     assert "America/New_York (UTC-04:00)" in html and "03:00–06:00" in html
+    assert "America/Los_Angeles (UTC-07:00)" in html and "00:00–03:00" in html  # the West Coast's clock too
+    # A window past midnight says where it ends the next day: 22:00-01:00 UTC, 23:00-02:00 in Brussels.
+    assert "22:00–01:00 <small>(+1 day)</small>" in html and "23:00–02:00 <small>(+1 day)</small>" in html
+    assert "15:00–18:00 <small>" not in html  # Los Angeles: within its day
     assert "Asia/Tokyo (UTC+09:00)" in html and "Asia/Seoul (UTC+09:00)" in html and "16:00–19:00" in html
     assert "20 minutes" in html
     assert 'id="register-button"' in html
