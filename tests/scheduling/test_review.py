@@ -104,3 +104,14 @@ def test_review_and_exports_do_not_query_once_per_meeting(app, client, auth, mak
     for n in range(2, 6):
         meeting(event_id, p[2 * n], p[2 * n + 1], slot=n, published=n)
     assert {path: queries(path) for path in pages} == few
+
+
+def test_a_participant_on_another_day_than_the_utc_slot_sees_their_date(client, auth, reviewed, people, meeting):
+    """Rows are UTC slots; a partner's clock beside them carries its date where it is another day."""
+    nz = people(reviewed, [("nz@example.nz", "Kiwi Labs", "NZ", "Pacific/Auckland", "all")])["nz@example.nz"]
+    us = people(reviewed, [("sf@example.com", "Bay Bio", "US", "America/Los_Angeles", "all")])["sf@example.com"]
+    meeting(reviewed, nz, us, slot=8)  # 14:25 UTC: 03:25 on Wednesday in Auckland, 07:25 on Tuesday in LA
+    auth.login("organiser@een.example")
+    page = client.get("/organise/march-2027/timetable").get_data(as_text=True)
+    row = page.split("Kiwi Labs (NZ)")[1].split("</tr>")[0]
+    assert "Wed 17 Mar 2027, 03:25 Pacific/Auckland" in row and "<small class=\"tz-caption\">07:25 America/Los_Angeles" in row
