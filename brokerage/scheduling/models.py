@@ -66,7 +66,7 @@ class ReminderLog(db.Model):
     __table_args__ = (sa.UniqueConstraint("participant_id", "kind", "key"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     participant_id: Mapped[int] = mapped_column(sa.ForeignKey("participant.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(sa.String(16))  # agenda | deadline | suggestions (mailed by an organiser)
+    kind: Mapped[str] = mapped_column(sa.String(16))  # agenda | deadline | outcomes | suggestions (mailed by an organiser)
     # agenda: the local day; deadline: the deadline's UTC time; suggestions: the day on the event's clock
     key: Mapped[str] = mapped_column(sa.String(40))
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)

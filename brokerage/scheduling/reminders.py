@@ -4,7 +4,9 @@
   command runs within AGENDA_AHEAD (36 h) before that day's first meeting starts, i.e. the day before;
 - deadline: within DEADLINE_AHEAD (48 h) before the booking deadline, to participants who still have
   incoming requests to answer, have not marked any availability, or have no meeting agreed or requested
-  (with three suggested partners).
+  (with three suggested partners);
+- outcomes: from OUTCOMES_AFTER (2 h) after the event's last slot ends, for OUTCOMES_WITHIN (14 days), to
+  participants with meetings held that they have not rated (the event's impact comes from these answers).
 """
 from __future__ import annotations
 
@@ -30,12 +32,14 @@ from brokerage.timeutil import UTC, Span, now_utc, to_local
 
 AGENDA_AHEAD = timedelta(hours=36)
 DEADLINE_AHEAD = timedelta(hours=48)
+OUTCOMES_AFTER = timedelta(hours=2)
+OUTCOMES_WITHIN = timedelta(days=14)  # a cron job started long after an event does not mail about it
 
 
 @dataclass
 class Reminder:
     participant: Participant
-    kind: str  # agenda | deadline
+    kind: str  # agenda | deadline | outcomes
     key: str
     subject: str
     text: str
@@ -43,7 +47,7 @@ class Reminder:
 
 
 def due_reminders(now: datetime) -> list[Reminder]:
-    return _agenda_reminders(now) + _deadline_reminders(now)
+    return _agenda_reminders(now) + _deadline_reminders(now) + _outcome_reminders(now)
 
 
 def _already_sent(participant_id: int, kind: str, key: str) -> bool:
@@ -114,6 +118,38 @@ def _deadline_reminders(now: datetime) -> list[Reminder]:
     return out
 
 
+def _outcome_reminders(now: datetime) -> list[Reminder]:
+    ended = (db.select(Slot.event_id).group_by(Slot.event_id)
+             .having(sa.func.max(Slot.end).between(now - OUTCOMES_WITHIN, now - OUTCOMES_AFTER)))
+    out = []
+    for event in db.session.scalars(db.select(Event).where(Event.id.in_(ended), Event.timetable_published.is_(True))
+                                    .order_by(Event.id)):
+        rows = db.session.execute(
+            db.select(Meeting, Slot).join(Slot, Meeting.published_slot_id == Slot.id)
+            .join(MeetingRequest, Meeting.request_id == MeetingRequest.id)
+            .where(Meeting.event_id == event.id, Meeting.cancelled.is_(False), MeetingRequest.status == "accepted",
+                   Slot.start <= now).order_by(Slot.start, Meeting.id)).all()
+        held: dict[int, list[Meeting]] = {}
+        people: dict[int, Participant] = {}
+        for meeting, _ in rows:
+            rated = {o.participant_id for o in meeting.outcomes}
+            for person in meeting.participants:
+                # Someone who left still reports on what they held; a rejected participant does not.
+                if person.status in ("approved", "withdrawn") and person.id not in rated:
+                    people[person.id] = person
+                    held.setdefault(person.id, []).append(meeting)
+        key = f"event-{event.id}"
+        for person_id, meetings in held.items():
+            if _already_sent(person_id, "outcomes", key):
+                continue
+            person = people[person_id]
+            span = Span(meetings[0].published_slot.start, meetings[-1].published_slot.end)
+            text = render_template("mail/reminder_outcomes.txt", participant=person, event=event, meetings=meetings,
+                                   span=span, outcomes_url=external_url("outcomes.my_outcomes", slug=event.slug))
+            out.append(Reminder(person, "outcomes", key, f"{event.name}: how did your meetings go?", text, meetings))
+    return out
+
+
 def _day_label(moment: datetime, person: Participant) -> str:
     return to_local(moment, person.timezone).strftime("%a %d %b")
 
@@ -160,7 +196,8 @@ def parse_now(text: str | None) -> datetime:
 @click.option("--dry-run", is_flag=True, help="List the reminders that are due without sending or recording them.")
 @with_appcontext
 def reminders_command(now_text: str | None, dry_run: bool) -> None:
-    """Mail the reminders that are due: agendas the day before, booking-deadline nudges."""
+    """Mail the reminders that are due: agendas the day before, booking-deadline nudges, and after the
+    event a request to rate the meetings held."""
     try:
         now = parse_now(now_text)
     except ValueError as error:

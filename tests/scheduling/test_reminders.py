@@ -182,3 +182,33 @@ def test_deadline_nudge_suggests_partners_to_those_without_meetings(app, outbox,
     assert "* Lyon Robotics (FR): their technology offer “Grippers”" in text
     assert "/events/march-2027/marketplace" in text
     assert "no meeting agreed" not in mails["jp@example.jp"]  # Osaka has meetings: only its request to answer
+
+
+def test_after_the_event_each_participant_is_asked_once_to_rate_the_meetings_they_held(app, outbox, published):
+    from datetime import timedelta
+
+    from brokerage.events.models import Participant, Slot
+    from brokerage.meetings.models import Meeting, MeetingOutcome
+    with app.app_context():
+        last_end = db.session.scalar(db.select(db.func.max(Slot.end)).filter_by(event_id=published))
+        jp = db.session.scalar(db.select(Participant.id).filter_by(organisation="Osaka Sensors"))
+        for m in db.session.scalars(db.select(Meeting).filter_by(event_id=published)):
+            if jp in (m.request.requester_id, m.request.recipient_id):
+                db.session.add(MeetingOutcome(meeting=m, participant_id=jp, rating="informative"))  # Osaka rated
+        db.session.commit()
+
+    def at(delta):
+        return (last_end + delta).strftime("%Y-%m-%dT%H:%MZ")
+
+    assert "0 reminder(s) sent" in reminders(app, "--now", at(timedelta(hours=1))).output  # the event just ended
+    assert "0 reminder(s) due" in reminders(app, "--now", at(timedelta(days=15)), "--dry-run").output  # long over
+    result = reminders(app, "--now", at(timedelta(hours=3)))
+    assert "2 reminder(s) sent" in result.output, result.output
+    mails = {m["To"]: m for m in outbox()}
+    assert set(mails) == {"eu@example.eu", "us@example.com"}  # Osaka rated its only meeting
+    lyon = mails["eu@example.eu"].get_body(("plain",)).get_content()
+    assert mails["eu@example.eu"]["Subject"].endswith("how did your meetings go?")
+    assert "Tue 16 Mar 2027, 08:00 with Osaka Sensors, JP" in lyon and "15:00 with Boston Bio, US" in lyon
+    assert "Europe/Paris (UTC+01:00)" in lyon and "/events/march-2027/outcomes" in lyon
+    assert "Osaka Sensors" not in mails["us@example.com"].get_body(("plain",)).get_content()  # never met
+    assert "0 reminder(s) sent" in reminders(app, "--now", at(timedelta(days=1))).output  # once
