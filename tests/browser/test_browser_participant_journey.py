@@ -104,14 +104,17 @@ def test_participant_journey_across_four_time_zones(new_page, live_server, db_do
         # The event page now shows the windows in the participant's own time.
         windows = table_rows(page.locator("#meeting-windows table"))
         expected_own = {
-            "paris": ["Tue 16 Mar 2027 08:00–11:00", "Tue 16 Mar 2027 14:00–17:00", "Tue 16 Mar 2027 23:00–02:00"],
+            "paris": ["Tue 16 Mar 2027 08:00–11:00", "Tue 16 Mar 2027 14:00–17:00",
+                      "Tue 16 Mar 2027 23:00–02:00 (+1 day)"],
             "ny": ["Tue 16 Mar 2027 03:00–06:00", "Tue 16 Mar 2027 09:00–12:00", "Tue 16 Mar 2027 18:00–21:00"],
-            "tokyo": ["Tue 16 Mar 2027 16:00–19:00", "Tue 16 Mar 2027 22:00–01:00", "Wed 17 Mar 2027 07:00–10:00"],
-            "seoul": ["Tue 16 Mar 2027 16:00–19:00", "Tue 16 Mar 2027 22:00–01:00", "Wed 17 Mar 2027 07:00–10:00"],
+            "tokyo": ["Tue 16 Mar 2027 16:00–19:00", "Tue 16 Mar 2027 22:00–01:00 (+1 day)",
+                      "Wed 17 Mar 2027 07:00–10:00"],
+            "seoul": ["Tue 16 Mar 2027 16:00–19:00", "Tue 16 Mar 2027 22:00–01:00 (+1 day)",
+                      "Wed 17 Mar 2027 07:00–10:00"],
         }[key]
         assert [row[-1] for row in windows] == expected_own, windows
         assert [row[1] for row in windows] == [
-            "Tue 16 Mar 2027 07:00–10:00", "Tue 16 Mar 2027 13:00–16:00", "Tue 16 Mar 2027 22:00–01:00"]
+            "Tue 16 Mar 2027 07:00–10:00", "Tue 16 Mar 2027 13:00–16:00", "Tue 16 Mar 2027 22:00–01:00 (+1 day)"]
 
     paris, ny, tokyo, seoul = pages["paris"], pages["ny"], pages["tokyo"], pages["seoul"]
 
