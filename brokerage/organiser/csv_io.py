@@ -242,7 +242,7 @@ def export_requests(event: Event) -> tuple[list[str], list[list]]:
 
 
 def export_meetings(event: Event) -> tuple[list[str], list[list]]:
-    from brokerage.meetings.models import Meeting
+    from brokerage.meetings.models import Meeting, MeetingOutcome, MeetingRequest
     from brokerage.meetings.services import room_link
     from brokerage.scheduling.solver_bridge import MeetingJoin
 
@@ -250,7 +250,7 @@ def export_meetings(event: Event) -> tuple[list[str], list[list]]:
     header = ["id", "request_id", "participant_a", "participant_a_email", "participant_b", "participant_b_email",
               "state", "start_utc", "end_utc", f"start_event_time ({zone})", f"end_event_time ({zone})",
               "published_start_utc", f"published_start_event_time ({zone})", "locked", "video_link",
-              "unscheduled_reason"]
+              "unscheduled_reason", "rating_a", "follow_up_a", "rating_b", "follow_up_b"]
     # Columns, not objects: a 2,000-person event has ~10,000 meetings, and loading them took seconds.
     # They share the event's few dozen slots, whose times are formatted once.
     times = {s.id: (utc_iso(s.start), utc_iso(s.end), local_iso(s.start, zone), local_iso(s.end, zone))
@@ -258,15 +258,20 @@ def export_meetings(event: Event) -> tuple[list[str], list[list]]:
     no_slot = ("", "", "", "")
     join = MeetingJoin.of(event)
     user_a, user_b = aliased(User), aliased(User)
+    # Each side's own account of the meeting (outcomes), as codes like `state`.
+    said = {(o.meeting_id, o.participant_id): (o.rating, o.follow_up or "") for o in db.session.execute(
+        db.select(MeetingOutcome.meeting_id, MeetingOutcome.participant_id, MeetingOutcome.rating,
+                  MeetingOutcome.follow_up).join(Meeting).where(Meeting.event_id == event.id))}
     meetings = db.session.execute(join.select(
-        Meeting.id, Meeting.request_id, join.requester.organisation, user_a.email, join.recipient.organisation,
+        Meeting.id, Meeting.request_id, MeetingRequest.requester_id, MeetingRequest.recipient_id,
+        join.requester.organisation, user_a.email, join.recipient.organisation,
         user_b.email, Meeting.cancelled, Meeting.slot_id, Meeting.published_slot_id, Meeting.locked,
         join.requester.video_link, join.recipient.video_link, Meeting.unscheduled_reason, Meeting.published_end,
         join.agreed(now_utc()))
         .join(user_a, join.requester.user_id == user_a.id).join(user_b, join.recipient.user_id == user_b.id)
         .order_by(Meeting.id))
     rows, begun = [], {s.id for s in event.slots if s.start <= now_utc()}
-    for (meeting_id, request_id, a, a_email, b, b_email, cancelled, slot_id, published_id, locked, a_link, b_link,
+    for (meeting_id, request_id, a_id, b_id, a, a_email, b, b_email, cancelled, slot_id, published_id, locked, a_link, b_link,
          reason, published_end, agreed) in meetings:
         # Not agreed: a side was rejected or left before it took place, so it is off like a cancelled one.
         state = "cancelled" if cancelled or not agreed else "scheduled" if slot_id is not None else "unscheduled"
@@ -274,7 +279,8 @@ def export_meetings(event: Event) -> tuple[list[str], list[list]]:
         if slot_id == published_id and published_id in begun and published_end:  # held as announced, whatever the slot length now
             slot = (slot[0], utc_iso(published_end), slot[2], local_iso(published_end, zone))
         rows.append([meeting_id, request_id, a, a_email, b, b_email, state, *slot, published[0], published[2],
-                     "yes" if locked else "no", room_link(event, meeting_id, a_link, b_link), reason])
+                     "yes" if locked else "no", room_link(event, meeting_id, a_link, b_link), reason,
+                     *said.get((meeting_id, a_id), ("", "")), *said.get((meeting_id, b_id), ("", ""))])
     return header, rows
 
 

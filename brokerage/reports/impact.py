@@ -17,6 +17,7 @@ STAGES = [
     ("cooperation", "Cooperation possible"), ("negotiation", "Negotiation started"), ("agreement", "Agreement reached"),
 ]
 OVERSEAS = ("US", "JP", "KR")
+NO_OFFICE_LABEL = "(no support office)"
 _REGION_ORDER = [code for code, _ in REGIONS]
 
 
@@ -31,6 +32,7 @@ class Row:
 class ImpactReport:
     by_region: list[Row]
     by_country: list[Row]
+    by_office: list[Row]  # EEN support offices (or clusters): each reports its own clients' results
     by_type: list[Row]
     totals: Counter
     by_pair: list[Row]
@@ -77,6 +79,7 @@ class Person(NamedTuple):
     organisation: str
     country: str
     organisation_type: str
+    support_office: str
 
     @property
     def region(self) -> str:
@@ -98,7 +101,7 @@ def build_report(event: Event) -> ImpactReport:
     # meetings and outcomes took seconds.
     people = {p.id: p for p in map(Person._make, db.session.execute(
         db.select(Participant.id, Participant.status, Participant.organisation, Participant.country,
-                  Participant.organisation_type)
+                  Participant.organisation_type, Participant.support_office)
         .where(Participant.event_id == event.id).order_by(Participant.id)))}
     requests = [r for r in db.session.execute(
         db.select(MeetingRequest.requester_id, MeetingRequest.recipient_id, MeetingRequest.status,
@@ -124,13 +127,17 @@ def build_report(event: Event) -> ImpactReport:
     by_region = {code: Row(code, name) for code, name in REGIONS}
     by_type = {code: Row(code, name) for code, name in ORGANISATION_TYPES}
     by_country: dict[str, Row] = {}
+    by_office: dict[str, Row] = {}
 
     def country_row(code: str) -> Row:
         return by_country.setdefault(code, Row(code, countries.get(code, code)))
 
+    def office_row(office: str) -> Row:
+        return by_office.setdefault(office, Row(office, office or NO_OFFICE_LABEL))
+
     for p in participants:
         for row in (by_region[p.region], by_type.setdefault(p.organisation_type, Row(p.organisation_type, p.organisation_type)),
-                    country_row(p.country)):
+                    country_row(p.country), office_row(p.support_office)):
             row.counts["participants"] += 1
             row.counts["smes"] += p.organisation_type == "sme"
 
@@ -151,6 +158,7 @@ def build_report(event: Event) -> ImpactReport:
         first, second = pair.split("-")
         rows = [by_pair.setdefault(pair, Row(pair, f"{REGION_NAMES[first]} – {REGION_NAMES[second]}"))]
         rows += [country_row(code) for code in {s.country for s in sides}]
+        rows += [office_row(office) for office in {s.support_office for s in sides}]
         for sme, partner in (sides, sides[::-1]):
             if sme.region == "EU" and sme.organisation_type == "sme" and partner.region in OVERSEAS:
                 key = (sme.country, partner.region)
@@ -178,6 +186,7 @@ def build_report(event: Event) -> ImpactReport:
     return ImpactReport(
         by_region=[row for row in by_region.values() if row.counts["participants"]],
         by_country=sorted(by_country.values(), key=lambda r: (_REGION_ORDER.index(region_of(r.key)), -r.counts["participants"], r.label)),
+        by_office=sorted(by_office.values(), key=lambda r: (not r.key, r.key.casefold())),
         by_type=[row for row in by_type.values() if row.counts["participants"]],
         totals=totals,
         by_pair=sorted(by_pair.values(), key=lambda r: [_REGION_ORDER.index(c) for c in r.key.split("-")]),
@@ -198,12 +207,13 @@ def csv_rows(report: ImpactReport):
     yield CSV_COLUMNS
     sections = [("total", [Row("all", "All", report.totals)]), ("participants_by_region", report.by_region),
                 ("participants_by_type", report.by_type), ("region_pair", report.by_pair),
-                ("country", report.by_country), ("eu_smes_by_partner_region", report.eu_smes_by_partner_region),
+                ("country", report.by_country), ("support_office", report.by_office),
+                ("eu_smes_by_partner_region", report.eu_smes_by_partner_region),
                 ("eu_smes_with_overseas", report.eu_smes_overseas),
                 ("ratings", report.ratings), ("follow_ups", report.follow_ups)]
     overseas_sections = {"eu_smes_by_partner_region", "eu_smes_with_overseas"}
-    meeting_sections = {"total", "region_pair", "country", *overseas_sections}
-    people_sections = {"total", "participants_by_region", "participants_by_type", "country"}
+    meeting_sections = {"total", "region_pair", "country", "support_office", *overseas_sections}
+    people_sections = {"total", "participants_by_region", "participants_by_type", "country", "support_office"}
     for section, rows in sections:
         for row in rows:
             c = row.counts

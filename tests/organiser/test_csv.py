@@ -270,7 +270,8 @@ def test_a_pasted_csv_near_the_limit_gets_a_preview(console):
 
 def test_meetings_export_rows_column_by_column(app, console, client, add_participant, create_event):
     """Every column of the meetings export: working and published slots (which may differ), locked, cancelled
-    meetings (also those of someone who left: Boston Med) with their reason, and both video modes. Only this event's meetings, by id."""
+    meetings (also those of someone who left: Boston Med) with their reason, both video modes, and each side's
+    outcome. Only this event's meetings, by id."""
     kenji = add_participant("kenji@osaka-robotics.example", organisation="Osaka Robotics", status="approved",
                             video_link="https://zoom.example/kenji")
     minji = add_participant("minji@seoul-bio.example", organisation="Seoul Bio", country="KR", timezone="Asia/Seoul",
@@ -299,6 +300,10 @@ def test_meetings_export_rows_column_by_column(app, console, client, add_partici
                     meeting(event_id, sam, kenji, status="cancelled", slot=third, published_slot=third, cancelled=True)]
         db.session.commit()
         ids = [m.id for m in db.session.scalars(db.select(Meeting).order_by(Meeting.id))]
+        from brokerage.meetings.models import MeetingOutcome
+        db.session.add(MeetingOutcome(meeting_id=ids[0], participant_id=minji, rating="cooperation_possible",
+                                      follow_up="negotiation"))  # Seoul Bio's account; Osaka's is not in yet
+        db.session.commit()
 
     def export():
         text = client.get(console.url("export/meetings.csv")).get_data(as_text=True)
@@ -309,19 +314,20 @@ def test_meetings_export_rows_column_by_column(app, console, client, add_partici
         "id", "request_id", "participant_a", "participant_a_email", "participant_b", "participant_b_email", "state",
         "start_utc", "end_utc", "start_event_time (Europe/Brussels)", "end_event_time (Europe/Brussels)",
         "published_start_utc", "published_start_event_time (Europe/Brussels)", "locked", "video_link",
-        "unscheduled_reason"]
+        "unscheduled_reason", "rating_a", "follow_up_a", "rating_b", "follow_up_b"]
     assert rows == [
         [str(ids[0]), str(requests[0]), "Osaka Robotics", "kenji@osaka-robotics.example", "Seoul Bio",
          "minji@seoul-bio.example", "scheduled", "2027-03-16T07:25:00Z", "2027-03-16T07:45:00Z",
          "2027-03-16T08:25:00+01:00", "2027-03-16T08:45:00+01:00", "2027-03-16T07:00:00Z",
-         "2027-03-16T08:00:00+01:00", "yes", f"https://meet.jit.si/{SLUG}-{ids[0]}", ""],
+         "2027-03-16T08:00:00+01:00", "yes", f"https://meet.jit.si/{SLUG}-{ids[0]}", "", "", "",
+         "cooperation_possible", "negotiation"],
         [str(ids[1]), str(requests[1]), "Seoul Bio", "minji@seoul-bio.example", "Boston Med",
          "sam@boston-med.example", "cancelled", "", "", "", "", "", "", "no", f"https://meet.jit.si/{SLUG}-{ids[1]}",
-         "'-no common free slot"],
+         "'-no common free slot", "", "", "", ""],
         [str(ids[3]), str(requests[3]), "Boston Med", "sam@boston-med.example", "Osaka Robotics",
          "kenji@osaka-robotics.example", "cancelled", "2027-03-16T07:50:00Z", "2027-03-16T08:10:00Z",
          "2027-03-16T08:50:00+01:00", "2027-03-16T09:10:00+01:00", "2027-03-16T07:50:00Z",
-         "2027-03-16T08:50:00+01:00", "no", f"https://meet.jit.si/{SLUG}-{ids[3]}", ""],
+         "2027-03-16T08:50:00+01:00", "no", f"https://meet.jit.si/{SLUG}-{ids[3]}", "", "", "", "", ""],
     ]
     # Participants' own rooms: the requester's link, else the recipient's.
     with app.app_context():

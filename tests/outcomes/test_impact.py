@@ -145,6 +145,30 @@ def test_funnel_stages_stay_subsets_and_ratings_follow_the_meetings(client, auth
     assert _row(html, "follow-ups", "negotiation") == [0]
 
 
+def test_impact_by_support_office(app, client, auth, small_event):
+    """Each EEN office reports its own clients' results: a meeting counts for the office of each side."""
+    from brokerage.accounts.models import User
+    from brokerage.events.models import Participant
+    offices = {"claire@paris.example": "CCI Paris Île-de-France", "jonas@berlin.example": "EEN Berlin-Brandenburg",
+               "lab@aachen.example": "EEN Berlin-Brandenburg"}
+    with app.app_context():
+        for person in db.session.scalars(db.select(Participant).join(User).where(User.email.in_(offices))):
+            person.support_office = offices[person.user.email]
+        db.session.commit()
+    auth.login("organiser@een.example")
+    html = client.get("/organise/past-2026/impact").get_data(as_text=True)
+    # Participants, SMEs, then the stages from requested to agreement.
+    assert _row(html, "by-office", "CCI Paris Île-de-France") == [1, 1, 4, 3, 3, 2, 1, 1, 1]
+    assert _row(html, "by-office", "EEN Berlin-Brandenburg") == [2, 1, 4, 3, 3, 3, 1, 1, 0]
+    assert _row(html, "by-office", "") == [4, 2, 7, 5, 4, 3, 2, 2, 1]
+    table = re.search(r'<table[^>]*id="by-office".*?</table>', html, re.S).group(0)
+    assert re.findall(r'<th scope="row">(.*?)</th>', table) == [
+        "CCI Paris Île-de-France", "EEN Berlin-Brandenburg", "(no support office)"]
+    rows = list(csv.DictReader(io.StringIO(client.get("/organise/past-2026/impact.csv").data.decode("utf-8-sig"))))
+    office = next(r for r in rows if r["section"] == "support_office" and r["key"] == "EEN Berlin-Brandenburg")
+    assert office["participants"] == "2" and [int(office[s]) for s in STAGES] == [4, 3, 3, 3, 1, 1, 0]
+
+
 def test_impact_csv(client, auth, small_event):
     auth.login("organiser@een.example")
     response = client.get("/organise/past-2026/impact.csv")
