@@ -15,7 +15,6 @@ from brokerage.regions import REGION_ZONES
 
 bp = Blueprint("events", __name__, url_prefix="/events")
 
-# Columns on the event page for visitors who have not told us their zone yet: the four regions' main clocks.
 PROFILE_FIELDS = ("organisation", "country", "organisation_type", "website", "description", "languages",
                   "timezone", "video_link")
 # (endpoint, label, who sees it): "registered" = any registration, "approved" = approved participants only.

@@ -8,8 +8,6 @@ from brokerage.events.models import Event, MeetingWindow
 from brokerage.regions import REGION_ZONES
 from brokerage.timeutil import Span, local_to_utc, to_local, zone_label
 
-# The clocks of the regions the events connect, west to east as a reader scans the table.
-
 
 @dataclass(frozen=True)
 class Preset:
