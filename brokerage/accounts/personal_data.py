@@ -96,8 +96,9 @@ def erase(user: User) -> int:
         named = participant_key(person)
         person.organisation = ERASED_NAME
         _rename_in_solver_texts(person, named, participant_key(person))
-        for name in ("sectors", "website", "description", "languages", "support_office", "organiser_notes",
-                     "video_link"):
+        # The support office stays: it is the organisers' record of which office brought the company in
+        # (the impact report credits each office with its clients' meetings), not the person's data.
+        for name in ("sectors", "website", "description", "languages", "organiser_notes", "video_link"):
             setattr(person, name, "")
         person.feed_token = new_token()  # calendar feeds subscribed elsewhere stop answering
         person.opportunities.clear()

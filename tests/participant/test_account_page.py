@@ -100,6 +100,9 @@ def test_deleting_the_account_erases_the_person_and_tells_partners(app, make_eve
     meeting_id = agreed_meeting(app, event_id, a, b, datetime(2027, 3, 16, 7, 0, tzinfo=timezone.utc))
     publish(app, event_id)
     user_id = _user_id(app, "anne@paris.example")
+    with app.app_context():
+        db.session.get(Participant, a).support_office = "Enterprise Europe Network – France"
+        db.session.commit()
     anne = logged_in(app, "anne@paris.example")
     unticked = send(anne, "delete", current="correct horse")
     assert unticked.status_code == 400 and "Tick the box to confirm." in unticked.get_data(as_text=True)
@@ -116,6 +119,7 @@ def test_deleting_the_account_erases_the_person_and_tells_partners(app, make_eve
         person = db.session.get(Participant, a)
         assert (person.status, person.organisation, person.description, person.website) == (
             "withdrawn", "Deleted participant", "", "")
+        assert person.support_office == "Enterprise Europe Network – France"  # the organisers' record, not hers
         meeting = db.session.get(Meeting, meeting_id)
         assert meeting.cancelled and meeting.request.message == ""
         assert db.session.scalar(db.select(db.func.count(MeetingRequest.id))) == 1
