@@ -171,15 +171,26 @@ def _observance(changes: list[_Change], rule: dict | None) -> icalendar.Componen
     return observance
 
 
+def _cn(name: str) -> str:
+    """A name for a CN parameter: its double quotes would be written as RFC 6868's ^', which vobject and
+    node-ical show as such."""
+    return name.replace('"', "'")
+
+
+def _ambiguous(local: datetime) -> bool:
+    return local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset()
+
+
 def _event(entry: CalendarEntry, method: str | None) -> icalendar.Event:
     event = icalendar.Event()
     event.add("uid", entry.uid)
     event.add("sequence", entry.sequence)
     event.add("dtstamp", now_utc())
     start, end = (moment.astimezone(zone(entry.timezone)) for moment in (entry.start, entry.end))
-    if start.fold or end.fold:
-        # The hour after clocks go back shows the same local times twice, and RFC 5545 reads such a time
-        # as the first: written locally, a meeting then would move an hour early. UTC is unambiguous.
+    if _ambiguous(start) or _ambiguous(end):
+        # The hour around clocks going back shows the same local times twice. RFC 5545 reads such a time as
+        # the first, Thunderbird's ical.js as the second: written locally, a meeting there would move an hour
+        # in some calendar. UTC is read alike everywhere.
         start, end = entry.start.astimezone(UTC), entry.end.astimezone(UTC)
     event.add("dtstart", start)
     event.add("dtend", end)
@@ -191,11 +202,11 @@ def _event(entry: CalendarEntry, method: str | None) -> icalendar.Event:
     cancelled = entry.cancelled or method == "CANCEL"
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     organizer = icalendar.vCalAddress(f"mailto:{entry.organizer.email}")
-    organizer.params["cn"] = icalendar.vText(entry.organizer.name)
+    organizer.params["cn"] = icalendar.vText(_cn(entry.organizer.name))
     event.add("organizer", organizer)
     for person in entry.attendees:
         attendee = icalendar.vCalAddress(f"mailto:{person.email}")
-        attendee.params["cn"] = icalendar.vText(person.name)
+        attendee.params["cn"] = icalendar.vText(_cn(person.name))
         attendee.params["role"] = icalendar.vText("REQ-PARTICIPANT")
         attendee.params["partstat"] = icalendar.vText("ACCEPTED")
         event.add("attendee", attendee)

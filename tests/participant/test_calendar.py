@@ -265,6 +265,8 @@ def test_vtimezone_states_a_yearly_rule_only_where_it_held_every_year(tz_name, f
     ("Europe/Brussels", datetime(2027, 10, 31, 0, 50, tzinfo=UTC)),  # starts in the first hour, ends in the second
     ("America/Los_Angeles", datetime(2027, 11, 7, 8, 15, tzinfo=UTC)),  # 01:15 PDT
     ("America/Los_Angeles", datetime(2027, 11, 7, 9, 15, tzinfo=UTC)),  # 01:15 PST, in the Asia-Europe window
+    ("Europe/Berlin", datetime(2027, 10, 30, 23, 50, tzinfo=UTC)),   # ends at 02:10 CEST, the first 02:10
+    ("Asia/Tokyo", datetime(2027, 10, 31, 0, 15, tzinfo=UTC)),      # no clock change: local
     ("Europe/Brussels", datetime(2027, 3, 28, 1, 0, tzinfo=UTC)),    # 03:00 CEST, just after the spring change
 ])
 def test_meetings_in_the_repeated_hour_keep_their_moment(tz_name, start):
@@ -290,5 +292,25 @@ def test_meetings_in_the_repeated_hour_keep_their_moment(tz_name, start):
         return wall.replace(tzinfo=tzical(io.StringIO(component.to_ical().decode())).get()).astimezone(UTC)
 
     assert (read("DTSTART"), read("DTEND")) == (start, end)
-    assert ("TZID" in event["DTSTART"].params) == (start.astimezone(ZoneInfo(tz_name)).fold == 0 ==
-                                                  end.astimezone(ZoneInfo(tz_name)).fold)
+    # Written on the reader's clock unless a local time is ambiguous: ical.js (Thunderbird) reads those as
+    # the second pass, against RFC 5545.
+    def ambiguous(moment):
+        local = moment.astimezone(ZoneInfo(tz_name))
+        return local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset()
+
+    assert ("TZID" in event["DTSTART"].params) == (not ambiguous(start) and not ambiguous(end))
+
+
+def test_double_quotes_in_names_stay_readable_in_every_reader():
+    """RFC 6868 writes " in a CN as ^', which vobject and node-ical show as such: names use ' instead."""
+    from brokerage.calendar import CalendarEntry, CalendarPerson, build_calendar
+
+    start = datetime(2027, 3, 16, 14, 0, tzinfo=UTC)
+    organiser = CalendarPerson("noreply@een.example", 'EU "Deep-tech" brokerage organisers')
+    kenji = CalendarPerson("kenji@tokyo.example", 'Kenji "Ken" Sato (Tokyo Robotics)')
+    body = build_calendar([CalendarEntry("m1@test", 0, start, start + timedelta(minutes=20), "Meeting", "", "",
+                                         organiser, (kenji,), "Asia/Tokyo")], method="REQUEST")
+    assert b"^'" not in body
+    event = events_of(check_rfc5545(body))[0]
+    assert event["ORGANIZER"].params["CN"] == "EU 'Deep-tech' brokerage organisers"
+    assert event["ATTENDEE"].params["CN"] == "Kenji 'Ken' Sato (Tokyo Robotics)"
