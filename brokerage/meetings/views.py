@@ -140,13 +140,15 @@ def requests(slug):
         db.or_(MeetingRequest.requester_id == participant.id, MeetingRequest.recipient_id == participant.id))
         .order_by(MeetingRequest.created_at.desc())).all()
     # A partner the organisers rejected (or not yet approved) takes part in nothing: their requests close.
-    live = [r for r in mine if r.other(participant).is_approved]
+    # A meeting already held stays, whoever left since: it happened, and it may be rated.
+    held = {r.id for r in mine if r.status == "accepted" and started(r)}
+    live = [r for r in mine if r.other(participant).is_approved or r.id in held]
     incoming = [r for r in live if r.status == "pending" and r.recipient_id == participant.id]
     outgoing = [r for r in live if r.status == "pending" and r.requester_id == participant.id]
     agreed = [r for r in live if r.status == "accepted" and r.meeting and not r.meeting.cancelled]
     closed = [r for r in mine if r not in incoming + outgoing + agreed]
     return render_template("meetings/requests.html", event=event, participant=participant, incoming=incoming,
-                           outgoing=outgoing, agreed=agreed, closed=closed,
+                           outgoing=outgoing, agreed=agreed, closed=closed, held=held,
                            deadline_message=booking_closed(event, participant))
 
 

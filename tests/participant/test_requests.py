@@ -502,6 +502,13 @@ def test_leaving_the_event_calls_off_what_has_not_happened(app, people, outbox, 
         report = build_report(event)
         assert report.totals["agreement"] == 1 and any(c["comment"] == "Signed an NDA" for c in report.comments)
     assert "Paris Photonics" in kenji.get(f"/events/{SLUG}/agenda").get_data(as_text=True)
+    # On his requests page it is an agreed meeting that was held (to rate, not to cancel), not a closed request.
+    page = kenji.get(REQUESTS).get_data(as_text=True)
+    agreed = page.split('id="agreed"')[1].split('id="closed"')[0]
+    with app.app_context():
+        held_request = db.session.get(Meeting, held).request_id
+    assert "Paris Photonics" in agreed and f'id="rate-{held_request}"' in agreed
+    assert f'id="cancel-{held_request}"' not in agreed and "no longer takes part" not in page
     # The organisers' timetable and counts keep it too.
     assert 'data-count="total">1<' in organiser.get(f"/organise/{SLUG}/").get_data(as_text=True)
     assert f'id="meeting-{held}"' in organiser.get(f"/organise/{SLUG}/timetable").get_data(as_text=True)
