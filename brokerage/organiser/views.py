@@ -440,7 +440,8 @@ def participants(slug):
         .distinct())))
     return render_template("organiser/participants.html", event=event, role=role, status=status, counts=counts,
                            statuses=PARTICIPANT_STATUSES, participants=db.session.scalars(query).all(), labels=LABELS,
-                           requests=requests, idle_count=_count(idle), q=q, office=office, offices=offices,
+                           requests=requests, held=_held_counts(event), idle_count=_count(idle), q=q,
+                           office=office, offices=offices,
                            no_office=NO_OFFICE)
 
 
@@ -475,6 +476,15 @@ def _request_counts(event: Event) -> dict[int, Counter]:
             sa.select(sides.c.pid, sides.c.status, sa.func.count()).group_by(sides.c.pid, sides.c.status)):
         counts.setdefault(pid, Counter())[status] = n
     return counts
+
+
+def _held_counts(event: Event) -> Counter:
+    """Each participant's meetings that took place (their published slot began), whoever left since."""
+    held = (db.select(MeetingRequest.requester_id, MeetingRequest.recipient_id).join(Meeting)
+            .join(Slot, Meeting.published_slot_id == Slot.id)
+            .where(Meeting.event_id == event.id, Meeting.cancelled.is_(False), MeetingRequest.status == "accepted",
+                   Slot.start <= now_utc()))
+    return Counter(pid for pair in db.session.execute(held) for pid in pair)
 
 
 def _event_participant(event: Event, participant_id: int) -> Participant:

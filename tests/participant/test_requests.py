@@ -484,12 +484,13 @@ def test_leaving_the_event_calls_off_what_has_not_happened(app, people, outbox, 
     # The next publish leaves the held meeting alone: no CANCEL for a meeting that took place; it stays in
     # Kenji's agenda and counts in the impact report, with his rating.
     import brokerage.meetings.services as services
+    import brokerage.organiser.views as organiser_views
     import brokerage.scheduling.timetable as timetable
     from brokerage.events.models import Event
     from brokerage.meetings.models import MeetingOutcome
     from brokerage.reports.impact import build_report
     from brokerage.scheduling.publish import publish as publish_timetable
-    for module in (services, timetable):
+    for module in (services, timetable, organiser_views):
         monkeypatch.setattr(module, "now_utc", lambda: datetime(2027, 3, 16, 7, 5, tzinfo=timezone.utc))
     with app.test_request_context():
         event = db.session.get(Event, event_id)
@@ -514,6 +515,8 @@ def test_leaving_the_event_calls_off_what_has_not_happened(app, people, outbox, 
     assert f'id="meeting-{held}"' in organiser.get(f"/organise/{SLUG}/timetable").get_data(as_text=True)
     # Leaving is final unless the organisers re-admit: rejecting someone who left is refused.
     participants = f"/organise/{SLUG}/participants"
+    row = organiser.get(participants).get_data(as_text=True).split(f'data-participant="{a}"')[1].split("</tr>")[0]
+    assert '<small class="held-count">1 held</small>' in row and "none" not in row
     response = organiser.post(f"{participants}/{a}/status", data={
         "csrf_token": token_from(organiser, participants), "status": "rejected"}, follow_redirects=True)
     assert "Paris Photonics left the event; you can only re-admit them." in response.get_data(as_text=True)
