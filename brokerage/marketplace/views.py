@@ -13,7 +13,8 @@ from brokerage.extensions import db
 from brokerage.marketplace.forms import SearchForm
 from brokerage.marketplace.matching import suggestions
 from brokerage.marketplace.working_hours import shared_working_slots
-from brokerage.meetings.views import active_meetings_count, booking_closed, open_request_between, request_problem
+from brokerage.meetings.views import (active_meetings_count, booking_closed, open_request_between, pending_limit_problem,
+                                      request_problem)
 from brokerage.regions import EUROPE, countries_in
 
 bp = Blueprint("marketplace", __name__, url_prefix="/events")
@@ -89,7 +90,7 @@ def search(slug: str):
     # Suggestions open the unfiltered first page; a search means the participant knows what they want.
     # Not for someone who cannot book any more: neither suggestions nor the prompt to publish opportunities.
     show = (viewer is not None and viewer.is_approved and not filters and results.page == 1
-            and not booking_closed(event, viewer)
+            and not booking_closed(event, viewer) and not pending_limit_problem(event, viewer)
             and (event.max_meetings is None or active_meetings_count(viewer) < event.max_meetings))
     return render_template("marketplace/search.html", event=event, viewer=viewer, form=form, results=results,
                            valid=valid, filters=filters, labels=LABELS, show_suggestions=show,

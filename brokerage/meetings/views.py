@@ -89,14 +89,20 @@ def request_problem(event: Event, requester: Participant, recipient: Participant
             requester_id=requester.id, recipient_id=recipient.id, status="declined").limit(1)):
         return (f"{recipient.organisation} declined your earlier request, so you cannot ask again; "
                 "they can still send you a request.")
-    if event.max_pending_requests is not None:
-        # A request to someone rejected since can never be answered: it does not count.
-        pending = db.session.scalar(db.select(db.func.count(MeetingRequest.id)).filter_by(
-            requester_id=requester.id, status="pending").where(MeetingRequest.recipient_id.in_(_approved_ids())))
-        if pending >= event.max_pending_requests:
-            return (f"You already have {pending} requests waiting for an answer; the organisers allow at most "
-                    f"{event.max_pending_requests} pending requests. Wait for answers or withdraw one.")
-    return meeting_limit_problem(event, requester, recipient)
+    return pending_limit_problem(event, requester) or meeting_limit_problem(event, requester, recipient)
+
+
+def pending_limit_problem(event: Event, requester: Participant) -> str | None:
+    """Would one more request exceed the organisers' limit of requests waiting for an answer?"""
+    if event.max_pending_requests is None:
+        return None
+    # A request to someone rejected since can never be answered: it does not count.
+    pending = db.session.scalar(db.select(db.func.count(MeetingRequest.id)).filter_by(
+        requester_id=requester.id, status="pending").where(MeetingRequest.recipient_id.in_(_approved_ids())))
+    if pending >= event.max_pending_requests:
+        return (f"You already have {pending} requests waiting for an answer; the organisers allow at most "
+                f"{event.max_pending_requests} pending requests. Wait for answers or withdraw one.")
+    return None
 
 
 def own_request(event: Event, request_id: int) -> tuple[Participant, MeetingRequest]:

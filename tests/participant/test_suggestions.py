@@ -224,6 +224,15 @@ def test_no_suggestions_when_no_more_meetings_can_be_booked(app, make_event):
     assert 'id="suggestions"' not in client.get(SEARCH).get_data(as_text=True)  # a is full itself
     with app.app_context():
         db.session.get(Event, event_id).max_meetings = None
+        db.session.get(Event, event_id).max_pending_requests = 1
+        db.session.add(MeetingRequest(event_id=event_id, requester_id=ids[0], recipient_id=ids[1]))
+        db.session.commit()
+    assert 'id="suggestions"' not in client.get(SEARCH).get_data(as_text=True)  # no more requests may be sent
+    with app.app_context():
+        db.session.get(Event, event_id).max_pending_requests = 2
+        db.session.commit()
+    assert 'id="suggestions"' in client.get(SEARCH).get_data(as_text=True)
+    with app.app_context():
         db.session.get(Event, event_id).booking_deadline = datetime(2020, 1, 1, tzinfo=timezone.utc)
         db.session.commit()
     assert 'id="suggestions"' not in client.get(SEARCH).get_data(as_text=True)  # booking closed
