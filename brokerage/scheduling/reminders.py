@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 import click
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 from flask import current_app, render_template
 from flask.cli import with_appcontext
 
@@ -26,6 +27,7 @@ from brokerage.links import FALLBACK_BASE
 from brokerage.mail import Mail, try_send
 from brokerage.marketplace.matching import Matchmaker
 from brokerage.meetings.models import Meeting, MeetingRequest
+from brokerage.meetings.services import with_people
 from brokerage.scheduling.models import ReminderLog
 from brokerage.scheduling.publish import external_url
 from brokerage.timeutil import UTC, Span, now_utc, to_local
@@ -124,29 +126,33 @@ def _outcome_reminders(now: datetime) -> list[Reminder]:
     out = []
     for event in db.session.scalars(db.select(Event).where(Event.id.in_(ended), Event.timetable_published.is_(True))
                                     .order_by(Event.id)):
-        rows = db.session.execute(
-            db.select(Meeting, Slot).join(Slot, Meeting.published_slot_id == Slot.id)
+        # Loaded whole, in a few queries: an event has up to ~10,000 meetings.
+        meetings = db.session.scalars(
+            db.select(Meeting).join(Slot, Meeting.published_slot_id == Slot.id)
             .join(MeetingRequest, Meeting.request_id == MeetingRequest.id)
             .where(Meeting.event_id == event.id, Meeting.cancelled.is_(False), MeetingRequest.status == "accepted",
-                   Slot.start <= now).order_by(Slot.start, Meeting.id)).all()
+                   Slot.start <= now).order_by(Slot.start, Meeting.id)
+            .options(*with_people(), selectinload(Meeting.outcomes))).all()
+        key = f"event-{event.id}"
+        sent = set(db.session.scalars(db.select(ReminderLog.participant_id).join(Participant).where(
+            Participant.event_id == event.id, ReminderLog.kind == "outcomes", ReminderLog.key == key)))
         held: dict[int, list[Meeting]] = {}
         people: dict[int, Participant] = {}
-        for meeting, _ in rows:
+        for meeting in meetings:
             rated = {o.participant_id for o in meeting.outcomes}
             for person in meeting.participants:
-                # Someone who left still reports on what they held; a rejected participant does not.
-                if person.status in ("approved", "withdrawn") and person.id not in rated:
+                # Someone who left still reports on what they held; a rejected participant or a deleted
+                # account does not.
+                if (person.status in ("approved", "withdrawn") and not person.user.is_erased
+                        and person.id not in rated and person.id not in sent):
                     people[person.id] = person
                     held.setdefault(person.id, []).append(meeting)
-        key = f"event-{event.id}"
-        for person_id, meetings in held.items():
-            if _already_sent(person_id, "outcomes", key):
-                continue
+        for person_id, theirs in held.items():
             person = people[person_id]
-            span = Span(meetings[0].published_slot.start, meetings[-1].published_slot.end)
-            text = render_template("mail/reminder_outcomes.txt", participant=person, event=event, meetings=meetings,
+            span = Span(theirs[0].published_slot.start, theirs[-1].published_slot.end)
+            text = render_template("mail/reminder_outcomes.txt", participant=person, event=event, meetings=theirs,
                                    span=span, outcomes_url=external_url("outcomes.my_outcomes", slug=event.slug))
-            out.append(Reminder(person, "outcomes", key, f"{event.name}: how did your meetings go?", text, meetings))
+            out.append(Reminder(person, "outcomes", key, f"{event.name}: how did your meetings go?", text, theirs))
     return out
 
 

@@ -61,11 +61,14 @@ def begun_problems(event: Event) -> list[str]:
     """Meetings the working timetable puts in a slot that has begun without their being published there
     (a hand move or a re-approval made earlier): announced now, they would be invites for the past."""
     join, now = solver_bridge.MeetingJoin.of(event), now_utc()
+    begun = sa.select(Slot.id).where(Slot.event_id == event.id, Slot.start <= now)
     rows = db.session.execute(join.select(Slot.start, join.requester.organisation, join.recipient.organisation)
                               .join(Slot, Meeting.slot_id == Slot.id)
                               .where(join.schedulable, Slot.start <= now,
+                                     # One that took place where it was published stays there (effective_slot_id).
                                      sa.or_(Meeting.published_slot_id.is_(None),
-                                            Meeting.published_slot_id != Meeting.slot_id))
+                                            Meeting.published_slot_id.not_in(begun)),
+                                     Meeting.published_slot_id.is_distinct_from(Meeting.slot_id))
                               .order_by(Slot.start, Meeting.id)).all()
     if not rows:
         return []
