@@ -1,6 +1,7 @@
 """The one place that converts times. The database holds UTC; zones apply at the edges."""
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
@@ -144,8 +145,12 @@ def timezone_choices(country: str | None = None) -> list[tuple[str, str]]:
     return [(z, z.replace("_", " ")) for z in first + rest]
 
 
-def country_choices() -> list[tuple[str, str]]:
-    return sorted(((code, name) for code, name in pytz.country_names.items()), key=lambda c: c[1])
+@lru_cache(maxsize=1)
+def country_choices() -> tuple[tuple[str, str], ...]:
+    """(code, name) in alphabetical order as a reader expects it: Åland Islands with the A's."""
+    def key(choice: tuple[str, str]) -> str:
+        return "".join(c for c in unicodedata.normalize("NFKD", choice[1]) if not unicodedata.combining(c)).casefold()
+    return tuple(sorted(pytz.country_names.items(), key=key))
 
 
 WORKING_DAY = (time(9), time(18))  # on each person's own clock: suggestions, "my working hours", preferred slots

@@ -257,3 +257,13 @@ def test_rejected_participant_sees_the_status_and_no_marketplace(app, make_event
     assert b"did not accept your registration" in client.get("/events/march-2027").data
     response = client.get("/events/march-2027/marketplace")
     assert response.status_code == 403 and b"not accepted" in response.data
+
+
+def test_countries_are_listed_in_the_order_a_reader_expects(client, make_event):
+    """Accented names sort with their letter (Åland Islands among the A's, not after Zimbabwe)."""
+    make_event()
+    from brokerage.timeutil import country_choices
+    names = [name for _, name in country_choices()]
+    assert names[:3] == ["Afghanistan", "Åland Islands", "Albania"] and names[-1] == "Zimbabwe"
+    assert names.index("Costa Rica") < names.index("Côte d’Ivoire") < names.index("Croatia")
+    assert names.index("Qatar") < names.index("Réunion") < names.index("Romania")
