@@ -4,8 +4,9 @@ import secrets
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from brokerage.events.search_text import searchable
 from brokerage.extensions import db
 from brokerage.regions import region_of
 from brokerage.timeutil import UTCDateTime, now_utc
@@ -125,6 +126,8 @@ class Participant(db.Model):
     video_link: Mapped[str] = mapped_column(sa.String(300), default="")
     feed_token: Mapped[str] = mapped_column(sa.String(64), unique=True, default=new_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    # The profile and opportunities folded for the marketplace search; kept up to date on every flush.
+    search_text: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     event: Mapped[Event] = relationship(back_populates="participants")
     user = relationship("User")
@@ -162,3 +165,22 @@ class Availability(db.Model):
 
     participant_id: Mapped[int] = mapped_column(sa.ForeignKey("participant.id"), primary_key=True)
     slot_id: Mapped[int] = mapped_column(sa.ForeignKey("slot.id", ondelete="CASCADE"), primary_key=True)
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _refresh_search_text(session: Session, flush_context, instances) -> None:
+    """Participant.search_text follows its profile and opportunities, whatever changes them (forms, imports,
+    the demo, erasure). Only where the searched text changed: approving 2,000 people loads no opportunities."""
+    touched = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Opportunity) and obj.participant is not None:
+            touched.add(obj.participant)
+        elif isinstance(obj, Participant):
+            state = sa.inspect(obj)
+            if state.pending or any(state.attrs[name].history.has_changes()
+                                    for name in ("organisation", "description", "opportunities")):
+                touched.add(obj)
+    for person in touched:
+        if person not in session.deleted:
+            person.search_text = searchable(person.organisation, person.description,
+                                            [o for o in person.opportunities if o not in session.deleted])

@@ -9,6 +9,7 @@ from flask_login import login_required
 from brokerage import timeutil
 from brokerage.access import get_event, organiser_role, participant_for
 from brokerage.events.models import LABELS, Event, Opportunity, Participant
+from brokerage.events.search_text import search_words
 from brokerage.extensions import db
 from brokerage.marketplace.forms import SearchForm
 from brokerage.marketplace.matching import suggestions
@@ -39,20 +40,10 @@ def may_browse(event: Event) -> Participant | None:
     return participant
 
 
-def _contains(column, word: str):
-    # icontains: ILIKE on PostgreSQL, lower() LIKE lower() on SQLite; autoescape keeps % and _ literal.
-    return column.icontains(word, autoescape=True)
-
-
 def filtered(query: sa.Select, form: SearchForm) -> sa.Select:
-    for word in (form.q.data or "").split()[:10]:
-        in_opportunity = (db.select(Opportunity.id)
-                          .where(Opportunity.participant_id == Participant.id,
-                                 sa.or_(_contains(Opportunity.title, word), _contains(Opportunity.description, word),
-                                        _contains(Opportunity.keywords, word)))
-                          .exists())
-        query = query.where(sa.or_(_contains(Participant.organisation, word),
-                                   _contains(Participant.description, word), in_opportunity))
+    for word in search_words(form.q.data or ""):
+        # Both sides folded alike (search_text.py); autoescape keeps % and _ literal.
+        query = query.where(Participant.search_text.contains(word, autoescape=True))
     if form.country.data:
         query = query.where(Participant.country == form.country.data)
     if form.region.data:

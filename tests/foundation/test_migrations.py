@@ -36,3 +36,29 @@ def test_0003_keeps_the_agreed_meeting_of_a_pair_with_two_open_requests(tmp_path
             assert c.execute(sa.text("SELECT id, status FROM meeting_request ORDER BY id")).all() == [
                 (1, "cancelled"), (2, "accepted")]
             assert c.execute(sa.text("SELECT cancelled FROM meeting")).scalar() == 0
+
+
+def test_0006_folds_existing_profiles_for_the_search(tmp_path):
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/old.sqlite",
+                      "MAIL_OUTBOX": str(tmp_path)})
+    with app.app_context():
+        upgrade(revision="0005_arranged_requests")
+        with db.engine.begin() as c:
+            c.execute(sa.text("INSERT INTO user (id, email, name, password_hash, is_admin, created_at) VALUES "
+                              "(1, 'o@x', 'O', 'h', 0, '2027-01-01 00:00:00'), (2, 'a@x', 'A', 'h', 0, '2027-01-01 00:00:00')"))
+            c.execute(sa.text("INSERT INTO event (id, slug, name, description, timezone, start_date, end_date, slot_minutes,"
+                              " pause_minutes, participant_approval, request_mode, video_mode, video_link_template,"
+                              " timetable_published, created_by_id, created_at) VALUES (1, 'e', 'E', '', 'UTC',"
+                              " '2027-03-16', '2027-03-16', 20, 5, 1, 'approval', 'template', 'x', 0, 1, '2027-01-01 00:00:00')"))
+            c.execute(sa.text("INSERT INTO participant (id, event_id, user_id, status, organisation, country,"
+                              " organisation_type, sectors, website, description, languages, timezone, support_office,"
+                              " organiser_notes, video_link, feed_token, created_at) VALUES (1, 1, 2, 'approved',"
+                              " 'Kraków Optics', 'PL', 'sme', '', '', 'Lidar', '', 'UTC', '', '', '', 't1',"
+                              " '2027-01-01 00:00:00')"))
+            c.execute(sa.text("INSERT INTO opportunity (id, participant_id, kind, title, description, keywords,"
+                              " created_at) VALUES (1, 1, 'tech_offer', 'ＡＩ Radar', '', 'Batteries',"
+                              " '2027-01-01 00:00:00')"))
+        upgrade()
+        with db.engine.connect() as c:
+            text = c.execute(sa.text("SELECT search_text FROM participant")).scalar()
+    assert text == "krakow optics\nlidar\nai radar\n\nbatteries"

@@ -66,6 +66,26 @@ def test_search_by_text_is_case_insensitive_and_covers_opportunities(market):
     assert "No participant matches this search" in client.get(SEARCH, query_string={"q": "zzz"}).get_data(True)
 
 
+def test_search_reads_words_as_people_type_them(app, market):
+    """Pasted punctuation, accents, full- and half-width forms and plurals do not hide a match."""
+    from brokerage.events.models import Opportunity, Participant
+    client = market["client"]
+    with app.app_context():
+        hudson = db.session.scalar(db.select(Participant).filter_by(organisation="Hudson Bio"))
+        hudson.description += " Offices in Kraków and Wrocław."
+        hudson.opportunities.append(Opportunity(kind="tech_offer", title="ＡＩ制御のリサイクル装置",
+                                                keywords="synthetic-aperture radar, battery"))
+        db.session.commit()
+    for q in ("radar,", "(radar)", '"synthetic-aperture radar"', "radar.", "krakow", "KRAKOW", "wroclaw",
+              "AI制御", "ﾘｻｲｸﾙ", "batteries", "Battery"):
+        assert _found(client, q=q) == ["Hudson Bio"], q
+    with app.app_context():  # the folded copy follows edits and deletions
+        hudson = db.session.scalar(db.select(Participant).filter_by(organisation="Hudson Bio"))
+        hudson.opportunities.clear()
+        db.session.commit()
+    assert _found(client, q="radar") == [] and _found(client, q="krakow") == ["Hudson Bio"]
+
+
 def test_search_filters(market):
     client = market["client"]
     assert _found(client, region="EU") == ["Nordlicht Robotics"]
