@@ -5,8 +5,8 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length
 from brokerage.events.forms import no_control_characters, one_line, strip
 
 
-def email_field():
-    return EmailField("Email", filters=[strip], render_kw={"autocomplete": "email"}, validators=[
+def email_field(label: str = "Email"):
+    return EmailField(label, filters=[strip], render_kw={"autocomplete": "email"}, validators=[
         DataRequired("Enter your email address."), Email(check_deliverability=False), Length(max=254)])
 
 
@@ -60,3 +60,12 @@ class DeleteAccountForm(FlaskForm):
     understood = BooleanField("I understand: my profiles, opportunities and availability are erased, meetings not "
                               "yet held are called off, and this cannot be undone.",
                               validators=[DataRequired("Tick the box to confirm.")])
+
+
+class EmailChangeForm(FlaskForm):
+    email = email_field("New email address")
+    current = current_password_field()
+
+
+class ConfirmForm(FlaskForm):
+    """A button: a link opened by a mail scanner must not change anything."""

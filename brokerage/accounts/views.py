@@ -6,12 +6,13 @@ import re
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy.exc import IntegrityError
 
 from brokerage import mail
 from brokerage.links import base_url
 from brokerage.accounts import personal_data
-from brokerage.accounts.forms import (DeleteAccountForm, LoginForm, NameForm, PasswordChangeForm, ResetPasswordForm,
-                                      ResetRequestForm, SignupForm)
+from brokerage.accounts.forms import (ConfirmForm, DeleteAccountForm, EmailChangeForm, LoginForm, NameForm,
+                                      PasswordChangeForm, ResetPasswordForm, ResetRequestForm, SignupForm)
 from brokerage.accounts.models import User
 from brokerage.extensions import db
 from brokerage.timeutil import DOUBLE_SUBMIT, now_utc
@@ -19,6 +20,7 @@ from brokerage.timeutil import DOUBLE_SUBMIT, now_utc
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 RESET_MAX_AGE = 3600 * 2
 INVITE_MAX_AGE = 3600 * 24 * 7  # invitations from an import are read over days, not within the hour
+EMAIL_CHANGE_MAX_AGE = 3600 * 24 * 2
 SAFE_PATH = re.compile(r"/(?!/)[^\x00-\x20\\]*")
 
 
@@ -130,6 +132,7 @@ def _account_page(status: int = 200, **forms):
     """The account page with its three forms; the one just sent keeps what was typed and its errors."""
     user = current_user
     forms = {"name_form": NameForm(formdata=None, prefix="name", obj=user),
+             "email_form": EmailChangeForm(formdata=None, prefix="email"),
              "password_form": PasswordChangeForm(formdata=None, prefix="password"),
              "delete_form": DeleteAccountForm(formdata=None, prefix="delete"), **forms}
     return render_template("accounts/account.html", refusal=personal_data.erase_refusal(user), **forms), status
@@ -177,6 +180,76 @@ def change_password():
     login_user(user)  # this session carries the new password's stamp; every other one ends
     flash("Your password is changed. Other browsers where you were logged in are logged out.", "success")
     return redirect(url_for(".account"))
+
+
+def _email_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="email-change")
+
+
+def _taken(email: str) -> bool:
+    return db.session.scalar(db.select(User.id).filter_by(email=email)) is not None
+
+
+@bp.post("/email")
+@login_required
+def change_email():
+    """The new address takes effect once its owner opens the link mailed to it (a typo must not lock anyone
+    out); the old address is told, in case the session was not the owner's."""
+    form = EmailChangeForm(prefix="email")
+    if not _validated_with_password(form):
+        return _account_page(400, email_form=form)
+    user, new = current_user._get_current_object(), User.normalise_email(form.email.data)
+    if new == user.email or _taken(new):
+        form.email.errors.append("That is your address already." if new == user.email
+                                 else "An account with this email exists already.")
+        return _account_page(400, email_form=form)
+    # Bound to the password, like a reset link: changing the password voids a pending change.
+    token = _email_serializer().dumps({"id": user.id, "email": new, "pw": user.password_stamp()})
+    link = base_url() + url_for("accounts.confirm_email", token=token)
+    if not mail.try_send(mail.template_mail(new, "Confirm your new email address", "mail/email_change.txt",
+                                            user=user, new=new, link=link)):
+        flash("We could not send mail just now. Please try again in a few minutes.", "error")
+        return _account_page(503, email_form=form)
+    mail.try_send(mail.template_mail(user.email, "Your email address is about to change", "mail/email_change_notice.txt",
+                                     user=user, new=new))
+    flash(f"A confirmation link is on its way to {new}. Your address changes when you open it (within 2 days); "
+          "until then, log in with the current one.", "info")
+    return redirect(url_for(".account"))
+
+
+@bp.route("/email/<token>", methods=["GET", "POST"])
+def confirm_email(token: str):
+    try:
+        data = _email_serializer().loads(token, max_age=EMAIL_CHANGE_MAX_AGE)
+        user = db.session.get(User, int(data["id"]))
+        if user is None or user.password_stamp() != data["pw"] or user.is_erased:
+            raise BadSignature("stale")
+        new = str(data["email"])
+    except SignatureExpired:
+        flash("That confirmation link has expired. Ask for the change again on your account page.", "error")
+        return redirect(url_for(".account"))
+    except (BadSignature, KeyError, TypeError, ValueError):
+        flash("That confirmation link is not valid (it may have been used already, or the password changed since). "
+              "Ask for the change again on your account page.", "error")
+        return redirect(url_for(".account"))
+    if user.email == new:
+        flash(f"Your email address is {new} already.", "info")
+        return redirect(url_for(".account"))
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        if _taken(new):
+            flash(f"{new} belongs to another account now, so it cannot become yours.", "error")
+            return redirect(url_for(".account"))
+        user.email = new
+        try:
+            db.session.commit()
+        except IntegrityError:  # taken a moment ago
+            db.session.rollback()
+            flash(f"{new} belongs to another account now, so it cannot become yours.", "error")
+            return redirect(url_for(".account"))
+        flash(f"Your email address is now {new}: log in with it from now on.", "success")
+        return redirect(url_for(".account") if current_user.is_authenticated else url_for(".login"))
+    return render_template("accounts/confirm_email.html", form=form, user=user, new=new)
 
 
 @bp.get("/data.json")

@@ -169,3 +169,54 @@ def test_erasure_renames_the_participant_in_solver_runs_and_reasons(app, make_ev
         run = db.session.scalar(db.select(ScheduleRun))
         text = json.dumps([run.instance, run.solution]) + db.session.get(Meeting, meeting_id).unscheduled_reason
         assert "Paris Photonics" not in text and f"Deleted participant (#{a})" in text
+
+
+def _mail_text(message) -> str:
+    return message.get_body(("plain",)).get_content()
+
+
+def test_the_email_address_changes_once_the_new_address_confirms(app, make_event, outbox):
+    import re
+    from urllib.parse import urlparse
+    event_id = make_event()
+    add_participant(app, event_id, "anne@paris.example", "Paris Photonics")
+    add_participant(app, event_id, "kenji@tokyo.example", "Tokyo Robotics", "Asia/Tokyo", "JP")
+    user_id = _user_id(app, "anne@paris.example")
+    anne = logged_in(app, "anne@paris.example")
+    wrong = send(anne, "email", email="anne@new.example", current="wrong")
+    page = wrong.get_data(as_text=True)
+    assert wrong.status_code == 400 and "That is not your current password." in page
+    assert 'value="anne@new.example"' in page  # what was typed is kept
+    taken = send(anne, "email", email="KENJI@tokyo.example", current="correct horse")
+    assert taken.status_code == 400 and "An account with this email exists already." in taken.get_data(as_text=True)
+    assert send(anne, "email", email=" Anne@New.example ", current="correct horse").status_code == 302
+    assert _user(app, user_id).email == "anne@paris.example"  # not before the new address confirms
+    mails = {m["To"]: m for m in outbox()}
+    assert "anne@new.example" in _mail_text(mails["anne@paris.example"])  # the old address is told
+    path = urlparse(re.search(r"https?://\S+/accounts/email/\S+", _mail_text(mails["anne@new.example"])).group(0)).path
+    elsewhere = app.test_client()  # opened in another browser, logged out
+    page = elsewhere.get(path)
+    assert page.status_code == 200 and "anne@new.example" in page.get_data(as_text=True)
+    assert _user(app, user_id).email == "anne@paris.example"  # a link scanner's GET changes nothing
+    done = elsewhere.post(path, data={"csrf_token": csrf_token(elsewhere, path)}, follow_redirects=True)
+    assert "Your email address is now anne@new.example" in done.get_data(as_text=True)
+    assert _user(app, user_id).email == "anne@new.example"
+    assert app.test_client().post("/accounts/login", data={"email": "anne@paris.example",
+                                                           "password": "correct horse"}).status_code != 302
+    assert logged_in(app, "anne@new.example").get(ACCOUNT).status_code == 200
+    again = elsewhere.get(path, follow_redirects=True).get_data(as_text=True)
+    assert "Your email address is anne@new.example already." in again
+
+
+def test_a_pending_email_change_ends_with_a_password_change(app, make_event, outbox):
+    import re
+    from urllib.parse import urlparse
+    event_id = make_event()
+    add_participant(app, event_id, "anne@paris.example", "Paris Photonics")
+    anne = logged_in(app, "anne@paris.example")
+    send(anne, "email", email="thief@evil.example", current="correct horse")
+    link = re.search(r"https?://\S+/accounts/email/\S+", _mail_text(outbox()[-2])).group(0)
+    send(anne, "password", current="correct horse", password="a new secret", confirm="a new secret")
+    page = anne.get(urlparse(link).path, follow_redirects=True).get_data(as_text=True)
+    assert "That confirmation link is not valid" in page
+    assert _user(app, _user_id(app, "anne@paris.example")).email == "anne@paris.example"
