@@ -267,9 +267,8 @@ def delete_account():
     form = DeleteAccountForm(prefix="delete")
     if not _validated_with_password(form):
         return _account_page(400, delete_form=form)
-    if refusal := personal_data.erase_refusal(current_user):
-        flash(refusal, "error")
-        return _account_page(409)
+    if personal_data.erase_refusal(current_user):
+        return _account_page(409)  # the page says why, where the delete form would be
     called_off = personal_data.erase(current_user._get_current_object())
     logout_user()
     flash("Your account and personal data are deleted." + (

@@ -145,7 +145,7 @@ def test_an_organiser_cannot_delete_the_account_and_is_told_why(app, make_event)
     assert "You are on the organising team of EU-Japan-Korea-US tech brokerage" in page
     assert 'id="delete-account"' not in page
     response = send(organiser, "delete", current="correct horse", understood="y")
-    assert response.status_code == 409 and "organising team" in response.get_data(as_text=True)
+    assert response.status_code == 409 and response.get_data(as_text=True).count("organising team") == 1
     assert _user(app, _user_id(app, "organiser@een.example")).name == "Olga Organiser"
 
 
