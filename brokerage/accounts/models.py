@@ -24,6 +24,8 @@ class User(UserMixin, db.Model):
     # Site administrators organise every event; anyone else, the events they created or were added to.
     is_admin: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    # When a change of address was last asked for: its confirmation goes to an address anyone can type.
+    email_change_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)

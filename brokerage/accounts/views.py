@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import json
+import math
 import re
+from datetime import timedelta
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
@@ -21,6 +23,7 @@ bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 RESET_MAX_AGE = 3600 * 2
 INVITE_MAX_AGE = 3600 * 24 * 7  # invitations from an import are read over days, not within the hour
 EMAIL_CHANGE_MAX_AGE = 3600 * 24 * 2
+EMAIL_CHANGE_EVERY = timedelta(minutes=10)  # the confirmation goes to any address typed: not a mail cannon
 SAFE_PATH = re.compile(r"/(?!/)[^\x00-\x20\\]*")
 
 
@@ -198,18 +201,26 @@ def change_email():
     form = EmailChangeForm(prefix="email")
     if not _validated_with_password(form):
         return _account_page(400, email_form=form)
-    user, new = current_user._get_current_object(), User.normalise_email(form.email.data)
+    user, new, now = current_user._get_current_object(), User.normalise_email(form.email.data), now_utc()
     if new == user.email or _taken(new):
         form.email.errors.append("That is your address already." if new == user.email
                                  else "An account with this email exists already.")
         return _account_page(400, email_form=form)
-    # Bound to the password, like a reset link: changing the password voids a pending change.
-    token = _email_serializer().dumps({"id": user.id, "email": new, "pw": user.password_stamp()})
+    if user.email_change_sent_at and now - user.email_change_sent_at < EMAIL_CHANGE_EVERY:
+        wait = math.ceil((user.email_change_sent_at + EMAIL_CHANGE_EVERY - now).total_seconds() / 60)
+        form.email.errors.append(f"A confirmation link went out a moment ago: use it, or ask again in {wait} "
+                                 "minute(s).")
+        return _account_page(429, email_form=form)
+    # From this address, with this password: the link works once, and a newer change or a new password
+    # voids it.
+    token = _email_serializer().dumps({"id": user.id, "from": user.email, "email": new, "pw": user.password_stamp()})
     link = base_url() + url_for("accounts.confirm_email", token=token)
     if not mail.try_send(mail.template_mail(new, "Confirm your new email address", "mail/email_change.txt",
                                             user=user, new=new, link=link)):
         flash("We could not send mail just now. Please try again in a few minutes.", "error")
         return _account_page(503, email_form=form)
+    user.email_change_sent_at = now
+    db.session.commit()
     mail.try_send(mail.template_mail(user.email, "Your email address is about to change", "mail/email_change_notice.txt",
                                      user=user, new=new))
     flash(f"A confirmation link is on its way to {new}. Your address changes when you open it (within 2 days); "
@@ -222,8 +233,8 @@ def confirm_email(token: str):
     try:
         data = _email_serializer().loads(token, max_age=EMAIL_CHANGE_MAX_AGE)
         user = db.session.get(User, int(data["id"]))
-        if user is None or user.password_stamp() != data["pw"] or user.is_erased:
-            raise BadSignature("stale")
+        if user is None or user.password_stamp() != data["pw"] or user.email != data["from"]:
+            raise BadSignature("stale")  # used, replaced by a newer change, or the password changed since
         new = str(data["email"])
     except SignatureExpired:
         flash("That confirmation link has expired. Ask for the change again on your account page.", "error")
@@ -232,8 +243,8 @@ def confirm_email(token: str):
         flash("That confirmation link is not valid (it may have been used already, or the password changed since). "
               "Ask for the change again on your account page.", "error")
         return redirect(url_for(".account"))
-    if user.email == new:
-        flash(f"Your email address is {new} already.", "info")
+    if current_user.is_authenticated and current_user.id != user.id:
+        flash("This link changes another account's address: log out first, then open it again.", "error")
         return redirect(url_for(".account"))
     form = ConfirmForm()
     if form.validate_on_submit():

@@ -127,7 +127,7 @@ class Participant(db.Model):
     feed_token: Mapped[str] = mapped_column(sa.String(64), unique=True, default=new_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     # The profile and opportunities folded for the marketplace search; kept up to date on every flush.
-    search_text: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    search_text: Mapped[str] = mapped_column(sa.Text, default="", server_default="", deferred=True)
 
     event: Mapped[Event] = relationship(back_populates="participants")
     user = relationship("User")
@@ -171,8 +171,8 @@ class Availability(db.Model):
 def _refresh_search_text(session: Session, flush_context, instances) -> None:
     """Participant.search_text follows its profile and opportunities, whatever changes them (forms, imports,
     the demo, erasure). Only where the searched text changed: approving 2,000 people loads no opportunities."""
-    touched = set()
-    for obj in (*session.new, *session.dirty, *session.deleted):
+    touched, deleted = set(), session.deleted  # a new set on each access
+    for obj in (*session.new, *session.dirty, *deleted):
         if isinstance(obj, Opportunity) and obj.participant is not None:
             touched.add(obj.participant)
         elif isinstance(obj, Participant):
@@ -181,6 +181,6 @@ def _refresh_search_text(session: Session, flush_context, instances) -> None:
                                     for name in ("organisation", "description", "opportunities")):
                 touched.add(obj)
     for person in touched:
-        if person not in session.deleted:
+        if person not in deleted:
             person.search_text = searchable(person.organisation, person.description,
-                                            [o for o in person.opportunities if o not in session.deleted])
+                                            [o for o in person.opportunities if o not in deleted])

@@ -15,7 +15,7 @@ from brokerage.events.models import Availability, Event, Participant, Slot, new_
 from brokerage.extensions import db
 from brokerage.meetings.forms import AvailabilityForm, MeetingRequestForm, WorkingHoursForm
 from brokerage.meetings.models import Meeting, MeetingRequest
-from brokerage.meetings.services import agreed_without_slot, calendar_entry, video_link, with_people
+from brokerage.meetings.services import agreed_without_slot, calendar_entry, started_slot, video_link, with_people
 from brokerage.templating import full_stop
 from brokerage.timeutil import event_span, fmt_datetime, now_utc, to_local, zone_label
 
@@ -147,7 +147,8 @@ def requests(slug):
         .order_by(MeetingRequest.created_at.desc())).all()
     # A partner the organisers rejected (or not yet approved) takes part in nothing: their requests close.
     # A meeting already held stays, whoever left since: it happened, and it may be rated.
-    held = {r.id for r in mine if r.status == "accepted" and started(r)}
+    held = {r.id for r in mine if r.status == "accepted" and r.meeting and event.timetable_published
+            and started_slot(r.meeting)}  # where it was published, as the outcomes page and reports count
     live = [r for r in mine if r.other(participant).is_approved or r.id in held]
     incoming = [r for r in live if r.status == "pending" and r.recipient_id == participant.id]
     outgoing = [r for r in live if r.status == "pending" and r.requester_id == participant.id]

@@ -205,7 +205,10 @@ def test_the_email_address_changes_once_the_new_address_confirms(app, make_event
                                                            "password": "correct horse"}).status_code != 302
     assert logged_in(app, "anne@new.example").get(ACCOUNT).status_code == 200
     again = elsewhere.get(path, follow_redirects=True).get_data(as_text=True)
-    assert "Your email address is anne@new.example already." in again
+    assert "That confirmation link is not valid" in again  # it worked once
+    # The next change waits a few minutes: its confirmation goes to any address typed.
+    soon = send(logged_in(app, "anne@new.example"), "email", email="anne@third.example", current="correct horse")
+    assert soon.status_code == 429 and "ask again in 10 minute(s)" in soon.get_data(as_text=True)
 
 
 def test_a_pending_email_change_ends_with_a_password_change(app, make_event, outbox):
@@ -220,3 +223,35 @@ def test_a_pending_email_change_ends_with_a_password_change(app, make_event, out
     page = anne.get(urlparse(link).path, follow_redirects=True).get_data(as_text=True)
     assert "That confirmation link is not valid" in page
     assert _user(app, _user_id(app, "anne@paris.example")).email == "anne@paris.example"
+
+
+def test_an_older_email_change_link_dies_with_a_newer_change(app, make_event, outbox, monkeypatch):
+    """Two changes asked for: once the second is confirmed, the first link (a typo, or someone else's inbox)
+    cannot take the account. A link is for its own account: another user logged in is told to log out."""
+    import re
+    from datetime import timedelta
+    from urllib.parse import urlparse
+
+    import brokerage.accounts.views as views
+    event_id = make_event()
+    add_participant(app, event_id, "anne@paris.example", "Paris Photonics")
+    add_participant(app, event_id, "kenji@tokyo.example", "Tokyo Robotics", "Asia/Tokyo", "JP")
+    anne = logged_in(app, "anne@paris.example")
+
+    def link_to(address):
+        send(anne, "email", email=address, current="correct horse")
+        mail = next(m for m in reversed(outbox()) if m["To"] == address)
+        return urlparse(re.search(r"https?://\S+/accounts/email/\S+", _mail_text(mail)).group(0)).path
+
+    typo = link_to("anne@typo.example")
+    monkeypatch.setattr(views, "EMAIL_CHANGE_EVERY", timedelta(0))
+    right = link_to("anne@new.example")
+    kenji = logged_in(app, "kenji@tokyo.example")
+    refused = kenji.post(right, data={"csrf_token": csrf_token(kenji, ACCOUNT)}, follow_redirects=True)
+    assert "address: log out first, then open it again" in refused.get_data(as_text=True)
+    assert _user_id(app, "anne@paris.example") is not None  # unchanged
+    assert anne.post(right, data={"csrf_token": csrf_token(anne, right)}).status_code == 302
+    stranger = app.test_client()
+    page = stranger.get(typo, follow_redirects=True).get_data(as_text=True)
+    assert "That confirmation link is not valid" in page
+    assert _user_id(app, "anne@new.example") is not None and _user_id(app, "anne@typo.example") is None

@@ -74,11 +74,14 @@ def test_search_reads_words_as_people_type_them(app, market):
         hudson = db.session.scalar(db.select(Participant).filter_by(organisation="Hudson Bio"))
         hudson.description += " Offices in Kraków and Wrocław."
         hudson.opportunities.append(Opportunity(kind="tech_offer", title="ＡＩ制御のリサイクル装置",
+                                                description="Joint R&D on C++ control switches for l’énergie.",
                                                 keywords="synthetic-aperture radar, battery"))
         db.session.commit()
     for q in ("radar,", "(radar)", '"synthetic-aperture radar"', "radar.", "krakow", "KRAKOW", "wroclaw",
-              "AI制御", "ﾘｻｲｸﾙ", "batteries", "Battery"):
+              "AI制御", "ﾘｻｲｸﾙ", "batteries", "Battery", "R&D", "C++", "switch", "l'energie"):
         assert _found(client, q=q) == ["Hudson Bio"], q
+    # Terms with symbols are terms: "R&D" is not the letters r and d found anywhere.
+    assert _found(client, q="C#") == [] and _found(client, q="D&R") == []
     with app.app_context():  # the folded copy follows edits and deletions
         hudson = db.session.scalar(db.select(Participant).filter_by(organisation="Hudson Bio"))
         hudson.opportunities.clear()

@@ -534,3 +534,16 @@ def test_a_participant_the_organisers_rejected_cannot_leave_to_count_again(app, 
     with app.app_context():
         assert db.session.get(Participant, people["b"]).status == "rejected"
     assert 'id="leave-button"' not in kenji.get(f"/events/{SLUG}").get_data(as_text=True)
+
+
+def test_a_meeting_never_published_is_not_taken_for_held(app, people, monkeypatch):
+    """Placed by the organisers in a slot that has begun, but never announced: nobody was told to meet, so it
+    is no meeting to rate (the outcomes page and the reports count only published ones)."""
+    import brokerage.meetings.services as services
+    import brokerage.meetings.views as views
+    agreed_meeting(app, people["event"], people["a"], people["b"], datetime(2027, 3, 16, 7, 0, tzinfo=timezone.utc),
+                   published=False)
+    for module in (services, views):
+        monkeypatch.setattr(module, "now_utc", lambda: datetime(2027, 3, 16, 7, 5, tzinfo=timezone.utc))
+    page = logged_in(app, "anne@paris.example").get(REQUESTS).get_data(as_text=True)
+    assert "Tokyo Robotics" in page.split('id="agreed"')[1] and "Held: how did it go?" not in page
