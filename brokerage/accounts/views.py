@@ -83,8 +83,9 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def reset_token(user: User, invitation: bool = False) -> str:
-    # The hash's tail binds the token to the current password: once used, the link stops working.
-    return _serializer().dumps({"id": user.id, "pw": user.password_stamp(), "invite": invitation})
+    # The hash's tail binds the token to the current password: once used, the link stops working. The
+    # address binds it to the mailbox it went to: after a change of address, the old one resets nothing.
+    return _serializer().dumps({"id": user.id, "pw": user.password_stamp(), "em": user.email, "invite": invitation})
 
 
 @bp.route("/reset", methods=["GET", "POST"])
@@ -111,7 +112,7 @@ def reset_password(token: str):
         if not data.get("invite"):
             _serializer().loads(token, max_age=RESET_MAX_AGE)
         user = db.session.get(User, int(data["id"]))
-        if user is None or user.password_stamp() != data["pw"]:
+        if user is None or user.password_stamp() != data["pw"] or user.email != data["em"]:
             raise BadSignature("stale")
     except SignatureExpired:
         flash("That reset link has expired. Ask for a new one.", "error")
@@ -228,6 +229,12 @@ def change_email():
     return redirect(url_for(".account"))
 
 
+def _refuse_confirmation(message: str):
+    flash(message, "error")
+    # To a page a logged-out reader can see, without a "please log in" on top of the refusal.
+    return redirect(url_for(".account" if current_user.is_authenticated else ".login"))
+
+
 @bp.route("/email/<token>", methods=["GET", "POST"])
 def confirm_email(token: str):
     try:
@@ -237,20 +244,19 @@ def confirm_email(token: str):
             raise BadSignature("stale")  # used, replaced by a newer change, or the password changed since
         new = str(data["email"])
     except SignatureExpired:
-        flash("That confirmation link has expired. Ask for the change again on your account page.", "error")
-        return redirect(url_for(".account"))
+        return _refuse_confirmation("That confirmation link has expired. Ask for the change again on your account "
+                                    "page.")
     except (BadSignature, KeyError, TypeError, ValueError):
-        flash("That confirmation link is not valid (it may have been used already, or the password changed since). "
-              "Ask for the change again on your account page.", "error")
-        return redirect(url_for(".account"))
+        return _refuse_confirmation("That confirmation link is not valid (it was used already, a newer change "
+                                    "replaced it, or the password changed since). Ask for the change again on your "
+                                    "account page.")
     if current_user.is_authenticated and current_user.id != user.id:
-        flash("This link changes another account's address: log out first, then open it again.", "error")
-        return redirect(url_for(".account"))
+        return _refuse_confirmation("This link changes another account's address: log out first, then open it "
+                                    "again.")
+    if _taken(new):
+        return _refuse_confirmation(f"{new} belongs to another account now, so it cannot become yours.")
     form = ConfirmForm()
     if form.validate_on_submit():
-        if _taken(new):
-            flash(f"{new} belongs to another account now, so it cannot become yours.", "error")
-            return redirect(url_for(".account"))
         user.email = new
         try:
             db.session.commit()

@@ -33,6 +33,8 @@ def fold(text: str) -> str:
 def _root(word: str) -> str:
     """The part singular and plural share, for a substring search ("batter" of battery and batteries,
     "switch" of switches)."""
+    if word.endswith("'s") and len(word) > 3:  # a possessive: battery's
+        word = word[:-2]
     if not (word.isascii() and word.isalpha()) or word in _NOT_PLURAL:
         return word
     if len(word) > 5 and word.endswith("ies"):

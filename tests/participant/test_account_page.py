@@ -255,3 +255,24 @@ def test_an_older_email_change_link_dies_with_a_newer_change(app, make_event, ou
     page = stranger.get(typo, follow_redirects=True).get_data(as_text=True)
     assert "That confirmation link is not valid" in page
     assert _user_id(app, "anne@new.example") is not None and _user_id(app, "anne@typo.example") is None
+
+
+def test_a_reset_link_to_the_old_address_dies_with_the_change_of_address(app, make_event, outbox):
+    import re
+    from urllib.parse import urlparse
+    event_id = make_event()
+    add_participant(app, event_id, "anne@paris.example", "Paris Photonics")
+    stranger = app.test_client()
+    stranger.post("/accounts/reset", data={"csrf_token": csrf_token(stranger, "/accounts/reset"),
+                                           "email": "anne@paris.example"})
+    reset = urlparse(re.search(r"https?://\S+/accounts/reset/\S+", _mail_text(outbox()[-1])).group(0)).path
+    anne = logged_in(app, "anne@paris.example")
+    send(anne, "email", email="anne@new.example", current="correct horse")
+    confirm = urlparse(re.search(r"https?://\S+/accounts/email/\S+", _mail_text(
+        next(m for m in outbox() if m["To"] == "anne@new.example"))).group(0)).path
+    assert anne.post(confirm, data={"csrf_token": csrf_token(anne, confirm)}).status_code == 302
+    page = stranger.get(reset, follow_redirects=True).get_data(as_text=True)
+    assert "That reset link is not valid" in page
+    # A refused confirmation, opened logged out, lands on the login page with the reason only.
+    refused = stranger.get(confirm, follow_redirects=True).get_data(as_text=True)
+    assert "That confirmation link is not valid" in refused and "Please log in" not in refused

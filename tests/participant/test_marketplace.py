@@ -78,7 +78,7 @@ def test_search_reads_words_as_people_type_them(app, market):
                                                 keywords="synthetic-aperture radar, battery"))
         db.session.commit()
     for q in ("radar,", "(radar)", '"synthetic-aperture radar"', "radar.", "krakow", "KRAKOW", "wroclaw",
-              "AI制御", "ﾘｻｲｸﾙ", "batteries", "Battery", "R&D", "C++", "switch", "l'energie"):
+              "AI制御", "ﾘｻｲｸﾙ", "batteries", "Battery", "battery's", "R&D", "C++", "switches", "l'energie"):
         assert _found(client, q=q) == ["Hudson Bio"], q
     # Terms with symbols are terms: "R&D" is not the letters r and d found anywhere.
     assert _found(client, q="C#") == [] and _found(client, q="D&R") == []
