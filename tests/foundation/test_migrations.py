@@ -6,19 +6,27 @@ from brokerage import create_app
 from brokerage.extensions import db
 
 
-def test_0003_keeps_the_agreed_meeting_of_a_pair_with_two_open_requests(tmp_path):
+def _at(tmp_path, revision: str, users: int):
+    """An app whose database is at `revision`, holding users 1 (the organiser) to `users` and event 1."""
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/old.sqlite",
                       "MAIL_OUTBOX": str(tmp_path)})
     with app.app_context():
-        upgrade(revision="0002_announced_details")
+        upgrade(revision=revision)
         with db.engine.begin() as c:
-            c.execute(sa.text("INSERT INTO user (id, email, name, password_hash, is_admin, created_at) VALUES "
-                              "(1, 'o@x', 'O', 'h', 0, '2027-01-01 00:00:00'), (2, 'a@x', 'A', 'h', 0, '2027-01-01 00:00:00'),"
-                              "(3, 'b@x', 'B', 'h', 0, '2027-01-01 00:00:00')"))
+            for uid in range(1, users + 1):
+                c.execute(sa.text("INSERT INTO user (id, email, name, password_hash, is_admin, created_at) VALUES "
+                                  "(:i, :e, 'U', 'h', 0, '2027-01-01 00:00:00')"), {"i": uid, "e": f"u{uid}@x"})
             c.execute(sa.text("INSERT INTO event (id, slug, name, description, timezone, start_date, end_date, slot_minutes,"
                               " pause_minutes, participant_approval, request_mode, video_mode, video_link_template,"
                               " timetable_published, created_by_id, created_at) VALUES (1, 'e', 'E', '', 'UTC',"
                               " '2027-03-16', '2027-03-16', 20, 5, 1, 'approval', 'template', 'x', 0, 1, '2027-01-01 00:00:00')"))
+    return app
+
+
+def test_0003_keeps_the_agreed_meeting_of_a_pair_with_two_open_requests(tmp_path):
+    app = _at(tmp_path, "0002_announced_details", users=3)
+    with app.app_context():
+        with db.engine.begin() as c:
             for pid, uid in ((1, 2), (2, 3)):
                 c.execute(sa.text("INSERT INTO participant (id, event_id, user_id, status, organisation, country,"
                                   " organisation_type, sectors, website, description, languages, timezone, support_office,"
@@ -39,17 +47,9 @@ def test_0003_keeps_the_agreed_meeting_of_a_pair_with_two_open_requests(tmp_path
 
 
 def test_0006_folds_existing_profiles_for_the_search(tmp_path):
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/old.sqlite",
-                      "MAIL_OUTBOX": str(tmp_path)})
+    app = _at(tmp_path, "0005_arranged_requests", users=2)
     with app.app_context():
-        upgrade(revision="0005_arranged_requests")
         with db.engine.begin() as c:
-            c.execute(sa.text("INSERT INTO user (id, email, name, password_hash, is_admin, created_at) VALUES "
-                              "(1, 'o@x', 'O', 'h', 0, '2027-01-01 00:00:00'), (2, 'a@x', 'A', 'h', 0, '2027-01-01 00:00:00')"))
-            c.execute(sa.text("INSERT INTO event (id, slug, name, description, timezone, start_date, end_date, slot_minutes,"
-                              " pause_minutes, participant_approval, request_mode, video_mode, video_link_template,"
-                              " timetable_published, created_by_id, created_at) VALUES (1, 'e', 'E', '', 'UTC',"
-                              " '2027-03-16', '2027-03-16', 20, 5, 1, 'approval', 'template', 'x', 0, 1, '2027-01-01 00:00:00')"))
             c.execute(sa.text("INSERT INTO participant (id, event_id, user_id, status, organisation, country,"
                               " organisation_type, sectors, website, description, languages, timezone, support_office,"
                               " organiser_notes, video_link, feed_token, created_at) VALUES (1, 1, 2, 'approved',"
