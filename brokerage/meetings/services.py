@@ -5,7 +5,7 @@ from datetime import datetime
 from email.utils import parseaddr
 
 from flask import current_app
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from brokerage.calendar import CalendarEntry, CalendarPerson
 from brokerage.events.models import Participant, Slot
@@ -30,7 +30,8 @@ def agreed_without_slot(participants: list[Participant]) -> dict[int, list[Meeti
     requests = db.session.scalars(db.select(MeetingRequest).join(Meeting).where(
         MeetingRequest.status == "accepted", Meeting.cancelled.is_(False), Meeting.published_slot_id.is_(None),
         db.or_(MeetingRequest.requester_id.in_(ids), MeetingRequest.recipient_id.in_(ids)))
-        .options(selectinload(MeetingRequest.requester), selectinload(MeetingRequest.recipient))
+        .options(selectinload(MeetingRequest.requester), selectinload(MeetingRequest.recipient),
+                 contains_eager(MeetingRequest.meeting))  # mails and the agenda read held_out off it
         .order_by(MeetingRequest.id)).all()
     found: dict[int, list[MeetingRequest]] = {p.id: [] for p in participants}
     for r in requests:

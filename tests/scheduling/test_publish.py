@@ -426,3 +426,38 @@ def test_mails_written_by_a_worker_link_to_the_address_published_from(app, place
     from pathlib import Path
     texts = [p.read_text(errors="replace") for p in Path(app.config["MAIL_OUTBOX"]).glob("*.eml")]
     assert len(texts) == 5 and all("https://events.example.org/events/march-2027/agenda" in t for t in texts)
+
+
+def test_agreed_meetings_without_a_slot_are_listed_in_a_few_queries(app, placed, meeting, people):
+    """The first publish mails thousands of people their agreed meetings without a slot, saying which the
+    organisers hold out: reading that must not cost a query per meeting."""
+    import sqlalchemy as sa
+
+    from brokerage.events.models import Participant
+    from brokerage.meetings.services import agreed_without_slot
+    event_id, p, ids = placed
+    extra = list(people(event_id, [(f"x{n}@example.eu", f"Extra {n}", "FR", "Europe/Paris", "all")
+                                   for n in range(4)]).values())
+
+    def queries(held_out: set[str]) -> int:
+        count = [0]
+
+        def seen(*_):
+            count[0] += 1
+        with app.app_context():
+            person = db.session.get(Participant, p["eu@example.eu"].id)
+            sa.event.listen(db.engine, "before_cursor_execute", seen)
+            try:
+                found = agreed_without_slot([person])[person.id]
+                assert {r.other(person).organisation for r in found if r.meeting.held_out} == held_out
+                assert all(r.other(person).organisation for r in found)
+            finally:
+                sa.event.remove(db.engine, "before_cursor_execute", seen)
+        return count[0]
+
+    meeting(event_id, p["eu@example.eu"], extra[0], locked=True)  # held out
+    meeting(event_id, extra[1], p["eu@example.eu"])
+    few = queries({"Extra 0"})
+    meeting(event_id, p["eu@example.eu"], extra[2], locked=True)
+    meeting(event_id, extra[3], p["eu@example.eu"])
+    assert queries({"Extra 0", "Extra 2"}) == few
