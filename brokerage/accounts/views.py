@@ -212,9 +212,10 @@ def change_email():
         form.email.errors.append(f"A confirmation link went out a moment ago: use it, or ask again in {wait} "
                                  "minute(s).")
         return _account_page(429, email_form=form)
-    # From this address, with this password: the link works once, and a newer change or a new password
-    # voids it.
-    token = _email_serializer().dumps({"id": user.id, "from": user.email, "email": new, "pw": user.password_stamp()})
+    # From this address, with this password, for the latest request: the link works once, and a newer
+    # request (a typo corrected), a change made or a new password voids it.
+    token = _email_serializer().dumps({"id": user.id, "from": user.email, "email": new, "pw": user.password_stamp(),
+                                       "at": now.isoformat()})
     link = base_url() + url_for("accounts.confirm_email", token=token)
     if not mail.try_send(mail.template_mail(new, "Confirm your new email address", "mail/email_change.txt",
                                             user=user, new=new, link=link)):
@@ -240,8 +241,9 @@ def confirm_email(token: str):
     try:
         data = _email_serializer().loads(token, max_age=EMAIL_CHANGE_MAX_AGE)
         user = db.session.get(User, int(data["id"]))
-        if user is None or user.password_stamp() != data["pw"] or user.email != data["from"]:
-            raise BadSignature("stale")  # used, replaced by a newer change, or the password changed since
+        if (user is None or user.password_stamp() != data["pw"] or user.email != data["from"]
+                or user.email_change_sent_at is None or user.email_change_sent_at.isoformat() != data["at"]):
+            raise BadSignature("stale")  # used, replaced by a newer request, or the password changed since
         new = str(data["email"])
     except SignatureExpired:
         return _refuse_confirmation("That confirmation link has expired. Ask for the change again on your account "

@@ -246,6 +246,9 @@ def test_an_older_email_change_link_dies_with_a_newer_change(app, make_event, ou
     typo = link_to("anne@typo.example")
     monkeypatch.setattr(views, "EMAIL_CHANGE_EVERY", timedelta(0))
     right = link_to("anne@new.example")
+    # Only the latest request's link works, even before it is confirmed: the typo's owner cannot race it.
+    early = app.test_client()
+    assert "That confirmation link is not valid" in early.get(typo, follow_redirects=True).get_data(as_text=True)
     kenji = logged_in(app, "kenji@tokyo.example")
     refused = kenji.post(right, data={"csrf_token": csrf_token(kenji, ACCOUNT)}, follow_redirects=True)
     assert "address: log out first, then open it again" in refused.get_data(as_text=True)
