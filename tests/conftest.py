@@ -59,6 +59,9 @@ def app(migrated_database, tmp_path):
         shutil.copy(migrated_database, database)
         app = create_app(_config(f"sqlite:///{database}", tmp_path))
     yield app
+    # Publish mails and runs go on in threads: they finish before the database is emptied under them.
+    from brokerage.scheduling.jobs import wait_for_threads
+    wait_for_threads(app)
     with app.app_context():
         db.session.remove()
         if POSTGRES_URL:

@@ -111,7 +111,17 @@ def _in_thread(name: str, function, *args) -> None:
     def body():
         with app.app_context():
             function(*args)
-    threading.Thread(target=body, name=name, daemon=True).start()
+    thread = threading.Thread(target=body, name=name, daemon=True)
+    threads = app.extensions.setdefault("brokerage.job_threads", [])
+    threads[:] = [t for t in threads if t.is_alive()]
+    threads.append(thread)
+    thread.start()
+
+
+def wait_for_threads(app, timeout: float = 60) -> None:
+    """Let the app's in-process jobs finish (a test's teardown, before its database goes)."""
+    for thread in list(app.extensions.get("brokerage.job_threads", [])):
+        thread.join(timeout)
 
 
 def with_app(function, *args) -> None:
