@@ -20,9 +20,11 @@ from brokerage.events.slots import PublishedMeetingsInTheWay, rebuild_slots
 from brokerage.extensions import db
 from brokerage.links import base_url, external_url
 from brokerage.marketplace.matching import suggestions
-from brokerage.meetings.models import Meeting, MeetingRequest
-from brokerage.meetings.views import accept, active_meetings_count, notify, open_request_between
+from brokerage.meetings.models import FOLLOW_UPS, RATINGS, Meeting, MeetingOutcome, MeetingRequest
+from brokerage.meetings.services import started_slot
+from brokerage.meetings.views import accept, active_meetings_count, notify, open_request_between, published_meetings
 from brokerage.organiser import csv_io
+from brokerage.outcomes.forms import OutcomeForm
 from brokerage.organiser.forms import (ImportConfirmForm, ImportForm, NewEventForm, ParticipantAdminForm, SettingsForm,
                                        TeamMemberForm, WindowForm, slugify)
 from brokerage.organiser.windows import (PRESETS, PRESETS_BY_KEY, event_days, event_zones, on_event_day,
@@ -31,6 +33,7 @@ from brokerage.regions import REGIONS, region_of
 from brokerage.scheduling import timetable
 from brokerage.scheduling.models import ReminderLog
 from brokerage.scheduling.solver_bridge import MeetingJoin
+from brokerage.templating import full_stop
 from brokerage.timeutil import DOUBLE_SUBMIT, local_to_utc, now_utc, to_local
 
 bp = Blueprint("organiser", __name__, url_prefix="/organise")
@@ -503,9 +506,41 @@ def participant(slug, participant_id):
         db.session.commit()
         flash("Support office and notes saved.", "success")
         return redirect(url_for(".participant", slug=slug, participant_id=person.id))
+    held = [m for m in published_meetings(person, left_ok=True) if started_slot(m)]
     return render_template("organiser/participant.html", event=event, role=role, person=person, form=form,
-                           offices=_support_offices(event), labels=LABELS,
+                           offices=_support_offices(event), labels=LABELS, held=held,
+                           outcomes={m.id: next((o for o in m.outcomes if o.participant_id == person.id), None)
+                                     for m in held},
+                           ratings=dict(RATINGS), follow_ups=dict(FOLLOW_UPS),
                            suggestions=suggestions(event, person) if person.is_approved else [])
+
+
+@bp.route("/<slug>/participants/<int:participant_id>/outcomes/<int:meeting_id>", methods=["GET", "POST"])
+def record_outcome(slug, participant_id, meeting_id):
+    """An organiser records a participant's account of a meeting they held, as heard in a follow-up call:
+    partner offices collect most outcomes that way, months after the event."""
+    event = get_event(slug)
+    require_organiser(event, co_organiser_ok=True)
+    person = _event_participant(event, participant_id)
+    meeting = db.session.get(Meeting, meeting_id)
+    if (meeting is None or meeting.event_id != event.id or meeting.cancelled or meeting.published_slot is None
+            or person.id not in (meeting.request.requester_id, meeting.request.recipient_id)):
+        abort(404, "This participant has no such meeting in the published timetable.")
+    held = started_slot(meeting) is not None and event.timetable_published
+    outcome = next((o for o in meeting.outcomes if o.participant_id == person.id), None)
+    form = OutcomeForm(obj=outcome)
+    if held and form.validate_on_submit():
+        if outcome is None:
+            outcome = MeetingOutcome(meeting=meeting, participant_id=person.id)
+            db.session.add(outcome)
+        outcome.rating, outcome.follow_up = form.rating.data, form.follow_up.data or None
+        outcome.comment = (form.comment.data or "").strip()
+        db.session.commit()
+        flash(full_stop(f"Saved {person.organisation}’s outcome of the meeting with "
+                        f"{meeting.request.other(person).organisation}"), "success")
+        return redirect(url_for(".participant", slug=slug, participant_id=person.id, _anchor="held"))
+    return render_template("organiser/record_outcome.html", event=event, person=person, meeting=meeting,
+                           partner=meeting.request.other(person), form=form, held=held)
 
 
 @bp.post("/<slug>/participants/<int:participant_id>/suggestions")

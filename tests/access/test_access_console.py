@@ -26,7 +26,7 @@ NOT_EVENT_SCOPED = {"organiser.index", "organiser.new_event"}
 # participants export; the dashboard redirects them to participants.
 CO_ORGANISER_ALLOWED = {
     "organiser.participants", "organiser.participant", "organiser.set_status", "organiser.approve_pending",
-    "organiser.mail_suggestions", "organiser.arrange_meeting",
+    "organiser.mail_suggestions", "organiser.arrange_meeting", "organiser.record_outcome",
     "organiser.import_csv", "organiser.import_confirm", "organiser.dashboard",
 }
 CO_ORGANISER_ALLOWED_VALUES = {("organiser.export", "what", "participants")}

@@ -9,7 +9,7 @@ SLUG = "march-2027"
 # Routes any logged-in user may use: their own list of events and creating a new one.
 OPEN_TO_USERS = {"organiser.index", "organiser.new_event"}
 CO_ORGANISER_OK = {"organiser.participants", "organiser.participant", "organiser.set_status", "organiser.approve_pending",
-                   "organiser.mail_suggestions", "organiser.arrange_meeting",
+                   "organiser.mail_suggestions", "organiser.arrange_meeting", "organiser.record_outcome",
                    "organiser.import_csv",
                    "organiser.import_confirm"}
 
@@ -34,7 +34,7 @@ def world(app, make_event, add_participant):
         db.session.commit()
         window_id = db.session.scalar(db.select(MeetingWindow.id).filter_by(event_id=event_id))
         return {"slug": SLUG, "participant_id": participant_id, "window_id": window_id, "organiser_id": link.id,
-                "what": "meetings"}
+                "what": "meetings", "meeting_id": 1}  # refused before any meeting is looked up
 
 
 def _urls(app, world):

@@ -195,3 +195,46 @@ def test_someone_who_left_still_reports_on_the_meetings_they_held(app, client, a
     auth.logout()
     auth.login("minji@seoul.example")
     assert client.get("/events/past-2026/outcomes").status_code == 403
+
+
+def test_organisers_record_an_outcome_a_participant_gave_them(app, client, auth, build):
+    """Partner offices hear most outcomes in follow-up calls: an organiser records them as the participant's own."""
+    event = build.past_event()
+    paris = build.participant(event, "claire@paris.example", organisation="Lumen Optics SAS")
+    tokyo = build.participant(event, "kenji@tokyo.example", "JP", "Asia/Tokyo", organisation="Kansai Photonics")
+    seoul = build.participant(event, "minji@seoul.example", "KR", "Asia/Seoul")
+    meeting = build.request(event, paris, tokyo)
+    theirs = build.request(event, tokyo, seoul, slot=1)
+    auth.login("organiser@een.example")
+    page = client.get(f"/organise/past-2026/participants/{paris}").get_data(as_text=True)
+    held = page.split('id="held-meetings"')[1].split("</table>")[0]
+    assert "Kansai Photonics (JP)" in held and "not reported" in held
+    url = f"/organise/past-2026/participants/{paris}/outcomes/{meeting}"
+    refused = post_form(client, url, {"rating": "not_held", "follow_up": "agreement", "comment": "Called in June"})
+    assert refused.status_code == 200 and "has no follow-up" in refused.get_data(as_text=True)
+    assert "Called in June" in refused.get_data(as_text=True) and _outcome(app, meeting, paris) is None
+    saved = post_form(client, url, {"rating": "cooperation_possible", "follow_up": "agreement",
+                                    "comment": "Licence signed, said on the phone"}, follow_redirects=True)
+    assert "Saved Lumen Optics SAS’s outcome of the meeting with Kansai Photonics." in saved.get_data(as_text=True)
+    assert _outcome(app, meeting, paris) == ("cooperation_possible", "agreement", "Licence signed, said on the phone")
+    assert "Cooperation possible" in saved.get_data(as_text=True).split('id="held-meetings"')[1]
+    assert 'id="total-agreement">1<' in client.get("/organise/past-2026/impact").get_data(as_text=True)
+    # Only a meeting of that participant.
+    assert client.get(f"/organise/past-2026/participants/{paris}/outcomes/{theirs}").status_code == 404
+    auth.logout()
+    auth.login("claire@paris.example")  # the participant sees it as theirs
+    assert "Cooperation agreement reached" in client.get("/events/past-2026/outcomes").get_data(as_text=True)
+
+
+def test_no_outcome_is_recorded_for_a_meeting_still_ahead(app, client, auth, build, make_event):
+    event = make_event(timetable_published=True)
+    paris = build.participant(event, "claire@paris.example")
+    tokyo = build.participant(event, "kenji@tokyo.example", "JP", "Asia/Tokyo")
+    meeting = build.request(event, paris, tokyo)
+    auth.login("organiser@een.example")
+    url = f"/organise/march-2027/participants/{paris}/outcomes/{meeting}"
+    page = client.get(url).get_data(as_text=True)
+    assert 'id="not-held-yet"' in page and 'id="outcome-form"' not in page
+    token = csrf_token(client, "/organise/march-2027/participants")
+    client.post(url, data={"csrf_token": token, "rating": "cooperation_possible"})
+    assert _outcome(app, meeting, paris) is None
