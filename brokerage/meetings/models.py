@@ -83,6 +83,10 @@ class Meeting(db.Model):
     def participants(self) -> tuple[Participant, Participant]:
         return self.request.requester, self.request.recipient
 
+    def outcome_of(self, participant) -> MeetingOutcome | None:
+        """That participant's own account of the meeting, if any."""
+        return next((o for o in self.outcomes if o.participant_id == participant.id), None)
+
     @property
     def held_out(self) -> bool:
         """Taken out of the timetable by an organiser: runs leave it out until it is placed or released."""

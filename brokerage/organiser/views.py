@@ -20,7 +20,7 @@ from brokerage.events.slots import PublishedMeetingsInTheWay, rebuild_slots
 from brokerage.extensions import db
 from brokerage.links import base_url, external_url
 from brokerage.marketplace.matching import suggestions
-from brokerage.meetings.models import FOLLOW_UPS, RATINGS, Meeting, MeetingOutcome, MeetingRequest
+from brokerage.meetings.models import FOLLOW_UPS, RATINGS, Meeting, MeetingRequest
 from brokerage.meetings.services import started_slot
 from brokerage.meetings.views import accept, active_meetings_count, notify, open_request_between, published_meetings
 from brokerage.organiser import csv_io
@@ -509,8 +509,7 @@ def participant(slug, participant_id):
     held = [m for m in published_meetings(person, left_ok=True) if started_slot(m)]
     return render_template("organiser/participant.html", event=event, role=role, person=person, form=form,
                            offices=_support_offices(event), labels=LABELS, held=held,
-                           outcomes={m.id: next((o for o in m.outcomes if o.participant_id == person.id), None)
-                                     for m in held},
+                           outcomes={m.id: m.outcome_of(person) for m in held},
                            ratings=dict(RATINGS), follow_ups=dict(FOLLOW_UPS),
                            suggestions=suggestions(event, person) if person.is_approved else [])
 
@@ -527,14 +526,10 @@ def record_outcome(slug, participant_id, meeting_id):
             or person.id not in (meeting.request.requester_id, meeting.request.recipient_id)):
         abort(404, "This participant has no such meeting in the published timetable.")
     held = started_slot(meeting) is not None and event.timetable_published
-    outcome = next((o for o in meeting.outcomes if o.participant_id == person.id), None)
+    outcome = meeting.outcome_of(person)
     form = OutcomeForm(obj=outcome)
     if held and form.validate_on_submit():
-        if outcome is None:
-            outcome = MeetingOutcome(meeting=meeting, participant_id=person.id)
-            db.session.add(outcome)
-        outcome.rating, outcome.follow_up = form.rating.data, form.follow_up.data or None
-        outcome.comment = (form.comment.data or "").strip()
+        form.save(meeting, person, outcome)
         db.session.commit()
         flash(full_stop(f"Saved {person.organisation}’s outcome of the meeting with "
                         f"{meeting.request.other(person).organisation}"), "success")

@@ -3,7 +3,8 @@ from wtforms import SelectField, TextAreaField
 from wtforms.validators import AnyOf, InputRequired, Length, Optional, ValidationError
 
 from brokerage.events.forms import no_control_characters
-from brokerage.meetings.models import FOLLOW_UPS, RATINGS
+from brokerage.extensions import db
+from brokerage.meetings.models import FOLLOW_UPS, RATINGS, Meeting, MeetingOutcome
 
 
 class OutcomeForm(FlaskForm):
@@ -16,6 +17,14 @@ class OutcomeForm(FlaskForm):
                             validators=[Optional(), AnyOf([key for key, _ in FOLLOW_UPS],
                                                           message="Choose one of the listed follow-ups.")])
     comment = TextAreaField("Comment (optional; the organisers see it, your meeting partner does not)", validators=[Length(max=2000), no_control_characters])
+
+    def save(self, meeting: Meeting, participant, outcome: MeetingOutcome | None) -> None:
+        """Store what the form says as the participant's outcome of the meeting (the caller commits)."""
+        if outcome is None:
+            outcome = MeetingOutcome(meeting=meeting, participant_id=participant.id)
+            db.session.add(outcome)
+        outcome.rating, outcome.follow_up = self.rating.data, self.follow_up.data or None
+        outcome.comment = (self.comment.data or "").strip()  # absent from a hand-made POST
 
     def validate_follow_up(self, field):
         if field.data and self.rating.data == "not_held":

@@ -7,7 +7,7 @@ from flask_login import login_required
 from brokerage.access import get_event, require_participant
 from brokerage.events.models import Participant
 from brokerage.extensions import db
-from brokerage.meetings.models import FOLLOW_UPS, RATINGS, Meeting, MeetingOutcome
+from brokerage.meetings.models import FOLLOW_UPS, RATINGS, Meeting
 from brokerage.meetings.views import published_meetings
 from brokerage.outcomes.forms import OutcomeForm
 from brokerage.templating import full_stop
@@ -23,17 +23,13 @@ def _reporter(event) -> Participant:
     return me if me.status == "withdrawn" else require_participant(event)
 
 
-def _outcome(meeting: Meeting, participant: Participant) -> MeetingOutcome | None:
-    return next((o for o in meeting.outcomes if o.participant_id == participant.id), None)
-
-
 @bp.get("/<slug>/outcomes")
 @login_required
 def my_outcomes(slug: str):
     event = get_event(slug)
     me = _reporter(event)
     meetings = published_meetings(me, left_ok=True)  # none while the timetable is unpublished
-    rows = [{"meeting": m, "partner": m.request.other(me), "outcome": _outcome(m, me),
+    rows = [{"meeting": m, "partner": m.request.other(me), "outcome": m.outcome_of(me),
              "started": m.published_slot.start <= now_utc()} for m in meetings]
     return render_template("outcomes/my_outcomes.html", event=event, me=me, rows=rows,
                            ratings=dict(RATINGS), follow_ups=dict(FOLLOW_UPS))
@@ -55,15 +51,10 @@ def rate(slug: str, meeting_id: int):
     if start > now_utc():
         flash(f"You can rate this meeting once it has started: {fmt_datetime(start, me.timezone)} ({me.timezone}).", "error")
         return redirect(url_for("outcomes.my_outcomes", slug=slug))
-    outcome = _outcome(meeting, me)
+    outcome = meeting.outcome_of(me)
     form = OutcomeForm(obj=outcome)
     if form.validate_on_submit():
-        if outcome is None:
-            outcome = MeetingOutcome(meeting=meeting, participant_id=me.id)
-            db.session.add(outcome)
-        outcome.rating = form.rating.data
-        outcome.follow_up = form.follow_up.data or None
-        outcome.comment = (form.comment.data or "").strip()  # absent from a hand-made POST
+        form.save(meeting, me, outcome)
         db.session.commit()
         flash(full_stop(f"Saved your outcome of the meeting with {partner.organisation}"), "success")
         return redirect(url_for("outcomes.my_outcomes", slug=slug))
