@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import smtplib
 from dataclasses import dataclass, field
+from email.header import Header
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
@@ -38,7 +39,13 @@ def build_message(mail: Mail, sender: str) -> EmailMessage:
     if mail.reply_to:
         message["Reply-To"] = mail.reply_to
     # A header must be one line: a name with a line break in it would make the whole mail fail.
-    message["Subject"] = " ".join(mail.subject.split())
+    subject = " ".join(mail.subject.split())
+    if subject.isascii():
+        message["Subject"] = subject
+    else:
+        # Python's folding of a long non-ASCII header drops the space before some words ("with Société" can
+        # arrive as "withSociété"); the older Header class splits encoded words right, and is stored as it is.
+        message.set_raw("Subject", Header(subject, "utf-8", header_name="Subject").encode())
     message["Date"] = format_datetime(now_utc())  # +0000: UTC, where formatdate's -0000 means "unknown zone"
     # The sender's own domain: a foreign or made-up one counts against the mail in spam filters.
     message["Message-ID"] = make_msgid(domain=_msgid_domain(sender))

@@ -26,6 +26,11 @@ class SignupForm(FlaskForm):
     password, confirm = new_password_fields("Password")
 
 
+class SignupConfirmForm(FlaskForm):
+    password = PasswordField("The password you chose", render_kw={"autocomplete": "current-password"},
+                             validators=[DataRequired("Enter the password you chose at sign-up."), Length(max=200)])
+
+
 class LoginForm(FlaskForm):
     email = email_field()
     password = PasswordField("Password", render_kw={"autocomplete": "current-password"},

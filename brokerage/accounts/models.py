@@ -26,6 +26,11 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     # When a change of address was last asked for: its confirmation goes to an address anyone can type.
     email_change_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Signed up but the address is not proven yet: no login until the link mailed to it is opened, and a
+    # new sign-up with the address may replace the name and password (whoever owns the mailbox wins).
+    awaiting_confirmation: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # When a sign-up with this address last sent a mail: anyone can type an address, so at most one per window.
+    signup_mail_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)

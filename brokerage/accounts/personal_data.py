@@ -59,7 +59,8 @@ def export(user: User) -> dict:
                     "end_utc": _utc(r.meeting.published_end),
                     "your_outcome": None if r.meeting.id not in outcomes else {
                         "rating": outcomes[r.meeting.id].rating, "follow_up": outcomes[r.meeting.id].follow_up,
-                        "comment": outcomes[r.meeting.id].comment}},
+                        "comment": outcomes[r.meeting.id].comment,
+                        "entered_by": "the organisers" if outcomes[r.meeting.id].recorded_by_id else "you"}},
             } for r in requests],
         })
     organising = db.session.scalars(db.select(EventOrganiser).filter_by(user_id=user.id)).all()

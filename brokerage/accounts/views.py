@@ -5,7 +5,7 @@ import math
 import re
 from datetime import timedelta
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
@@ -14,16 +14,19 @@ from brokerage import mail
 from brokerage.links import base_url
 from brokerage.accounts import personal_data
 from brokerage.accounts.forms import (ConfirmForm, DeleteAccountForm, EmailChangeForm, LoginForm, NameForm,
-                                      PasswordChangeForm, ResetPasswordForm, ResetRequestForm, SignupForm)
+                                      PasswordChangeForm, ResetPasswordForm, ResetRequestForm, SignupConfirmForm,
+                                      SignupForm)
 from brokerage.accounts.models import User
 from brokerage.extensions import db
-from brokerage.timeutil import DOUBLE_SUBMIT, now_utc
+from brokerage.timeutil import now_utc
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 RESET_MAX_AGE = 3600 * 2
 INVITE_MAX_AGE = 3600 * 24 * 7  # invitations from an import are read over days, not within the hour
 EMAIL_CHANGE_MAX_AGE = 3600 * 24 * 2
 EMAIL_CHANGE_EVERY = timedelta(minutes=10)  # the confirmation goes to any address typed: not a mail cannon
+SIGNUP_MAX_AGE = 3600 * 24 * 2
+SIGNUP_MAIL_EVERY = timedelta(minutes=10)  # the same, for sign-ups
 SAFE_PATH = re.compile(r"/(?!/)[^\x00-\x20\\]*")
 
 
@@ -35,27 +38,95 @@ def _safe_next(target: str | None) -> str:
     return url_for("home")
 
 
+def _signup_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="signup")
+
+
 @bp.route("/signup", methods=["GET", "POST"])
 def signup():
+    """Every valid sign-up gets the same answer, "check your inbox", so the form reveals nobody's account; what
+    differs goes to the mailbox, which only its owner reads: a link that finishes the sign-up, or, where the
+    address has an account already, how to log in."""
     form = SignupForm()
     if form.validate_on_submit():
-        email = User.normalise_email(form.email.data)
-        existing = db.session.scalar(db.select(User).filter_by(email=email))
-        if existing is not None and existing.created_at >= now_utc() - DOUBLE_SUBMIT and \
-                existing.check_password(form.password.data):
-            login_user(existing)  # the same form sent twice: the first made the account
-            return redirect(_safe_next(request.args.get("next")))
-        if existing is not None:
-            form.email.errors.append("An account with this email exists already. Log in or reset the password.")
-        else:
-            user = User(email=email, name=form.name.data.strip())
-            user.set_password(form.password.data)
-            db.session.add(user)
+        email, now = User.normalise_email(form.email.data), now_utc()
+        user = db.session.scalar(db.select(User).filter_by(email=email))
+        if user is None or user.signup_mail_sent_at is None or now - user.signup_mail_sent_at >= SIGNUP_MAIL_EVERY:
+            try:
+                message = _signup_mail(user, email, form, now)
+            except IntegrityError:  # the same address signed up a moment ago: that one's mail is on its way
+                db.session.rollback()
+            else:
+                if not mail.try_send(message):
+                    db.session.rollback()
+                    flash("We could not send mail just now. Please try again in a few minutes.", "error")
+                    return render_template("accounts/signup.html", form=form), 503
+                db.session.commit()
+        session["signup_email"] = email
+        return redirect(url_for(".signup_sent"))
+    return render_template("accounts/signup.html", form=form)
+
+
+def _signup_mail(user: User | None, email: str, form: SignupForm, now) -> mail.Mail:
+    if user is None:
+        user = User(email=email, awaiting_confirmation=True)
+        db.session.add(user)
+    if user.awaiting_confirmation:  # not proven yet: the newest sign-up's name and password count
+        user.name = form.name.data.strip()
+        user.set_password(form.password.data)
+    user.signup_mail_sent_at = now
+    db.session.flush()
+    if not user.awaiting_confirmation:
+        reset = base_url() + url_for("accounts.reset_password", token=reset_token(user))
+        return mail.template_mail(email, "You have a brokerage account already", "mail/signup_existing.txt",
+                                  user=user, login=base_url() + url_for("accounts.login"), link=reset)
+    # Bound to the password: a newer sign-up with the address voids this link.
+    token = _signup_serializer().dumps({"id": user.id, "em": email, "pw": user.password_stamp(),
+                                        "next": request.args.get("next")})
+    return mail.template_mail(email, "Confirm your address to finish signing up", "mail/signup_confirm.txt",
+                              user=user, link=base_url() + url_for("accounts.confirm_signup", token=token))
+
+
+@bp.get("/signup/sent")
+def signup_sent():
+    email = session.get("signup_email")
+    if not email:
+        return redirect(url_for(".signup"))
+    return render_template("accounts/signup_sent.html", email=email)
+
+
+@bp.route("/signup/<token>", methods=["GET", "POST"])
+def confirm_signup(token: str):
+    try:
+        data = _signup_serializer().loads(token, max_age=SIGNUP_MAX_AGE)
+        user = db.session.get(User, int(data["id"]))
+        if user is None or user.email != data["em"]:
+            raise BadSignature("gone")
+        if not user.awaiting_confirmation:  # opened a second time
+            flash("Your address is confirmed already: log in.", "info")
+            return redirect(url_for(".login", next=data.get("next")))
+        if user.password_stamp() != data["pw"]:
+            raise BadSignature("replaced")
+    except SignatureExpired:
+        flash("That link has expired. Sign up again to get a new one.", "error")
+        return redirect(url_for(".signup"))
+    except (BadSignature, KeyError, TypeError, ValueError):
+        flash("That link is not valid: a newer sign-up with this address replaced it. Use the newest mail, or "
+              "sign up again.", "error")
+        return redirect(url_for(".signup"))
+    # The password too, not the link alone: whoever typed someone else's address at sign-up chose the
+    # password, and the mailbox's owner opening that link must not hand them the account.
+    form = SignupConfirmForm()
+    if form.validate_on_submit():
+        if user.check_password(form.password.data):
+            user.awaiting_confirmation = False
             db.session.commit()
             login_user(user)
             flash("Welcome! Your account is ready.", "success")
-            return redirect(_safe_next(request.args.get("next")))
-    return render_template("accounts/signup.html", form=form)
+            return redirect(_safe_next(data.get("next")))
+        form.password.errors.append("That is not the password chosen at sign-up. Forgot it? Sign up again: the "
+                                    "newest sign-up's password counts.")
+    return render_template("accounts/confirm_signup.html", form=form, user=user)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -64,9 +135,13 @@ def login():
     if form.validate_on_submit():
         user = db.session.scalar(db.select(User).filter_by(email=User.normalise_email(form.email.data)))
         if user and user.check_password(form.password.data):
-            login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
-        form.password.errors.append("Email or password is not right.")
+            if not user.awaiting_confirmation:
+                login_user(user)
+                return redirect(_safe_next(request.args.get("next")))
+            form.email.errors.append("Confirm this address first: open the link we mailed to it when you signed up. "
+                                     "No mail? Sign up again to get a new one.")
+        else:
+            form.password.errors.append("Email or password is not right.")
     return render_template("accounts/login.html", form=form)
 
 
@@ -123,6 +198,7 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         user.set_password(form.password.data)
+        user.awaiting_confirmation = False  # the link came to the mailbox: the address is proven
         db.session.commit()
         login_user(user)
         flash("Your password is changed.", "success")
@@ -203,9 +279,8 @@ def change_email():
     if not _validated_with_password(form):
         return _account_page(400, email_form=form)
     user, new, now = current_user._get_current_object(), User.normalise_email(form.email.data), now_utc()
-    if new == user.email or _taken(new):
-        form.email.errors.append("That is your address already." if new == user.email
-                                 else "An account with this email exists already.")
+    if new == user.email:
+        form.email.errors.append("That is your address already.")
         return _account_page(400, email_form=form)
     if user.email_change_sent_at and now - user.email_change_sent_at < EMAIL_CHANGE_EVERY:
         wait = math.ceil((user.email_change_sent_at + EMAIL_CHANGE_EVERY - now).total_seconds() / 60)
@@ -216,9 +291,13 @@ def change_email():
     # request (a typo corrected), a change made or a new password voids it.
     token = _email_serializer().dumps({"id": user.id, "from": user.email, "email": new, "pw": user.password_stamp(),
                                        "at": now.isoformat()})
-    link = base_url() + url_for("accounts.confirm_email", token=token)
-    if not mail.try_send(mail.template_mail(new, "Confirm your new email address", "mail/email_change.txt",
-                                            user=user, new=new, link=link)):
+    if _taken(new):  # told to the new address's owner only: the page answers as for any address
+        message = mail.template_mail(new, "Your address was typed for another account", "mail/email_change_taken.txt",
+                                     user=user, new=new)
+    else:
+        message = mail.template_mail(new, "Confirm your new email address", "mail/email_change.txt", user=user,
+                                     new=new, link=base_url() + url_for("accounts.confirm_email", token=token))
+    if not mail.try_send(message):
         flash("We could not send mail just now. Please try again in a few minutes.", "error")
         return _account_page(503, email_form=form)
     user.email_change_sent_at = now

@@ -104,5 +104,8 @@ class MeetingOutcome(db.Model):
     follow_up: Mapped[str | None] = mapped_column(sa.String(32))
     comment: Mapped[str] = mapped_column(sa.Text, default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
+    # An organiser who recorded it from what the participant told them; None: the participant's own entry.
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
 
     meeting: Mapped[Meeting] = relationship(back_populates="outcomes")
+    recorded_by = relationship("User")

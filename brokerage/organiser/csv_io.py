@@ -250,7 +250,7 @@ def export_meetings(event: Event) -> tuple[list[str], list[list]]:
     header = ["id", "request_id", "participant_a", "participant_a_email", "participant_b", "participant_b_email",
               "state", "start_utc", "end_utc", f"start_event_time ({zone})", f"end_event_time ({zone})",
               "published_start_utc", f"published_start_event_time ({zone})", "locked", "video_link",
-              "unscheduled_reason", "rating_a", "follow_up_a", "rating_b", "follow_up_b"]
+              "unscheduled_reason", "rating_a", "follow_up_a", "rating_b", "follow_up_b", "entered_by_a", "entered_by_b"]
     # Columns, not objects: a 2,000-person event has ~10,000 meetings, and loading them took seconds.
     # They share the event's few dozen slots, whose times are formatted once.
     times = {s.id: (utc_iso(s.start), utc_iso(s.end), local_iso(s.start, zone), local_iso(s.end, zone))
@@ -258,10 +258,13 @@ def export_meetings(event: Event) -> tuple[list[str], list[list]]:
     no_slot = ("", "", "", "")
     join = MeetingJoin.of(event)
     user_a, user_b = aliased(User), aliased(User)
-    # Each side's own account of the meeting (outcomes), as codes like `state`.
-    said = {(o.meeting_id, o.participant_id): (o.rating, o.follow_up or "") for o in db.session.execute(
-        db.select(MeetingOutcome.meeting_id, MeetingOutcome.participant_id, MeetingOutcome.rating,
-                  MeetingOutcome.follow_up).join(Meeting).where(Meeting.event_id == event.id))}
+    # Each side's account of the meeting (outcomes), as codes like `state`; who entered it, last.
+    said = {(o.meeting_id, o.participant_id): (o.rating, o.follow_up or "",
+                                               "organiser" if o.recorded_by_id else "participant")
+            for o in db.session.execute(
+                db.select(MeetingOutcome.meeting_id, MeetingOutcome.participant_id, MeetingOutcome.rating,
+                          MeetingOutcome.follow_up, MeetingOutcome.recorded_by_id)
+                .join(Meeting).where(Meeting.event_id == event.id))}
     meetings = db.session.execute(join.select(
         Meeting.id, Meeting.request_id, MeetingRequest.requester_id, MeetingRequest.recipient_id,
         join.requester.organisation, user_a.email, join.recipient.organisation,
@@ -276,11 +279,12 @@ def export_meetings(event: Event) -> tuple[list[str], list[list]]:
         # Not agreed: a side was rejected or left before it took place, so it is off like a cancelled one.
         state = "cancelled" if cancelled or not agreed else "scheduled" if slot_id is not None else "unscheduled"
         slot, published = times.get(slot_id, no_slot), times.get(published_id, no_slot)
+        said_a, said_b = said.get((meeting_id, a_id), ("", "", "")), said.get((meeting_id, b_id), ("", "", ""))
         if slot_id == published_id and published_id in begun and published_end:  # held as announced, whatever the slot length now
             slot = (slot[0], utc_iso(published_end), slot[2], local_iso(published_end, zone))
         rows.append([meeting_id, request_id, a, a_email, b, b_email, state, *slot, published[0], published[2],
                      "yes" if locked else "no", room_link(event, meeting_id, a_link, b_link), reason,
-                     *said.get((meeting_id, a_id), ("", "")), *said.get((meeting_id, b_id), ("", ""))])
+                     *said_a[:2], *said_b[:2], said_a[2], said_b[2]])
     return header, rows
 
 

@@ -529,7 +529,7 @@ def record_outcome(slug, participant_id, meeting_id):
     outcome = meeting.outcome_of(person)
     form = OutcomeForm(obj=outcome)
     if held and form.validate_on_submit():
-        form.save(meeting, person, outcome)
+        form.save(meeting, person, outcome, organiser=current_user)
         db.session.commit()
         flash(full_stop(f"Saved {person.organisation}’s outcome of the meeting with "
                         f"{meeting.request.other(person).organisation}"), "success")

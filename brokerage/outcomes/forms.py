@@ -18,13 +18,15 @@ class OutcomeForm(FlaskForm):
                                                           message="Choose one of the listed follow-ups.")])
     comment = TextAreaField("Comment (optional; the organisers see it, your meeting partner does not)", validators=[Length(max=2000), no_control_characters])
 
-    def save(self, meeting: Meeting, participant, outcome: MeetingOutcome | None) -> None:
-        """Store what the form says as the participant's outcome of the meeting (the caller commits)."""
+    def save(self, meeting: Meeting, participant, outcome: MeetingOutcome | None, organiser=None) -> None:
+        """Store what the form says as the participant's outcome of the meeting, entered by the participant or
+        by an organiser who heard it from them (the caller commits)."""
         if outcome is None:
             outcome = MeetingOutcome(meeting=meeting, participant_id=participant.id)
             db.session.add(outcome)
         outcome.rating, outcome.follow_up = self.rating.data, self.follow_up.data or None
         outcome.comment = (self.comment.data or "").strip()  # absent from a hand-made POST
+        outcome.recorded_by_id = organiser.id if organiser else None
 
     def validate_follow_up(self, field):
         if field.data and self.rating.data == "not_held":

@@ -59,4 +59,4 @@ def rate(slug: str, meeting_id: int):
         flash(full_stop(f"Saved your outcome of the meeting with {partner.organisation}"), "success")
         return redirect(url_for("outcomes.my_outcomes", slug=slug))
     return render_template("outcomes/rate.html", event=event, me=me, meeting=meeting, partner=partner,
-                           form=form, is_edit=outcome is not None)
+                           form=form, is_edit=outcome is not None, recorded_by=outcome and outcome.recorded_by)

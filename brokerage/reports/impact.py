@@ -117,7 +117,7 @@ def build_report(event: Event) -> ImpactReport:
     outcomes: defaultdict[int, list] = defaultdict(list)
     for o in db.session.execute(
             db.select(MeetingOutcome.meeting_id, MeetingOutcome.participant_id, MeetingOutcome.rating,
-                      MeetingOutcome.follow_up, MeetingOutcome.comment)
+                      MeetingOutcome.follow_up, MeetingOutcome.comment, MeetingOutcome.recorded_by_id)
             .join(Meeting, MeetingOutcome.meeting_id == Meeting.id).where(Meeting.event_id == event.id)
             .order_by(MeetingOutcome.meeting_id, MeetingOutcome.participant_id)):
         outcomes[o.meeting_id].append(o)
@@ -178,7 +178,7 @@ def build_report(event: Event) -> ImpactReport:
     rating_counts = Counter(o.rating for o, _, _ in rated)
     follow_up_counts = Counter(o.follow_up for o, _, _ in rated if o.follow_up)
     labels, follow_labels = dict(RATINGS), dict(FOLLOW_UPS)
-    comments = [{"from": people[o.participant_id].organisation,
+    comments = [{"from": people[o.participant_id].organisation + (" (recorded by an organiser)" if o.recorded_by_id else ""),
                  "with": (recipient if o.participant_id == requester.id else requester).organisation,
                  "rating": labels.get(o.rating, o.rating), "follow_up": follow_labels.get(o.follow_up or "", ""),
                  "comment": o.comment} for o, requester, recipient in rated if o.comment]

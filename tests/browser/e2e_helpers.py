@@ -10,8 +10,11 @@ def label(text: str):
     """A form label as the forms macro renders it: the text, plus " *" when the field is required."""
     return re.compile(r"^\s*" + re.escape(text) + r"(\s*\*)?\s*$")
 
-def sign_up(page, email: str, name: str, password: str = PASSWORD):
+def sign_up(page, live_server, email: str, name: str, password: str = PASSWORD):
+    """Sign up, then open the link mailed to the address and finish with the password, as a person does."""
     from playwright.sync_api import expect
+
+    from tests.support import mailed_link
 
     page.goto("/accounts/signup")
     page.get_by_label(label("Your name")).fill(name)
@@ -19,6 +22,10 @@ def sign_up(page, email: str, name: str, password: str = PASSWORD):
     page.get_by_label(label("Password")).fill(password)
     page.get_by_label(label("Repeat password")).fill(password)
     page.locator("main").get_by_role("button", name="Sign up").click()
+    expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
+    page.goto(mailed_link(live_server.app, email, "Confirm your address"))
+    page.get_by_label(label("The password you chose")).fill(password)
+    page.locator("main").get_by_role("button", name="Finish signing up").click()
     expect(page.get_by_text(email)).to_be_visible()
 
 

@@ -154,7 +154,7 @@ def move(page, meeting_id: int, target_id: int, expected_label: str, allowed_lab
 
 def test_organiser_console_from_new_event_to_published_invites(new_page, live_server, db_do, mails):
     page = new_page("Europe/Brussels")
-    sign_up(page, ORGANISER, "Olga Organiser")
+    sign_up(page, live_server, ORGANISER, "Olga Organiser")
 
     # --- create the event ------------------------------------------------------------------------------------
     page.goto("/organise/new")

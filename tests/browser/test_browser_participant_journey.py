@@ -95,7 +95,7 @@ def test_participant_journey_across_four_time_zones(new_page, live_server, db_do
     # --- sign up and register: the country's zones come first; the browser's own zone is preselected ------
     for key, (email, name, org, country, tz, _) in PEOPLE.items():
         page = pages[key]
-        sign_up(page, email, name)
+        sign_up(page, live_server, email, name)
         page.goto(f"/events/{SLUG}/register")
         # Nothing chosen yet: the form preselects the zone the browser reports (the person's clock).
         expect(page.get_by_label(label("Your time zone"))).to_have_value(tz)

@@ -15,7 +15,7 @@ def test_home_signup_logout_login(new_page, live_server):
     # The browser clock is the user's: Tokyo is UTC+9 all year.
     assert page.evaluate("new Date().getTimezoneOffset()") == -540
 
-    sign_up(page, "kenji@osaka.example", "Kenji Tanaka")
+    sign_up(page, live_server, "kenji@osaka.example", "Kenji Tanaka")
     expect(page.get_by_text("Welcome! Your account is ready.")).to_be_visible()
     log_out(page)
     expect(page.get_by_text("You are logged out.")).to_be_visible()

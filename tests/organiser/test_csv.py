@@ -314,20 +314,20 @@ def test_meetings_export_rows_column_by_column(app, console, client, add_partici
         "id", "request_id", "participant_a", "participant_a_email", "participant_b", "participant_b_email", "state",
         "start_utc", "end_utc", "start_event_time (Europe/Brussels)", "end_event_time (Europe/Brussels)",
         "published_start_utc", "published_start_event_time (Europe/Brussels)", "locked", "video_link",
-        "unscheduled_reason", "rating_a", "follow_up_a", "rating_b", "follow_up_b"]
+        "unscheduled_reason", "rating_a", "follow_up_a", "rating_b", "follow_up_b", "entered_by_a", "entered_by_b"]
     assert rows == [
         [str(ids[0]), str(requests[0]), "Osaka Robotics", "kenji@osaka-robotics.example", "Seoul Bio",
          "minji@seoul-bio.example", "scheduled", "2027-03-16T07:25:00Z", "2027-03-16T07:45:00Z",
          "2027-03-16T08:25:00+01:00", "2027-03-16T08:45:00+01:00", "2027-03-16T07:00:00Z",
          "2027-03-16T08:00:00+01:00", "yes", f"https://meet.jit.si/{SLUG}-{ids[0]}", "", "", "",
-         "cooperation_possible", "negotiation"],
+         "cooperation_possible", "negotiation", "", "participant"],
         [str(ids[1]), str(requests[1]), "Seoul Bio", "minji@seoul-bio.example", "Boston Med",
          "sam@boston-med.example", "cancelled", "", "", "", "", "", "", "no", f"https://meet.jit.si/{SLUG}-{ids[1]}",
-         "'-no common free slot", "", "", "", ""],
+         "'-no common free slot", "", "", "", "", "", ""],
         [str(ids[3]), str(requests[3]), "Boston Med", "sam@boston-med.example", "Osaka Robotics",
          "kenji@osaka-robotics.example", "cancelled", "2027-03-16T07:50:00Z", "2027-03-16T08:10:00Z",
          "2027-03-16T08:50:00+01:00", "2027-03-16T09:10:00+01:00", "2027-03-16T07:50:00Z",
-         "2027-03-16T08:50:00+01:00", "no", f"https://meet.jit.si/{SLUG}-{ids[3]}", "", "", "", "", ""],
+         "2027-03-16T08:50:00+01:00", "no", f"https://meet.jit.si/{SLUG}-{ids[3]}", "", "", "", "", "", "", ""],
     ]
     # Participants' own rooms: the requester's link, else the recipient's.
     with app.app_context():

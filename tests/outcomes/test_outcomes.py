@@ -217,13 +217,22 @@ def test_organisers_record_an_outcome_a_participant_gave_them(app, client, auth,
                                     "comment": "Licence signed, said on the phone"}, follow_redirects=True)
     assert "Saved Lumen Optics SAS’s outcome of the meeting with Kansai Photonics." in saved.get_data(as_text=True)
     assert _outcome(app, meeting, paris) == ("cooperation_possible", "agreement", "Licence signed, said on the phone")
-    assert "Cooperation possible" in saved.get_data(as_text=True).split('id="held-meetings"')[1]
-    assert 'id="total-agreement">1<' in client.get("/organise/past-2026/impact").get_data(as_text=True)
+    held = saved.get_data(as_text=True).split('id="held-meetings"')[1]
+    assert "Cooperation possible" in held and "(organiser)" in held  # whose word it is stays visible
+    impact = client.get("/organise/past-2026/impact").get_data(as_text=True)
+    assert 'id="total-agreement">1<' in impact and "Lumen Optics SAS (recorded by an organiser)" in impact
+    export = client.get("/organise/past-2026/export/meetings.csv").get_data(as_text=True)
+    assert export.splitlines()[0].endswith("entered_by_a,entered_by_b") and ",organiser," in export
     # Only a meeting of that participant.
     assert client.get(f"/organise/past-2026/participants/{paris}/outcomes/{theirs}").status_code == 404
     auth.logout()
-    auth.login("claire@paris.example")  # the participant sees it as theirs
-    assert "Cooperation agreement reached" in client.get("/events/past-2026/outcomes").get_data(as_text=True)
+    auth.login("claire@paris.example")  # the participant sees it, and who entered it, and can correct it
+    mine = client.get("/events/past-2026/outcomes").get_data(as_text=True)
+    assert "Cooperation agreement reached" in mine and "(recorded by the organisers)" in mine
+    rate = f"/events/past-2026/outcomes/{meeting}"
+    assert "The organisers recorded this from what you told them" in client.get(rate).get_data(as_text=True)
+    post_form(client, rate, {"rating": "cooperation_possible", "follow_up": "agreement", "comment": "Licence signed"})
+    assert "(recorded by the organisers)" not in client.get("/events/past-2026/outcomes").get_data(as_text=True)
 
 
 def test_no_outcome_is_recorded_for_a_meeting_still_ahead(app, client, auth, build, make_event):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from tests.support import csrf_token, post_form
+from tests.support import Auth, csrf_token, mailed_link, post_form
 
 from brokerage.accounts.models import User
 from brokerage.extensions import db
@@ -36,13 +36,6 @@ def test_signup_errors_keep_what_was_typed(app, client):
                                                   "confirm": "correct horse"}).get_data(as_text=True)
     assert "Enter your name." in html and "Invalid email address." in html
     assert _user(app, "anna@nordlicht.example") is None
-
-
-def test_signup_with_an_existing_email_is_refused(app, auth):
-    auth.signup("anna@nordlicht.example")
-    auth.logout()
-    response = auth.signup("ANNA@nordlicht.example", password="somebody else")
-    assert response.status_code == 200 and b"An account with this email exists already" in response.data
 
 
 def test_login_and_logout(app, client, auth):
@@ -100,7 +93,7 @@ def test_post_without_csrf_token_is_refused_kindly(client):
 
 
 def _reset_link(outbox) -> str:
-    [message] = outbox()
+    [message] = [m for m in outbox() if m["Subject"] != "Confirm your address to finish signing up"]
     assert message["To"] == "anna@nordlicht.example" and message["Subject"] == "Reset your password"
     body = message.get_content()
     return re.search(r"http://localhost(/accounts/reset/\S+)", body).group(1)
@@ -206,11 +199,110 @@ def test_a_password_reset_ends_every_other_session(app, client, auth, outbox):
     assert response.status_code == 302 and "/accounts/login" in response.location
 
 
-def test_a_signup_sent_twice_logs_in_instead_of_saying_the_account_exists(app):
-    from tests.support import Auth
-    first, second = app.test_client(), app.test_client()  # the second click arrives before the first answer
-    assert Auth(first).signup("anna@nordlicht.example").status_code == 302
-    assert Auth(second).signup("anna@nordlicht.example").status_code == 302
-    assert b"anna@nordlicht.example" in second.get("/").data
-    page = Auth(app.test_client()).signup("anna@nordlicht.example", password="another one").get_data(as_text=True)
-    assert "An account with this email exists already" in page  # only the same form counts as the same
+def _sent_page(client, response) -> str:
+    assert response.status_code == 302 and response.location == "/accounts/signup/sent"
+    return client.get(response.location).get_data(as_text=True)
+
+
+def test_a_signup_waits_for_the_link_mailed_to_the_address(app, client, auth, make_event):
+    make_event()
+    response = auth.start_signup("anna@nordlicht.example", name="Anna Berg", next="/events/march-2027/register")
+    assert "We sent a mail to <strong>anna@nordlicht.example</strong>" in _sent_page(client, response)
+    assert b"Log out" not in client.get("/").data and _user(app, "anna@nordlicht.example").awaiting_confirmation
+    response = auth.login("anna@nordlicht.example")
+    assert response.status_code == 200 and b"Confirm this address first" in response.data
+
+    link = mailed_link(app, "anna@nordlicht.example", "Confirm your address")
+    page = client.get(link).get_data(as_text=True)
+    assert "Finish signing up" in page and "Anna Berg, anna@nordlicht.example" in page
+    response = post_form(client, link, {"password": "not the one"})
+    assert response.status_code == 200 and b"That is not the password chosen at sign-up" in response.data
+    response = post_form(client, link, {"password": "correct horse"})
+    assert response.location == "/events/march-2027/register"  # where the sign-up began
+    assert b"anna@nordlicht.example" in client.get("/").data and not _user(app, "anna@nordlicht.example").awaiting_confirmation
+    auth.logout()
+    assert b"confirmed already" in client.get(link, follow_redirects=True).data
+    assert auth.login("anna@nordlicht.example").status_code == 302
+
+
+def test_signup_does_not_reveal_who_has_an_account(app, client, auth, outbox):
+    auth.signup("anna@nordlicht.example")
+    auth.logout()
+    _mail_window_passes(app, "anna@nordlicht.example")
+    new = _sent_page(client, auth.start_signup("bob@nordlicht.example"))
+    taken = _sent_page(client, auth.start_signup("ANNA@nordlicht.example", password="somebody else"))
+    assert taken.replace("anna@", "bob@") == new
+    [notice] = [m for m in outbox() if m["To"] == "anna@nordlicht.example"]
+    assert notice["Subject"] == "You have a brokerage account already"
+    reset = re.search(r"http://localhost(/accounts/reset/\S+)", notice.get_content()).group(1)
+    assert client.get(reset).status_code == 200  # the owner who forgot the password is one step from a new one
+    assert _user(app, "anna@nordlicht.example").check_password("correct horse")  # nothing else changed
+
+    # At most one mail in 10 minutes to an address anyone can type, and still the same answer.
+    assert _sent_page(client, auth.start_signup("anna@nordlicht.example")) == taken
+    assert len([m for m in outbox() if m["To"] == "anna@nordlicht.example"]) == 1
+
+
+def _mail_window_passes(app, email: str) -> None:
+    from datetime import timedelta
+    with app.app_context():
+        user = db.session.scalar(db.select(User).filter_by(email=email))
+        user.signup_mail_sent_at -= timedelta(minutes=11)
+        db.session.commit()
+
+
+def test_the_mailbox_owner_wins_an_address_someone_else_typed(app, client, auth):
+    """Someone signs up with Anna's address. Their link goes to Anna's mailbox; opening it, Anna cannot finish
+    with her own password, and her own sign-up replaces theirs, so they never get in."""
+    intruder = Auth(app.test_client())
+    intruder.start_signup("anna@nordlicht.example", password="intruder pw", name="Not Anna")
+    their_link = mailed_link(app, "anna@nordlicht.example", "Confirm your address")
+    response = post_form(client, their_link, {"password": "correct horse"})
+    assert b"That is not the password chosen at sign-up" in response.data
+
+    _mail_window_passes(app, "anna@nordlicht.example")
+    auth.start_signup("anna@nordlicht.example", name="Anna Berg")
+    assert b"a newer sign-up with this address replaced it" in client.get(their_link, follow_redirects=True).data
+    assert intruder.login("anna@nordlicht.example", "intruder pw").status_code == 200
+    assert post_form(client, mailed_link(app, "anna@nordlicht.example", "Confirm your address"),
+                     {"password": "correct horse"}).status_code == 302
+    assert _user(app, "anna@nordlicht.example").name == "Anna Berg"
+    assert intruder.login("anna@nordlicht.example", "intruder pw").status_code == 200
+
+
+def test_a_signup_link_lasts_two_days(app, client, auth, monkeypatch):
+    auth.start_signup("anna@nordlicht.example")
+    link = mailed_link(app, "anna@nordlicht.example", "Confirm your address")
+    _later(monkeypatch, 47.9)
+    assert client.get(link).status_code == 200
+    _later(monkeypatch, 48.1)
+    assert b"That link has expired" in client.get(link, follow_redirects=True).data
+    for bad in (link[:-3] + ("AAA" if not link.endswith("AAA") else "BBB"), "/accounts/signup/garbage"):
+        assert b"That link is not valid" in client.get(bad, follow_redirects=True).data
+
+
+def test_a_password_reset_also_confirms_the_address(app, client, auth, outbox):
+    auth.start_signup("anna@nordlicht.example")
+    post_form(client, "/accounts/reset", {"email": "anna@nordlicht.example"})
+    link = _reset_link(outbox)
+    assert post_form(client, link, {"password": "new password 1", "confirm": "new password 1"}).status_code == 302
+    assert not _user(app, "anna@nordlicht.example").awaiting_confirmation
+
+
+def test_a_signup_sent_twice_sends_one_mail(app, outbox):
+    first, second = Auth(app.test_client()), Auth(app.test_client())  # the second click before the first answer
+    assert first.start_signup("anna@nordlicht.example").status_code == 302
+    assert second.start_signup("anna@nordlicht.example").status_code == 302
+    assert len(outbox()) == 1
+
+
+def test_signup_with_mail_server_down_keeps_the_form_and_makes_nothing(app, client, auth):
+    import socket
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    response = auth.start_signup("anna@nordlicht.example", name="Anna Berg")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 503 and "could not send mail" in page and 'value="Anna Berg"' in page
+    assert _user(app, "anna@nordlicht.example") is None

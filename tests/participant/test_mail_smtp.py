@@ -98,6 +98,22 @@ def test_a_line_break_in_a_subject_is_flattened_not_fatal(app):
     assert message["Subject"] == "Request from Acme GmbH"
 
 
+def test_a_long_subject_in_any_script_arrives_word_for_word():
+    """Subjects name organisations in their own spelling; folding them into 78-character lines must keep every
+    space (Python's own folding lost some: "with Société" arrived as "withSociété")."""
+    from email import policy
+    from email.parser import BytesParser
+
+    from brokerage.mail import Mail, build_message
+    for subject in ("Müller Präzision for Générale Brüssel — 10:00 for — ソウル 2027 — GmbH Société event with Société Kansai",
+                    "on the moved 会議 the to ソウル ソウル Générale Meeting moved Brüssel to",
+                    "Your meeting with Société Générale Électronique Industrielle at Kansai Photonics was moved to 10:00",
+                    "Meeting request from Kansai Photonics Co., Ltd. for the Europe–Japan–Korea brokerage event in March"):
+        raw = bytes(build_message(Mail(to="anne@paris.example", subject=subject, text="Hi"), "events@brokerage.example"))
+        assert all(len(line) <= 78 for line in raw.split(b"\n")[:8]), raw
+        assert BytesParser(policy=policy.default).parsebytes(raw)["Subject"] == subject
+
+
 def test_headers_name_utc_and_the_senders_domain():
     from brokerage.mail import Mail, build_message
     message = build_message(Mail(to="anne@paris.example", subject="Hello", text="Hi"),
