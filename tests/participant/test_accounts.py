@@ -306,3 +306,25 @@ def test_signup_with_mail_server_down_keeps_the_form_and_makes_nothing(app, clie
     page = response.get_data(as_text=True)
     assert response.status_code == 503 and "could not send mail" in page and 'value="Anna Berg"' in page
     assert _user(app, "anna@nordlicht.example") is None
+
+
+def test_sign_ups_never_finished_are_forgotten_by_the_hourly_job(app, auth, make_event):
+    from datetime import timedelta
+
+    from tests.participant.meetings_support import add_participant
+    event_id = make_event()
+    for email in ("old@x.example", "new@x.example", "invited@x.example"):
+        auth.start_signup(email)
+    add_participant(app, event_id, "other@x.example", "Other")
+    with app.app_context():
+        for email, days in (("old@x.example", 3), ("invited@x.example", 3), ("new@x.example", 1)):
+            db.session.scalar(db.select(User).filter_by(email=email)).signup_mail_sent_at -= timedelta(days=days)
+        # The organiser registered the unfinished account since: the invitation will finish it, so it stays.
+        from brokerage.events.models import Participant
+        db.session.add(Participant(event_id=event_id, user_id=_user(app, "invited@x.example").id, status="approved",
+                                   organisation="Invited", country="FR", organisation_type="sme", timezone="UTC"))
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["reminders"])
+    assert result.exit_code == 0 and "1 sign-up(s) never finished within 2 days: deleted." in result.output
+    assert _user(app, "old@x.example") is None
+    assert all(_user(app, e) for e in ("new@x.example", "invited@x.example", "other@x.example"))
