@@ -9,6 +9,7 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from flask_login import current_user, login_required, login_user, logout_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
+from werkzeug.security import generate_password_hash
 
 from brokerage import mail
 from brokerage.links import base_url
@@ -51,9 +52,11 @@ def signup():
     if form.validate_on_submit():
         email, now = User.normalise_email(form.email.data), now_utc()
         user = db.session.scalar(db.select(User).filter_by(email=email))
+        # Hashed whether or not it is kept: an answer that came faster for taken addresses would reveal them.
+        password_hash = generate_password_hash(form.password.data)
         if user is None or user.signup_mail_sent_at is None or now - user.signup_mail_sent_at >= SIGNUP_MAIL_EVERY:
             try:
-                message = _signup_mail(user, email, form, now)
+                message = _signup_mail(user, email, form.name.data.strip(), password_hash, now)
             except IntegrityError:  # the same address signed up a moment ago: that one's mail is on its way
                 db.session.rollback()
             else:
@@ -67,13 +70,12 @@ def signup():
     return render_template("accounts/signup.html", form=form)
 
 
-def _signup_mail(user: User | None, email: str, form: SignupForm, now) -> mail.Mail:
+def _signup_mail(user: User | None, email: str, name: str, password_hash: str, now) -> mail.Mail:
     if user is None:
         user = User(email=email, awaiting_confirmation=True)
         db.session.add(user)
     if user.awaiting_confirmation:  # not proven yet: the newest sign-up's name and password count
-        user.name = form.name.data.strip()
-        user.set_password(form.password.data)
+        user.name, user.password_hash = name, password_hash
     user.signup_mail_sent_at = now
     db.session.flush()
     if not user.awaiting_confirmation:
