@@ -40,7 +40,7 @@ def build_message(mail: Mail, sender: str) -> EmailMessage:
         message["Reply-To"] = mail.reply_to
     # A header must be one line: a name with a line break in it would make the whole mail fail.
     subject = " ".join(mail.subject.split())
-    if subject.isascii():
+    if subject.isascii() and "=?" not in subject:  # "=?" would read as an encoded word: encode it too
         message["Subject"] = subject
     else:
         # Python's folding of a long non-ASCII header drops the space before some words ("with Société" can

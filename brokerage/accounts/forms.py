@@ -19,16 +19,19 @@ def new_password_fields(label: str):
                                                          EqualTo("password", message="The passwords differ.")]))
 
 
-class SignupForm(FlaskForm):
-    name = StringField("Your name", filters=[one_line], render_kw={"autocomplete": "name"},
+def name_field():
+    return StringField("Your name", filters=[one_line], render_kw={"autocomplete": "name"},
                        validators=[DataRequired("Enter your name."), Length(max=120), no_control_characters])
+
+
+class SignupForm(FlaskForm):
+    name = name_field()
     email = email_field()
-    password, confirm = new_password_fields("Password")
 
 
-class SignupConfirmForm(FlaskForm):
-    password = PasswordField("The password you chose", render_kw={"autocomplete": "current-password"},
-                             validators=[DataRequired("Enter the password you chose at sign-up."), Length(max=200)])
+class SignupFinishForm(FlaskForm):
+    name = name_field()
+    password, confirm = new_password_fields("Choose a password")
 
 
 class LoginForm(FlaskForm):
@@ -51,8 +54,7 @@ def current_password_field():
 
 
 class NameForm(FlaskForm):
-    name = StringField("Your name", filters=[one_line], render_kw={"autocomplete": "name"},
-                       validators=[DataRequired("Enter your name."), Length(max=120), no_control_characters])
+    name = name_field()
 
 
 class PasswordChangeForm(FlaskForm):

@@ -26,11 +26,6 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     # When a change of address was last asked for: its confirmation goes to an address anyone can type.
     email_change_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Signed up but the address is not proven yet: no login until the link mailed to it is opened, and a
-    # new sign-up with the address may replace the name and password (whoever owns the mailbox wins).
-    awaiting_confirmation: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
-    # When a sign-up with this address last sent a mail: anyone can type an address, so at most one per window.
-    signup_mail_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
@@ -59,3 +54,11 @@ class User(UserMixin, db.Model):
     @staticmethod
     def normalise_email(email: str) -> str:
         return email.strip().lower()
+
+
+class SignupMail(db.Model):
+    """When a sign-up last mailed an address, with or without an account: anyone can type an address, so it
+    gets one mail per window. Older rows mean nothing; the next sign-up deletes them."""
+
+    email: Mapped[str] = mapped_column(sa.String(254), primary_key=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

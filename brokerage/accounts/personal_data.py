@@ -6,7 +6,7 @@ strips them of the person: their names, profile texts, messages, comments and co
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from brokerage.accounts.models import ERASED_DOMAIN, User
 from brokerage.events.models import Availability, EventOrganiser, Participant, Slot, new_token
@@ -126,17 +126,3 @@ def _rename_in_solver_texts(person: Participant, old: str, new: str) -> None:
     for meeting in db.session.scalars(db.select(Meeting).filter_by(event_id=person.event_id)
                                       .where(Meeting.unscheduled_reason.contains(old, autoescape=True))):
         meeting.unscheduled_reason = meeting.unscheduled_reason.replace(old, new)
-
-
-def forget_unfinished_signups(now: datetime) -> int:
-    """Delete sign-ups whose link expired unused: nobody proved the address, so keep nothing of them. One an
-    organiser has since invited (a registration or a team place) stays: their invitation finishes it."""
-    from brokerage.accounts.views import SIGNUP_MAX_AGE
-
-    unused = db.select(User.id).where(
-        User.awaiting_confirmation, User.signup_mail_sent_at < now - timedelta(seconds=SIGNUP_MAX_AGE),
-        ~db.select(Participant.id).where(Participant.user_id == User.id).exists(),
-        ~db.select(EventOrganiser.id).where(EventOrganiser.user_id == User.id).exists())
-    gone = db.session.execute(db.delete(User).where(User.id.in_(unused))).rowcount
-    db.session.commit()
-    return gone

@@ -3,21 +3,23 @@ from __future__ import annotations
 import json
 import math
 import re
+import secrets
 from datetime import timedelta
+from functools import cache
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
-from werkzeug.security import generate_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from brokerage import mail
 from brokerage.links import base_url
 from brokerage.accounts import personal_data
 from brokerage.accounts.forms import (ConfirmForm, DeleteAccountForm, EmailChangeForm, LoginForm, NameForm,
-                                      PasswordChangeForm, ResetPasswordForm, ResetRequestForm, SignupConfirmForm,
+                                      PasswordChangeForm, ResetPasswordForm, ResetRequestForm, SignupFinishForm,
                                       SignupForm)
-from brokerage.accounts.models import User
+from brokerage.accounts.models import SignupMail, User
 from brokerage.extensions import db
 from brokerage.timeutil import now_utc
 
@@ -45,48 +47,45 @@ def _signup_serializer() -> URLSafeTimedSerializer:
 
 @bp.route("/signup", methods=["GET", "POST"])
 def signup():
-    """Every valid sign-up gets the same answer, "check your inbox", so the form reveals nobody's account; what
-    differs goes to the mailbox, which only its owner reads: a link that finishes the sign-up, or, where the
-    address has an account already, how to log in."""
+    """Every valid sign-up gets the same answer, "check your inbox", so the form reveals nobody's account. What
+    differs goes to the mailbox, which only its owner reads: a link to choose a password and finish, or, where
+    the address has an account already, how to log in. No account exists before the link is opened, so
+    typing someone else's address gets nobody anything."""
     form = SignupForm()
     if form.validate_on_submit():
         email, now = User.normalise_email(form.email.data), now_utc()
-        user = db.session.scalar(db.select(User).filter_by(email=email))
-        # Hashed whether or not it is kept: an answer that came faster for taken addresses would reveal them.
-        password_hash = generate_password_hash(form.password.data)
-        if user is None or user.signup_mail_sent_at is None or now - user.signup_mail_sent_at >= SIGNUP_MAIL_EVERY:
-            try:
-                message = _signup_mail(user, email, form.name.data.strip(), password_hash, now)
-            except IntegrityError:  # the same address signed up a moment ago: that one's mail is on its way
-                db.session.rollback()
-            else:
-                if not mail.try_send(message):
-                    db.session.rollback()
-                    flash("We could not send mail just now. Please try again in a few minutes.", "error")
-                    return render_template("accounts/signup.html", form=form), 503
-                db.session.commit()
+        if _claim_signup_mail(email, now) and not mail.try_send(_signup_mail(email, form.name.data.strip())):
+            db.session.execute(db.delete(SignupMail).filter_by(email=email, sent_at=now))  # free to try again
+            db.session.commit()
+            flash("We could not send mail just now. Please try again in a few minutes.", "error")
+            return render_template("accounts/signup.html", form=form), 503
         session["signup_email"] = email
         return redirect(url_for(".signup_sent"))
     return render_template("accounts/signup.html", form=form)
 
 
-def _signup_mail(user: User | None, email: str, name: str, password_hash: str, now) -> mail.Mail:
-    if user is None:
-        user = User(email=email, awaiting_confirmation=True)
-        db.session.add(user)
-    if user.awaiting_confirmation:  # not proven yet: the newest sign-up's name and password count
-        user.name, user.password_hash = name, password_hash
-    user.signup_mail_sent_at = now
-    db.session.flush()
-    if not user.awaiting_confirmation:
+def _claim_signup_mail(email: str, now) -> bool:
+    """Take the address's one sign-up mail of the window; False if one went out within it. The key is the
+    claim: of two sign-ups at once, one mails."""
+    db.session.execute(db.delete(SignupMail).where(SignupMail.sent_at <= now - SIGNUP_MAIL_EVERY))
+    db.session.add(SignupMail(email=email, sent_at=now))
+    try:
+        db.session.commit()  # before the mail: a slow mail server must not hold the database
+    except IntegrityError:
+        db.session.rollback()
+        return False
+    return True
+
+
+def _signup_mail(email: str, name: str) -> mail.Mail:
+    user = db.session.scalar(db.select(User).filter_by(email=email))
+    if user is not None:
         reset = base_url() + url_for("accounts.reset_password", token=reset_token(user))
         return mail.template_mail(email, "You have a brokerage account already", "mail/signup_existing.txt",
                                   user=user, login=base_url() + url_for("accounts.login"), link=reset)
-    # Bound to the password: a newer sign-up with the address voids this link.
-    token = _signup_serializer().dumps({"id": user.id, "em": email, "pw": user.password_stamp(),
-                                        "next": request.args.get("next")})
+    token = _signup_serializer().dumps({"em": email, "name": name, "next": request.args.get("next")})
     return mail.template_mail(email, "Confirm your address to finish signing up", "mail/signup_confirm.txt",
-                              user=user, link=base_url() + url_for("accounts.confirm_signup", token=token))
+                              email=email, link=base_url() + url_for("accounts.confirm_signup", token=token))
 
 
 @bp.get("/signup/sent")
@@ -99,36 +98,40 @@ def signup_sent():
 
 @bp.route("/signup/<token>", methods=["GET", "POST"])
 def confirm_signup(token: str):
+    """Whoever opens the link owns the mailbox: they choose the password, and the account is made."""
     try:
         data = _signup_serializer().loads(token, max_age=SIGNUP_MAX_AGE)
-        user = db.session.get(User, int(data["id"]))
-        if user is None or user.email != data["em"]:
-            raise BadSignature("gone")
-        if not user.awaiting_confirmation:  # opened a second time
-            flash("Your address is confirmed already: log in.", "info")
-            return redirect(url_for(".login", next=data.get("next")))
-        if user.password_stamp() != data["pw"]:
-            raise BadSignature("replaced")
+        email, name, next_path = str(data["em"]), str(data["name"]), data.get("next")
     except SignatureExpired:
         flash("That link has expired. Sign up again to get a new one.", "error")
         return redirect(url_for(".signup"))
     except (BadSignature, KeyError, TypeError, ValueError):
-        flash("That link is not valid: a newer sign-up with this address replaced it. Use the newest mail, or "
-              "sign up again.", "error")
+        flash("That link is not complete. Copy the whole link from the mail into the address bar, or sign up "
+              "again.", "error")
         return redirect(url_for(".signup"))
-    # The password too, not the link alone: whoever typed someone else's address at sign-up chose the
-    # password, and the mailbox's owner opening that link must not hand them the account.
-    form = SignupConfirmForm()
+    if current_user.is_authenticated and current_user.email == email:  # opened again, already in
+        return redirect(_safe_next(next_path))
+    if _taken(email):
+        return _made_already(email, next_path)
+    form = SignupFinishForm(data={"name": name})
     if form.validate_on_submit():
-        if user.check_password(form.password.data):
-            user.awaiting_confirmation = False
+        user = User(email=email, name=form.name.data.strip())
+        user.set_password(form.password.data)
+        db.session.add(user)
+        try:
             db.session.commit()
-            login_user(user)
-            flash("Welcome! Your account is ready.", "success")
-            return redirect(_safe_next(data.get("next")))
-        form.password.errors.append("That is not the password chosen at sign-up. Forgot it? Sign up again: the "
-                                    "newest sign-up's password counts.")
-    return render_template("accounts/confirm_signup.html", form=form, user=user)
+        except IntegrityError:  # the same link, sent twice at once
+            db.session.rollback()
+            return _made_already(email, next_path)
+        login_user(user)
+        flash("Welcome! Your account is ready.", "success")
+        return redirect(_safe_next(next_path))
+    return render_template("accounts/confirm_signup.html", form=form, email=email)
+
+
+def _made_already(email: str, next_path: str | None):
+    flash(f"{email} has an account now: log in with it.", "info")
+    return redirect(url_for(".login", next=next_path))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -137,13 +140,11 @@ def login():
     if form.validate_on_submit():
         user = db.session.scalar(db.select(User).filter_by(email=User.normalise_email(form.email.data)))
         if user and user.check_password(form.password.data):
-            if not user.awaiting_confirmation:
-                login_user(user)
-                return redirect(_safe_next(request.args.get("next")))
-            form.email.errors.append("Confirm this address first: open the link we mailed to it when you signed up. "
-                                     "No mail? Sign up again to get a new one.")
-        else:
-            form.password.errors.append("Email or password is not right.")
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+        if user is None:
+            check_password_hash(_unmatchable_hash(), form.password.data)  # as slow as for an account: reveals none
+        form.password.errors.append("Email or password is not right.")
     return render_template("accounts/login.html", form=form)
 
 
@@ -153,6 +154,11 @@ def logout():
     logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("home"))
+
+
+@cache
+def _unmatchable_hash() -> str:
+    return generate_password_hash(secrets.token_urlsafe(16))
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -200,7 +206,6 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         user.set_password(form.password.data)
-        user.awaiting_confirmation = False  # the link came to the mailbox: the address is proven
         db.session.commit()
         login_user(user)
         flash("Your password is changed.", "success")

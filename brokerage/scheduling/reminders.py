@@ -20,7 +20,6 @@ from sqlalchemy.orm import selectinload
 from flask import current_app, render_template
 from flask.cli import with_appcontext
 
-from brokerage.accounts.personal_data import forget_unfinished_signups
 from brokerage.cli import OneLineCommand
 from brokerage.events.models import Availability, Event, Participant, Slot
 from brokerage.extensions import db
@@ -204,7 +203,7 @@ def parse_now(text: str | None) -> datetime:
 @with_appcontext
 def reminders_command(now_text: str | None, dry_run: bool) -> None:
     """Mail the reminders that are due: agendas the day before, booking-deadline nudges, and after the
-    event a request to rate the meetings held. Also forgets sign-ups never finished."""
+    event a request to rate the meetings held."""
     try:
         now = parse_now(now_text)
     except ValueError as error:
@@ -214,7 +213,6 @@ def reminders_command(now_text: str | None, dry_run: bool) -> None:
         click.echo(f"Warning: BASE_URL is not set, so links in these mails point at {FALLBACK_BASE}.", err=True)
     try:
         due, failed = send_reminders(now, dry_run)
-        forgotten = 0 if dry_run else forget_unfinished_signups(now)
     except sa.exc.SQLAlchemyError as error:  # cron mails the output: one line, not a traceback
         reason = (str(getattr(error, "orig", error)).strip().splitlines() or ["unknown error"])[0]
         click.echo(f"Error: the database cannot be used: {reason}", err=True)
@@ -225,7 +223,5 @@ def reminders_command(now_text: str | None, dry_run: bool) -> None:
                    f"({reminder.participant.event.slug}, {reminder.key})")
     click.echo(f"{len(due) - len(failed)} reminder(s) {'due' if dry_run else 'sent'} at {now:%Y-%m-%dT%H:%MZ}"
                + (f"; {len(failed)} failed" if failed else "") + ".")
-    if forgotten:
-        click.echo(f"{forgotten} sign-up(s) never finished within 2 days: deleted.")
     if failed:
         sys.exit(1)

@@ -11,7 +11,7 @@ def label(text: str):
     return re.compile(r"^\s*" + re.escape(text) + r"(\s*\*)?\s*$")
 
 def sign_up(page, live_server, email: str, name: str, password: str = PASSWORD):
-    """Sign up, then open the link mailed to the address and finish with the password, as a person does."""
+    """Sign up, then open the link mailed to the address and choose the password, as a person does."""
     from playwright.sync_api import expect
 
     from tests.support import mailed_link
@@ -19,13 +19,12 @@ def sign_up(page, live_server, email: str, name: str, password: str = PASSWORD):
     page.goto("/accounts/signup")
     page.get_by_label(label("Your name")).fill(name)
     page.get_by_label(label("Email")).fill(email)
-    page.get_by_label(label("Password")).fill(password)
-    page.get_by_label(label("Repeat password")).fill(password)
     page.locator("main").get_by_role("button", name="Sign up").click()
     expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
     page.goto(mailed_link(live_server.app, email, "Confirm your address"))
-    page.get_by_label(label("The password you chose")).fill(password)
-    page.locator("main").get_by_role("button", name="Finish signing up").click()
+    page.get_by_label(label("Choose a password")).fill(password)
+    page.get_by_label(label("Repeat password")).fill(password)
+    page.locator("main").get_by_role("button", name="Create my account").click()
     expect(page.get_by_text(email)).to_be_visible()
 
 

@@ -63,11 +63,3 @@ def test_0006_folds_existing_profiles_for_the_search(tmp_path):
             text = c.execute(sa.text("SELECT search_text FROM participant")).scalar()
     assert text == "krakow optics\nlidar\nai radar\n\nbatteries"
 
-
-def test_0008_keeps_existing_accounts_usable(tmp_path):
-    """Accounts made before sign-ups waited for a mailed link count as confirmed: nobody is locked out."""
-    app = _at(tmp_path, "0007_email_change", users=2)
-    with app.app_context():
-        upgrade()
-        with db.engine.connect() as c:
-            assert c.execute(sa.text("SELECT awaiting_confirmation FROM user ORDER BY id")).scalars().all() == [0, 0]

@@ -230,7 +230,7 @@ def test_organisers_record_an_outcome_a_participant_gave_them(app, client, auth,
     mine = client.get("/events/past-2026/outcomes").get_data(as_text=True)
     assert "Cooperation agreement reached" in mine and "(recorded by the organisers)" in mine
     rate = f"/events/past-2026/outcomes/{meeting}"
-    assert "The organisers recorded this from what you told them" in client.get(rate).get_data(as_text=True)
+    assert "an organiser, entered this for you" in client.get(rate).get_data(as_text=True)
     post_form(client, rate, {"rating": "cooperation_possible", "follow_up": "agreement", "comment": "Licence signed"})
     assert "(recorded by the organisers)" not in client.get("/events/past-2026/outcomes").get_data(as_text=True)
 

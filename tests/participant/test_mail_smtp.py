@@ -108,7 +108,8 @@ def test_a_long_subject_in_any_script_arrives_word_for_word():
     for subject in ("Müller Präzision for Générale Brüssel — 10:00 for — ソウル 2027 — GmbH Société event with Société Kansai",
                     "on the moved 会議 the to ソウル ソウル Générale Meeting moved Brüssel to",
                     "Your meeting with Société Générale Électronique Industrielle at Kansai Photonics was moved to 10:00",
-                    "Meeting request from Kansai Photonics Co., Ltd. for the Europe–Japan–Korea brokerage event in March"):
+                    "Meeting request from Kansai Photonics Co., Ltd. for the Europe–Japan–Korea brokerage event in March",
+                    "Request from =?utf-8?q?Urgent=3A_pay_now?= Ltd"):  # an organisation name, read as it is
         raw = bytes(build_message(Mail(to="anne@paris.example", subject=subject, text="Hi"), "events@brokerage.example"))
         assert all(len(line) <= 78 for line in raw.split(b"\n")[:8]), raw
         assert BytesParser(policy=policy.default).parsebytes(raw)["Subject"] == subject
