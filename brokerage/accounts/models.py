@@ -3,6 +3,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime
+from functools import cache
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -36,6 +37,9 @@ class User(UserMixin, db.Model):
         self.password_hash = "!" + secrets.token_urlsafe(32)
 
     def check_password(self, password: str) -> bool:
+        if "$" not in self.password_hash:  # unusable (an invitation not yet used): fails at once unless slowed
+            spend_a_password_check(password)
+            return False
         return check_password_hash(self.password_hash, password)
 
     def get_id(self) -> str:
@@ -56,9 +60,21 @@ class User(UserMixin, db.Model):
         return email.strip().lower()
 
 
-class SignupMail(db.Model):
-    """When a sign-up last mailed an address, with or without an account: anyone can type an address, so it
-    gets one mail per window. Older rows mean nothing; the next sign-up deletes them."""
+
+class AddressMail(db.Model):
+    """When a sign-up or a password reset last mailed an address, with or without an account: anyone can type
+    an address, so each kind gets one mail per window. Older rows mean nothing and are swept."""
 
     email: Mapped[str] = mapped_column(sa.String(254), primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+@cache
+def _unmatchable_hash() -> str:
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
+def spend_a_password_check(password: str) -> None:
+    """As slow as checking a real password, so an answer's speed reveals no account (or one without a password)."""
+    check_password_hash(_unmatchable_hash(), password)

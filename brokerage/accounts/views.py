@@ -3,15 +3,14 @@ from __future__ import annotations
 import json
 import math
 import re
-import secrets
 from datetime import timedelta
-from functools import cache
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from brokerage import mail
 from brokerage.links import base_url
@@ -19,7 +18,7 @@ from brokerage.accounts import personal_data
 from brokerage.accounts.forms import (ConfirmForm, DeleteAccountForm, EmailChangeForm, LoginForm, NameForm,
                                       PasswordChangeForm, ResetPasswordForm, ResetRequestForm, SignupFinishForm,
                                       SignupForm)
-from brokerage.accounts.models import SignupMail, User
+from brokerage.accounts.models import AddressMail, User, spend_a_password_check
 from brokerage.extensions import db
 from brokerage.timeutil import now_utc
 
@@ -29,7 +28,7 @@ INVITE_MAX_AGE = 3600 * 24 * 7  # invitations from an import are read over days,
 EMAIL_CHANGE_MAX_AGE = 3600 * 24 * 2
 EMAIL_CHANGE_EVERY = timedelta(minutes=10)  # the confirmation goes to any address typed: not a mail cannon
 SIGNUP_MAX_AGE = 3600 * 24 * 2
-SIGNUP_MAIL_EVERY = timedelta(minutes=10)  # the same, for sign-ups
+ADDRESS_MAIL_EVERY = timedelta(minutes=10)  # the same, for sign-up and reset mails
 SAFE_PATH = re.compile(r"/(?!/)[^\x00-\x20\\]*")
 
 
@@ -54,9 +53,8 @@ def signup():
     form = SignupForm()
     if form.validate_on_submit():
         email, now = User.normalise_email(form.email.data), now_utc()
-        if _claim_signup_mail(email, now) and not mail.try_send(_signup_mail(email, form.name.data.strip())):
-            db.session.execute(db.delete(SignupMail).filter_by(email=email, sent_at=now))  # free to try again
-            db.session.commit()
+        if _claim_address_mail(email, "signup", now) and not mail.try_send(_signup_mail(email, form.name.data.strip())):
+            _release_address_mail(email, "signup", now)
             flash("We could not send mail just now. Please try again in a few minutes.", "error")
             return render_template("accounts/signup.html", form=form), 503
         session["signup_email"] = email
@@ -64,17 +62,26 @@ def signup():
     return render_template("accounts/signup.html", form=form)
 
 
-def _claim_signup_mail(email: str, now) -> bool:
-    """Take the address's one sign-up mail of the window; False if one went out within it. The key is the
-    claim: of two sign-ups at once, one mails."""
-    db.session.execute(db.delete(SignupMail).where(SignupMail.sent_at <= now - SIGNUP_MAIL_EVERY))
-    db.session.add(SignupMail(email=email, sent_at=now))
+def _claim_address_mail(email: str, kind: str, now) -> bool:
+    """Take the address's one mail of this kind in the window; False if one went out within it. The key is the
+    claim (of two requests at once, one mails), committed before the mail server is asked, which may be slow."""
+    insert = (postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert)(AddressMail)
+    claimed = db.session.execute(insert.values(email=email, kind=kind, sent_at=now).on_conflict_do_update(
+        index_elements=["email", "kind"], set_={"sent_at": now}, where=AddressMail.sent_at <= now - ADDRESS_MAIL_EVERY)
+        .returning(AddressMail.email)).first() is not None  # psycopg reports no row count here
+    db.session.commit()
     try:
-        db.session.commit()  # before the mail: a slow mail server must not hold the database
-    except IntegrityError:
+        db.session.execute(db.delete(AddressMail).where(AddressMail.sent_at <= now - ADDRESS_MAIL_EVERY))
+        db.session.commit()
+    except sa.exc.DBAPIError:  # two sweeps at once can deadlock on PostgreSQL: the next request sweeps
         db.session.rollback()
-        return False
-    return True
+    return claimed
+
+
+def _release_address_mail(email: str, kind: str, now) -> None:
+    """The mail could not be sent: free the address to try again at once."""
+    db.session.execute(db.delete(AddressMail).filter_by(email=email, kind=kind, sent_at=now))
+    db.session.commit()
 
 
 def _signup_mail(email: str, name: str) -> mail.Mail:
@@ -83,7 +90,9 @@ def _signup_mail(email: str, name: str) -> mail.Mail:
         reset = base_url() + url_for("accounts.reset_password", token=reset_token(user))
         return mail.template_mail(email, "You have a brokerage account already", "mail/signup_existing.txt",
                                   user=user, login=base_url() + url_for("accounts.login"), link=reset)
-    token = _signup_serializer().dumps({"em": email, "name": name, "next": request.args.get("next")})
+    next_path = request.args.get("next", "")
+    token = _signup_serializer().dumps({"em": email, "name": name, "next": next_path if SAFE_PATH.fullmatch(next_path)
+                                        and len(next_path) <= 300 else None})
     return mail.template_mail(email, "Confirm your address to finish signing up", "mail/signup_confirm.txt",
                               email=email, link=base_url() + url_for("accounts.confirm_signup", token=token))
 
@@ -106,11 +115,15 @@ def confirm_signup(token: str):
         flash("That link has expired. Sign up again to get a new one.", "error")
         return redirect(url_for(".signup"))
     except (BadSignature, KeyError, TypeError, ValueError):
-        flash("That link is not complete. Copy the whole link from the mail into the address bar, or sign up "
-              "again.", "error")
+        flash("That link is not valid: it is incomplete or from an older mail. Sign up again to get a new one.",
+              "error")
         return redirect(url_for(".signup"))
-    if current_user.is_authenticated and current_user.email == email:  # opened again, already in
-        return redirect(_safe_next(next_path))
+    if current_user.is_authenticated:
+        if current_user.email == email:  # opened again, already in
+            return redirect(_safe_next(next_path))
+        flash(f"This link makes an account for {email}, but you are logged in as {current_user.email}: log out "
+              "first, then open it again.", "error")
+        return redirect(url_for("home"))
     if _taken(email):
         return _made_already(email, next_path)
     form = SignupFinishForm(data={"name": name})
@@ -130,7 +143,8 @@ def confirm_signup(token: str):
 
 
 def _made_already(email: str, next_path: str | None):
-    flash(f"{email} has an account now: log in with it.", "info")
+    flash(f"{email} has an account now: log in with it. Never chose a password (an organiser registered you)? "
+          "Use “Forgot your password?”.", "info")
     return redirect(url_for(".login", next=next_path))
 
 
@@ -143,7 +157,7 @@ def login():
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
         if user is None:
-            check_password_hash(_unmatchable_hash(), form.password.data)  # as slow as for an account: reveals none
+            spend_a_password_check(form.password.data)
         form.password.errors.append("Email or password is not right.")
     return render_template("accounts/login.html", form=form)
 
@@ -154,11 +168,6 @@ def logout():
     logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("home"))
-
-
-@cache
-def _unmatchable_hash() -> str:
-    return generate_password_hash(secrets.token_urlsafe(16))
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -173,19 +182,27 @@ def reset_token(user: User, invitation: bool = False) -> str:
 
 @bp.route("/reset", methods=["GET", "POST"])
 def reset_request():
+    """Like sign-up, the same answer for every address: what differs goes to the mailbox."""
     form = ResetRequestForm()
     if form.validate_on_submit():
-        user = db.session.scalar(db.select(User).filter_by(email=User.normalise_email(form.email.data)))
-        if user:
-            link = base_url() + url_for("accounts.reset_password", token=reset_token(user))
-            if not mail.try_send(mail.template_mail(user.email, "Reset your password", "mail/password_reset.txt",
-                                                    user=user, link=link)):
-                flash("We could not send mail just now. Please try again in a few minutes.", "error")
-                return render_template("accounts/reset_request.html", form=form)
-        # Same answer either way, so the form does not reveal who has an account.
-        flash("If an account exists for that email, a reset link is on its way. It is valid for 2 hours.", "info")
+        email, now = User.normalise_email(form.email.data), now_utc()
+        if _claim_address_mail(email, "reset", now) and not mail.try_send(_reset_mail(email)):
+            _release_address_mail(email, "reset", now)
+            flash("We could not send mail just now. Please try again in a few minutes.", "error")
+            return render_template("accounts/reset_request.html", form=form), 503
+        flash(f"A mail is on its way to {email}: a link to choose a new password, valid for 2 hours, or, if the "
+              "address has no account, how to sign up. At most one such mail goes out every 10 minutes.", "info")
         return redirect(url_for("accounts.login"))
     return render_template("accounts/reset_request.html", form=form)
+
+
+def _reset_mail(email: str) -> mail.Mail:
+    user = db.session.scalar(db.select(User).filter_by(email=email))
+    if user is None:
+        return mail.template_mail(email, "No brokerage account with this address", "mail/reset_no_account.txt",
+                                  email=email, link=base_url() + url_for("accounts.signup"))
+    link = base_url() + url_for("accounts.reset_password", token=reset_token(user))
+    return mail.template_mail(email, "Reset your password", "mail/password_reset.txt", user=user, link=link)
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])

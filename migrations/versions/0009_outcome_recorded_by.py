@@ -1,7 +1,7 @@
 """an outcome names the organiser who recorded it for a participant
 
 Revision ID: 0009_outcome_recorded_by
-Revises: 0008_signup_mails
+Revises: 0008_address_mails
 Create Date: 2026-12-07 22:10:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = '0009_outcome_recorded_by'
-down_revision = '0008_signup_mails'
+down_revision = '0008_address_mails'
 branch_labels = None
 depends_on = None
 
