@@ -357,8 +357,8 @@ class Builder:
     def _opportunities(self, region: str, city: str, kind: str, sectors: list[str], techs: list[str]) -> list[Opportunity]:
         rng = self.rng
         needs = SECTOR_BLOCKS[sectors[0]][3]
-        kinds = rng.sample(["tech_offer", "tech_request", "rnd", "partnership"] if region == "EU"
-                           else ["tech_offer", "tech_offer", "partnership", "investment" if region == "US" else "rnd"],
+        kinds = rng.sample(["tech_offer", "tech_request", "rnd", "business_offer"] if region == "EU"
+                           else ["tech_offer", "tech_offer", "business_request", "investment" if region == "US" else "rnd"],
                            rng.choice([1, 2, 2, 3]))
         kinds = ["tech_offer"] + [k for k in kinds if k != "tech_offer"][:2] if region != "EU" else kinds
         if kind in ("research", "cluster"):  # institutes offer and co-develop; clusters scout and broker
@@ -381,10 +381,19 @@ class Builder:
                 title = f"Joint R&D on {_lower_first(techs[1])}"
                 text = (f"Partners sought for a {rng.choice(['Eureka Globalstars', 'Horizon Europe', 'bilateral'])} "
                         f"proposal; we bring test facilities in {city} and {rng.randint(2, 6)} researchers.")
-            elif kind == "partnership":
+            elif kind == "business_offer":
                 market = rng.choice(markets)
                 title = f"Distribution partners in {market} for {_lower_first(offer)}"
                 text = f"We seek distributors or integrators with customers in {market}, able to provide local support."
+            elif kind == "business_request":
+                market = rng.choice(markets)
+                title = f"Suppliers of {_lower_first(need)} for the {home} market"
+                text = (f"We distribute in {home} and seek suppliers from {market} to add to our range, with "
+                        "technical support in English.")
+            elif kind == "partnership":
+                market = rng.choice(markets)
+                title = f"Cluster cooperation with {market}"
+                text = f"We bring our members to joint missions and projects with clusters and companies in {market}."
             else:
                 title = f"Series A investment to scale {_lower_first(offer)}"
                 text = f"Raising USD {rng.choice([4, 6, 8, 12])} million to industrialise production and open a European office."

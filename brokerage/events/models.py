@@ -15,9 +15,12 @@ ORGANISATION_TYPES = [
     ("sme", "SME"), ("large", "Large company"), ("research", "University / research"),
     ("cluster", "Cluster"), ("other", "Other"),
 ]
+# As in EEN's partnering database: a business offer sells (and seeks distributors, agents or customers), a
+# business request buys (and seeks suppliers); two firms seeking distributors for the same product compete.
 OPPORTUNITY_KINDS = [
     ("tech_offer", "Technology offer"), ("tech_request", "Technology request"),
-    ("partnership", "Business partnership"), ("rnd", "R&D cooperation"), ("investment", "Investment"),
+    ("business_offer", "Business offer"), ("business_request", "Business request"),
+    ("partnership", "Other business partnership"), ("rnd", "R&D cooperation"), ("investment", "Investment"),
 ]
 SECTORS = [
     ("ai", "AI & data"), ("agrifood", "Agri-food"), ("automotive", "Automotive & mobility"),

@@ -24,8 +24,8 @@ from brokerage.meetings.models import Meeting, MeetingRequest
 
 # What each kind of opportunity looks for on the other side. (An investment opportunity does not say who
 # invests: the money words are stop words below, so two start-ups raising money meet only on their field.)
-ANSWERS = {"tech_offer": "tech_request", "tech_request": "tech_offer", "partnership": "partnership", "rnd": "rnd",
-           "investment": "investment"}
+ANSWERS = {"tech_offer": "tech_request", "tech_request": "tech_offer", "business_offer": "business_request",
+           "business_request": "business_offer", "partnership": "partnership", "rnd": "rnd", "investment": "investment"}
 # Words that say nothing about what a company does: English at large, brokerage phrasing, the event's own
 # regions, money and units.
 STOPWORDS = frozenset("""

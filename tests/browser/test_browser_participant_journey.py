@@ -123,7 +123,7 @@ def test_participant_journey_across_four_time_zones(new_page, live_server, db_do
                     "We integrate safety sensors into collaborative robots.", "photonics, safety, cobots")
     add_opportunity(ny, SLUG, "Technology offer", "Miniature LiDAR for industrial robots",
                     "Solid-state photonic LiDAR modules.", "lidar, photonics")
-    add_opportunity(seoul, SLUG, "Business partnership", "EV battery recycling partners",
+    add_opportunity(seoul, SLUG, "Business offer", "EV battery recycling partners",
                     "Looking for US distributors.", "batteries")
 
     # --- marketplace: suggested partners, then region and text filters -----------------------------------------

@@ -266,6 +266,20 @@ def test_one_shared_word_fits_only_short_texts(app, make_event):
     assert [name for name, _ in _suggested(logged_in(app, "a@a.example").get(SEARCH))] == ["Agri Sensors"]
 
 
+def test_a_firm_seeking_distributors_meets_distributors_not_its_competitors(app, make_event):
+    """As in EEN's partnering database: a business offer (we sell, distributors sought) answers a business
+    request (we buy or distribute); two offers of the same product are competitors, whatever words they share."""
+    event_id = make_event()
+    make_participant(app, event_id, "a@a.example", "Lidar Maker A", tz="Europe/Berlin", opportunities=[
+        {"kind": "business_offer", "title": "Distributors in Japan for automotive lidar sensors"}])
+    make_participant(app, event_id, "b@b.example", "Lidar Maker B", tz="Europe/Berlin", opportunities=[
+        {"kind": "business_offer", "title": "Distributors in Japan for lidar sensors for cars"}])
+    make_participant(app, event_id, "c@c.example", "Osaka Trading", tz="Europe/Berlin", opportunities=[
+        {"kind": "business_request", "title": "European lidar sensors for our automotive customers"}])
+    [(name, reasons)] = [(n, r) for n, r in _suggested(logged_in(app, "a@a.example").get(SEARCH)) if "lidar" in r]
+    assert name == "Osaka Trading" and "business request" in reasons and "answers" in reasons
+
+
 def test_organisers_mail_the_suggestions_once_a_day(app, market, outbox):
     from tests.support import Auth, post_form
 
