@@ -1,6 +1,9 @@
 """Meeting helpers shared by the participant pages and the scheduling engineer's invites."""
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from datetime import datetime
 from email.utils import parseaddr
 
@@ -53,16 +56,24 @@ def video_link(meeting: Meeting) -> str:
     return room_link(requester.event, meeting.id, requester.video_link, recipient.video_link)
 
 
+def meeting_room(event_slug: str, meeting_id: int) -> str:
+    """The {meeting} of a room link: its number and a part nobody can guess, since anyone may open a public
+    room (meet.jit.si) whose name they know. Derived, not stored: the same every time it is asked for."""
+    key = current_app.config["SECRET_KEY"].encode()
+    tag = hmac.new(key, f"room:{event_slug}:{meeting_id}".encode(), hashlib.sha256).digest()
+    return f"{meeting_id}-{base64.b32encode(tag[:10]).decode().lower()}"
+
+
 def room_link(event, meeting_id: int, requester_link: str, recipient_link: str) -> str:
-    """The event's room template ({event} slug, {meeting} id), or the requester's own link in 'participant' mode."""
+    """The event's room template ({event} slug, {meeting} room), or the requester's own link in 'participant' mode."""
     if event.video_mode == "participant":
         return requester_link or recipient_link or ""
-    template = event.video_link_template or ""
+    template, room = event.video_link_template or "", meeting_room(event.slug, meeting_id)
     try:
-        return template.format(event=event.slug, meeting=meeting_id)
+        return template.format(event=event.slug, meeting=room)
     except (KeyError, IndexError, ValueError):
         # An organiser typed an unknown placeholder: substitute what we know rather than break every invite.
-        return template.replace("{event}", event.slug).replace("{meeting}", str(meeting_id))
+        return template.replace("{event}", event.slug).replace("{meeting}", room)
 
 
 def partner_of(meeting: Meeting, viewer: Participant) -> Participant:

@@ -309,6 +309,11 @@ def test_meetings_export_rows_column_by_column(app, console, client, add_partici
         text = client.get(console.url("export/meetings.csv")).get_data(as_text=True)
         return list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
 
+    def room(meeting_id):
+        from brokerage.meetings.services import meeting_room
+        with app.app_context():
+            return f"https://meet.jit.si/{SLUG}-{meeting_room(SLUG, meeting_id)}"
+
     header, *rows = export()
     assert header == [
         "id", "request_id", "participant_a", "participant_a_email", "participant_b", "participant_b_email", "state",
@@ -319,15 +324,15 @@ def test_meetings_export_rows_column_by_column(app, console, client, add_partici
         [str(ids[0]), str(requests[0]), "Osaka Robotics", "kenji@osaka-robotics.example", "Seoul Bio",
          "minji@seoul-bio.example", "scheduled", "2027-03-16T07:25:00Z", "2027-03-16T07:45:00Z",
          "2027-03-16T08:25:00+01:00", "2027-03-16T08:45:00+01:00", "2027-03-16T07:00:00Z",
-         "2027-03-16T08:00:00+01:00", "yes", f"https://meet.jit.si/{SLUG}-{ids[0]}", "", "", "",
+         "2027-03-16T08:00:00+01:00", "yes", room(ids[0]), "", "", "",
          "cooperation_possible", "negotiation", "", "participant"],
         [str(ids[1]), str(requests[1]), "Seoul Bio", "minji@seoul-bio.example", "Boston Med",
-         "sam@boston-med.example", "cancelled", "", "", "", "", "", "", "no", f"https://meet.jit.si/{SLUG}-{ids[1]}",
+         "sam@boston-med.example", "cancelled", "", "", "", "", "", "", "no", room(ids[1]),
          "'-no common free slot", "", "", "", "", "", ""],
         [str(ids[3]), str(requests[3]), "Boston Med", "sam@boston-med.example", "Osaka Robotics",
          "kenji@osaka-robotics.example", "cancelled", "2027-03-16T07:50:00Z", "2027-03-16T08:10:00Z",
          "2027-03-16T08:50:00+01:00", "2027-03-16T09:10:00+01:00", "2027-03-16T07:50:00Z",
-         "2027-03-16T08:50:00+01:00", "no", f"https://meet.jit.si/{SLUG}-{ids[3]}", "", "", "", "", "", "", ""],
+         "2027-03-16T08:50:00+01:00", "no", room(ids[3]), "", "", "", "", "", "", ""],
     ]
     # Participants' own rooms: the requester's link, else the recipient's.
     with app.app_context():
