@@ -70,6 +70,14 @@ def create_app(test_config: dict | None = None) -> Flask:
         if values and any(isinstance(v, str) and "\x00" in v for v in values.values()):
             abort(404)
 
+    @app.after_request
+    def refuse_framing(response):
+        # No page is meant to sit in another site's frame, where a hidden button (Publish, Leave) could be clicked.
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
+
     @app.get("/")
     def home():
         from brokerage.events.views import home_page

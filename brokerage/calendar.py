@@ -196,7 +196,7 @@ def _event(entry: CalendarEntry, method: str | None) -> icalendar.Event:
     event.add("dtend", end)
     event.add("summary", entry.summary)
     event.add("description", entry.description)
-    if entry.url:
+    if entry.url and not any(c.isspace() for c in entry.url):  # one saved before links were checked for it
         event.add("location", entry.url)
         event.add("url", entry.url)
     cancelled = entry.cancelled or method == "CANCEL"

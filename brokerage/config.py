@@ -61,6 +61,9 @@ def _settings(instance_path: str) -> dict:
         "SOLVER_TIME_LIMIT": _number("SOLVER_TIME_LIMIT", "30", float, 1, MAX_SOLVER_TIME_LIMIT),
         "SOLVER_WORKERS": _number("SOLVER_WORKERS", "2", int, 1, 256),
         "WTF_CSRF_TIME_LIMIT": None,
+        # Lax: a form on another site cannot post with the session; Secure once the site is served over HTTPS.
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": (_base_url() or "").startswith("https://"),
         # Werkzeug's 500 kB default for a form's text fields is under the 1 MB CSV a participant import
         # takes (pasted, or sent back from its preview): the limit sits above it, the importer says why.
         "MAX_FORM_MEMORY_SIZE": 3_000_000,

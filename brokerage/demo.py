@@ -555,6 +555,7 @@ def demo_command(reset: bool) -> None:
         delete_event(existing)
     password_hash = generate_password_hash(PASSWORD)  # hashing is slow: once for all demo accounts
     organiser, co_organiser = account(*ORGANISER[:2], password_hash), account(*CO_ORGANISER[:2], password_hash)
+    organiser.may_create_events = True  # so a trial can create an event of its own too
     db.session.flush()
     event = Builder(organiser, co_organiser, password_hash).build()
     db.session.commit()

@@ -131,7 +131,7 @@ def make_event(app):
         with app.app_context():
             organiser = db.session.scalar(db.select(User).filter_by(email=organiser_email))
             if organiser is None:
-                organiser = User(email=organiser_email, name="Olga Organiser")
+                organiser = User(email=organiser_email, name="Olga Organiser", may_create_events=True)
                 organiser.set_password("correct horse")
                 db.session.add(organiser)
                 db.session.flush()

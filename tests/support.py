@@ -61,3 +61,9 @@ def mailed_link(app, to: str, subject_start: str) -> str | None:
             match = re.search(r"https?://\S+", message.get_body(("plain",)).get_content())
             return urlsplit(match.group(0)).path if match else None
     return None
+
+
+def allow_organising(app, email: str) -> None:
+    """What the administrator's `flask allow-organising EMAIL` does: the account may create events."""
+    result = app.test_cli_runner().invoke(args=["allow-organising", email])
+    assert result.exit_code == 0, result.output

@@ -24,6 +24,9 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(sa.String(256))
     # Site administrators organise every event; anyone else, the events they created or were added to.
     is_admin: Mapped[bool] = mapped_column(default=False)
+    # Creating an event lets one mail and register anyone (imports, team invitations): the administrator grants
+    # it (`flask allow-organising`). Teams added to an event act on it without it.
+    may_create_events: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     # When a change of address was last asked for: its confirmation goes to an address anyone can type.
     email_change_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -49,6 +52,10 @@ class User(UserMixin, db.Model):
     def password_stamp(self) -> str:
         """Changes with the password, reveals nothing of it: binds sessions and reset links to it."""
         return hashlib.sha256((self.password_hash or "").encode()).hexdigest()[:16]
+
+    @property
+    def can_create_events(self) -> bool:
+        return self.is_admin or self.may_create_events
 
     @property
     def is_erased(self) -> bool:

@@ -174,10 +174,12 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
 
 
-def reset_token(user: User, invitation: bool = False) -> str:
+def reset_token(user: User, invitation: bool = False, next_path: str | None = None) -> str:
     # The hash's tail binds the token to the current password: once used, the link stops working. The
     # address binds it to the mailbox it went to: after a change of address, the old one resets nothing.
-    return _serializer().dumps({"id": user.id, "pw": user.password_stamp(), "em": user.email, "invite": invitation})
+    # An invitation leads on to what it invites to (the event, the console), not to the home page.
+    return _serializer().dumps({"id": user.id, "pw": user.password_stamp(), "em": user.email, "invite": invitation,
+                                "next": next_path})
 
 
 @bp.route("/reset", methods=["GET", "POST"])
@@ -225,8 +227,8 @@ def reset_password(token: str):
         user.set_password(form.password.data)
         db.session.commit()
         login_user(user)
-        flash("Your password is changed.", "success")
-        return redirect(url_for("home"))
+        flash("Your password is set: welcome." if data.get("invite") else "Your password is changed.", "success")
+        return redirect(_safe_next(data.get("next")))
     return render_template("accounts/reset_password.html", form=form)
 
 

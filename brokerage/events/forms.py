@@ -36,6 +36,12 @@ def no_control_characters(form, field):
             raise ValidationError("Remove the invisible control characters from this text.")
 
 
+def no_spaces(form, field):
+    # A link goes into calendars (LOCATION, URL), where a line break would break every invite that carries it.
+    if isinstance(field.data, str) and any(c.isspace() for c in field.data):
+        raise ValidationError("A web address has no spaces or line breaks.")
+
+
 def at_least_one_sector(form, field) -> None:
     # Not DataRequired: its "required" flag reaches every checkbox, and a screen reader then announces all
     # twelve as required (the field itself is marked required in ProfileForm.__init__).
@@ -57,7 +63,7 @@ class ProfileForm(FlaskForm):
                                   invalid_choice_message="Choose only sectors from the list.",
                                   validators=[at_least_one_sector])
     website = URLField("Website", filters=[strip], validators=[
-        Optional(), Length(max=300), URL(message="Enter a full web address, e.g. https://example.com."),
+        Optional(), Length(max=300), no_spaces, URL(message="Enter a full web address, e.g. https://example.com."),
         no_control_characters])
     description = TextAreaField("What your organisation does", validators=[Length(max=5000), no_control_characters])
     languages = StringField("Languages you can meet in", filters=[one_line],
@@ -65,8 +71,8 @@ class ProfileForm(FlaskForm):
     timezone = SelectField("Your time zone", invalid_choice_message="Choose your time zone from the list.",
                            validators=[DataRequired("Choose your time zone.")])
     video_link = URLField("Your own video meeting link (optional)", filters=[strip], validators=[
-        Optional(), Length(max=300), URL(message="Enter a full web address, e.g. https://meet.example.com/you."),
-        no_control_characters])
+        Optional(), Length(max=300), no_spaces,
+        URL(message="Enter a full web address, e.g. https://meet.example.com/you."), no_control_characters])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -143,6 +143,9 @@ def _country_zones() -> dict[str, list[str]]:
     return {code: list(zones) for code, zones in pytz.country_timezones.items()}
 
 
+MAX_OPPORTUNITIES = 20
+
+
 @bp.route("/<slug>/opportunities", methods=["GET", "POST"])
 @login_required
 def opportunities(slug: str):
@@ -154,6 +157,12 @@ def opportunities(slug: str):
         if any((o.kind, o.title, o.description, o.keywords) == sent
                and o.created_at >= timeutil.now_utc() - timeutil.DOUBLE_SUBMIT for o in participant.opportunities):
             return redirect(url_for("events.opportunities", slug=slug))  # the same form sent twice: one is kept
+        if len(participant.opportunities) >= MAX_OPPORTUNITIES:
+            # Every suggestion and search reads them all: a profile of thousands would slow everyone's pages.
+            form.kind.errors = [*form.kind.errors, f"Your profile holds {MAX_OPPORTUNITIES} opportunities, the most "
+                                "it can: change or remove one to add this."]
+            return render_template("events/opportunities.html", event=event, participant=participant, form=form,
+                                   kinds=dict(OPPORTUNITY_KINDS)), 409
         opportunity = Opportunity(participant=participant)
         form.populate_obj(opportunity)
         db.session.add(opportunity)

@@ -15,10 +15,28 @@ from wtforms.validators import URL, ValidationError
 from brokerage.accounts.models import User
 from brokerage.events.forms import no_control_characters, one_line
 from brokerage.events.models import ORGANISATION_TYPES, SECTORS, Event, Participant
+from brokerage.events.search_text import fold
 from brokerage.extensions import db
-from brokerage.timeutil import is_place_timezone, is_valid_timezone, now_utc, to_local
+from brokerage.timeutil import UTC, is_place_timezone, is_valid_timezone, now_utc, to_local
 
 # The importer reads the columns the participants export writes, so an export re-imports elsewhere.
+# Country names as spreadsheets hold them: pytz's English names, and the usual other names of the countries
+# this app's events bring together.
+_COUNTRY_KEYS = {fold(name): code for code, name in pytz.country_names.items()} | {
+    "usa": "US", "united states of america": "US", "south korea": "KR", "korea": "KR", "republic of korea": "KR",
+    "uk": "GB", "united kingdom": "GB", "great britain": "GB", "czechia": "CZ", "the netherlands": "NL",
+    "turkiye": "TR"}
+def _one_clock(zones: list[str]) -> bool:
+    """The zones show the same time in winter and in summer, now and next year."""
+    year = now_utc().year
+    moments = [datetime(y, m, 15, 12, tzinfo=UTC) for y in (year, year + 1) for m in (1, 7)]
+    return len({tuple(to_local(m, z).utcoffset() for m in moments) for z in zones}) == 1
+
+
+# Zones to name as examples where pytz's order would not (it lists the US's New York, Detroit, Louisville...).
+_USUAL_ZONES = {"US": ("America/New_York", "America/Chicago", "America/Los_Angeles")}
+
+
 REQUIRED_COLUMNS = ("email", "organisation", "country", "organisation_type")
 OPTIONAL_COLUMNS = ("name", "timezone", "sectors", "website", "languages", "description", "support_office")
 LENGTHS = {"email": 254, "name": 120, "organisation": 200, "website": 300, "languages": 200,
@@ -148,10 +166,12 @@ def _check_row(row: ImportRow, seen: dict[str, int], registered: set[str]) -> No
                 values["name"] = account_name  # what the import keeps: an account's name is its owner's
     country = values["country"].upper()
     if country:
+        country = country if country in pytz.country_names else _COUNTRY_KEYS.get(fold(values["country"]), country)
         if country in pytz.country_names:
             values["country"] = country
         else:
-            errors.append(f"Unknown country code '{values['country']}': use two letters, e.g. DE, JP, KR, US.")
+            errors.append(f"Unknown country '{values['country']}': use its two-letter code (DE, JP, KR, US) or its "
+                          "English name.")
     if values["organisation_type"]:
         kind = _TYPE_KEYS.get(values["organisation_type"].lower())
         if kind:
@@ -168,10 +188,11 @@ def _check_row(row: ImportRow, seen: dict[str, int], registered: set[str]) -> No
                           f"use the place's zone, e.g. {places}.")
     elif country in pytz.country_names:
         zones = pytz.country_timezones.get(country, [])
-        if len(zones) == 1 and is_valid_timezone(zones[0]):
-            values["timezone"] = zones[0]  # the country has one clock
+        if zones and is_valid_timezone(zones[0]) and _one_clock(zones):
+            values["timezone"] = zones[0]  # the country has one clock (Germany's Berlin and Büsingen agree)
         else:
-            errors.append(f"Give a time zone: {country} has {len(zones) or 'no'} time zone(s) to choose from.")
+            errors.append(f"Give a time zone: {country} has {len(zones) or 'no'} time zone(s) to choose from"
+                          + (f", e.g. {', '.join(_USUAL_ZONES.get(country) or zones[:3])}." if zones else "."))
     if values["sectors"]:
         keys, unknown = [], []
         for name in (part.strip() for part in values["sectors"].replace(";", ",").split(",")):
@@ -205,7 +226,8 @@ def local_iso(moment: datetime | None, tz_name: str) -> str:
 
 def write_csv(header: list[str], rows: list[list]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    # Every cell quoted: Excel set to ";" (French, German) splits an unquoted "A;=HYPERLINK(...)" and runs it.
+    writer = csv.writer(out, quoting=csv.QUOTE_ALL)
     writer.writerow(header)
     writer.writerows([safe_cell(cell) for cell in row] for row in rows)
     return out.getvalue()

@@ -58,11 +58,17 @@ CONSOLE_NAV = (
 def _console_nav():
     def organiser_nav_links(role):
         return [(endpoint, label) for endpoint, label, co_ok in CONSOLE_NAV if role == "organiser" or co_ok]
-    return {"organiser_console_role": organiser_role, "organiser_nav_links": organiser_nav_links}
+    def shows_organise_link() -> bool:
+        """Participants who organise nothing and may create nothing have no use for the console."""
+        return current_user.can_create_events or db.session.scalar(
+            db.select(EventOrganiser.id).filter_by(user_id=current_user.id).limit(1)) is not None
+
+    return {"organiser_console_role": organiser_role, "organiser_nav_links": organiser_nav_links,
+            "shows_organise_link": shows_organise_link}
 
 
-def _set_password_link(user: User) -> str:
-    return base_url() + url_for("accounts.reset_password", token=reset_token(user, invitation=True))
+def _set_password_link(user: User, then: str) -> str:
+    return base_url() + url_for("accounts.reset_password", token=reset_token(user, invitation=True, next_path=then))
 
 
 def _invite_new_user(email: str, name: str) -> User:
@@ -107,6 +113,9 @@ def index():
 
 @bp.route("/new", methods=["GET", "POST"])
 def new_event():
+    if not current_user.can_create_events:
+        abort(403, "Creating events is open to organisers the site's administrator has let in: ask them. Events "
+                   "whose team you are added to appear under Organise.")
     form = NewEventForm()
     if request.method == "GET":
         form.timezone.data = "Europe/Brussels"
@@ -369,7 +378,7 @@ def team(slug):
             _send(
                 user.email, f"You are in the organising team of {event.name}", "mail/invitation_organiser.txt",
                 user=user, event=event, role=form.role.data, inviter=current_user,
-                link=_set_password_link(user) if new_account else None,
+                link=_set_password_link(user, url_for(".dashboard", slug=slug)) if new_account else None,
                 console=base_url() + url_for(".dashboard", slug=slug))
             flash(f"{email} joined the team as {form.role.data.replace('_', '-')}"
                   + (" and got an invitation to set a password." if new_account else "."), "success")
@@ -717,28 +726,34 @@ def import_confirm(slug):
         rows = csv_io.parse_participants(form.csv_text.data, event)  # checked again: the page may be old
     except csv_io.CsvProblem as error:
         abort(400, str(error))
-    invited = registered = 0
+    invited = registered = raced = 0
     office = _my_office(event)
     for row in (r for r in rows if r.ok):
         v = row.values
         user = db.session.scalar(db.select(User).filter_by(email=v["email"]))
         new_account = user is None
-        if new_account:
-            user = _invite_new_user(v["email"], v["name"])
-        person = Participant(event_id=event.id, user_id=user.id, status="approved", organisation=v["organisation"],
-                             country=v["country"], organisation_type=v["organisation_type"], timezone=v["timezone"],
-                             sectors=v["sectors"], website=v["website"], languages=v["languages"],
-                             description=v["description"], support_office=v["support_office"] or office)
-        db.session.add(person)
-        db.session.commit()  # one by one, so a mail is only sent for a registration that exists
+        try:
+            if new_account:
+                user = _invite_new_user(v["email"], v["name"])
+            person = Participant(event_id=event.id, user_id=user.id, status="approved", organisation=v["organisation"],
+                                 country=v["country"], organisation_type=v["organisation_type"], timezone=v["timezone"],
+                                 sectors=v["sectors"], website=v["website"], languages=v["languages"],
+                                 description=v["description"], support_office=v["support_office"] or office)
+            db.session.add(person)
+            db.session.commit()  # one by one, so a mail is only sent for a registration that exists
+        except sa.exc.IntegrityError:  # the same import sent twice at once: the other one registered them
+            db.session.rollback()
+            raced += 1
+            continue
         _send(
             user.email, f"You are registered for {event.name}", "mail/invitation_participant.txt",
-            user=user, person=person, event=event, link=_set_password_link(user) if new_account else None,
+            user=user, person=person, event=event,
+            link=_set_password_link(user, url_for("events.detail", slug=slug)) if new_account else None,
             event_link=base_url() + url_for("events.detail", slug=slug))
         registered += 1
         invited += new_account
-    skipped = sum(1 for r in rows if not r.ok)
-    already = sum(any(e.endswith("is registered for this event already.") for e in r.errors) for r in rows)
+    skipped = sum(1 for r in rows if not r.ok) + raced
+    already = sum(any(e.endswith("is registered for this event already.") for e in r.errors) for r in rows) + raced
     if not registered and already:
         flash(f"Nothing imported: {already} participant(s) of this CSV are registered already (sent twice?)"
               + (f"; {skipped - already} row(s) have other errors." if skipped > already else "."), "info")

@@ -155,6 +155,8 @@ def move(page, meeting_id: int, target_id: int, expected_label: str, allowed_lab
 def test_organiser_console_from_new_event_to_published_invites(new_page, live_server, db_do, mails):
     page = new_page("Europe/Brussels")
     sign_up(page, live_server, ORGANISER, "Olga Organiser")
+    from tests.support import allow_organising
+    allow_organising(live_server.app, ORGANISER)  # the site administrator lets her create events
 
     # --- create the event ------------------------------------------------------------------------------------
     page.goto("/organise/new")

@@ -40,3 +40,14 @@ def test_a_base_url_that_is_not_an_address_stops_the_app(tmp_path, monkeypatch, 
         from_environment(str(tmp_path))
     assert stop.value.code == 2
     assert "BASE_URL" in capsys.readouterr().err
+
+
+def test_pages_refuse_frames_and_the_session_cookie_stays_on_this_site(tmp_path, monkeypatch):
+    """A page framed by another site could have its buttons (Publish, Leave the event) clicked unseen."""
+    response = _client(tmp_path, BASE_URL=None).get("/accounts/login")
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert "SameSite=Lax" in response.headers["Set-Cookie"] and "Secure" not in response.headers["Set-Cookie"]
+    monkeypatch.setenv("BASE_URL", "https://events.example.org")
+    monkeypatch.setenv("SECRET_KEY", "k" * 40)
+    assert from_environment(str(tmp_path))["SESSION_COOKIE_SECURE"] is True  # served over HTTPS: HTTPS only

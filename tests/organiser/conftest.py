@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import pytest
 
 from brokerage.extensions import db
+from tests.support import allow_organising
 
 _CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
@@ -81,6 +82,7 @@ def post():
 @pytest.fixture
 def console(client, auth) -> Console:
     auth.signup(ORGANISER, name="Olga Organiser")
+    allow_organising(client.application, ORGANISER)
     response = _create_event(client)
     assert response.status_code == 302, response.get_data(as_text=True)
     return Console(client, "eu-asia-us-2027")

@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from brokerage.extensions import db
+from tests.support import post_form
 
 UTC = timezone.utc
 SLUG = "eu-asia-us-2027"
@@ -62,9 +63,9 @@ def test_preview_explains_every_row_and_confirm_imports_the_good_ones(app, conso
         return page.split(f'data-row="{line}"')[1].split("</tr>")[0]
 
     assert 'data-row="2" class="row-ok"' in page and 'data-row="3" class="row-ok"' in page
-    assert "Give a time zone: US has" in row(4)
+    assert "Give a time zone: US has" in row(4) and "e.g. America/New_York, America/Chicago, America/Los_Angeles" in row(4)
     assert "is not a valid email address" in row(5)
-    assert "Unknown country code &#39;ZZ&#39;" in row(6)
+    assert "Unknown country &#39;ZZ&#39;: use its two-letter code (DE, JP, KR, US) or its English name." in row(6)
     assert "Unknown organisation type &#39;startup&#39;" in row(7)
     assert "Duplicate: kenji@osaka-robotics.example is on row 2 already." in row(8)
     assert "Unknown time zone &#39;Mars/Olympus&#39;" in row(9) and "(has an account)" in row(9)
@@ -94,6 +95,12 @@ def test_preview_explains_every_row_and_confirm_imports_the_good_ones(app, conso
     mails = {m["To"]: m.get_content() for m in outbox()}
     assert "/accounts/reset/" in mails["kenji@osaka-robotics.example"]
     assert "Asia/Tokyo" in mails["kenji@osaka-robotics.example"]
+    # The invitation's link sets a password and leads on to the event, not to the home page.
+    link = re.search(r"https?://[^/\s]+(/accounts/reset/\S+)", mails["kenji@osaka-robotics.example"]).group(1)
+    kenji_browser = app.test_client()
+    done = post_form(kenji_browser, link, {"password": "kenji's secret", "confirm": "kenji's secret"})
+    assert done.location == f"/events/{SLUG}"
+    assert "Your password is set: welcome." in kenji_browser.get(done.location).get_data(as_text=True)
 
     # Confirming the same text again imports nobody twice.
     response = client.post(console.url("import/confirm"), data={"csrf_token": token.group(1),
@@ -101,6 +108,45 @@ def test_preview_explains_every_row_and_confirm_imports_the_good_ones(app, conso
                            follow_redirects=True)
     assert ("Nothing imported: 3 participant(s) of this CSV are registered already (sent twice?); "
             "7 row(s) have other errors.") in response.get_data(as_text=True)
+
+
+def test_countries_may_be_named_as_spreadsheets_hold_them(console):
+    text = ("email,organisation,country,organisation_type,timezone\n"
+            "a@x.example,A,Germany,sme,\n" "b@x.example,B,south korea,sme,\n" "c@x.example,C,Türkiye,sme,\n"
+            "d@x.example,D,USA,sme,America/Chicago\n" "e@x.example,E,Japan ,sme,\n")
+    page = _preview(console, text).get_data(as_text=True)
+    assert '<span id="rows-ok">5</span>' in page, page
+    for code, zone in (("DE", "Europe/Berlin"), ("KR", "Asia/Seoul"), ("TR", "Europe/Istanbul"), ("US", "America/Chicago"),
+                       ("JP", "Asia/Tokyo")):
+        assert code in page and zone in page
+
+
+def test_an_import_sent_twice_at_once_registers_each_person_once(app, console, client, outbox, monkeypatch):
+    """The second click's rows were checked before the first click registered them: they are skipped, not a 500."""
+    from brokerage.events.models import Participant
+    from brokerage.organiser import csv_io, views
+    text = ("email,name,organisation,country,organisation_type,timezone,sectors\n"
+            "kenji@osaka-robotics.example,Kenji,Osaka Robotics,JP,sme,Asia/Tokyo,robotics\n")
+    real = csv_io.parse_participants
+
+    def checked_then_registered_by_the_other_click(*args):
+        rows = real(*args)
+        with app.app_context():  # what the first click did meanwhile
+            user = views._invite_new_user("kenji@osaka-robotics.example", "Kenji")
+            db.session.add(Participant(event_id=db.session.scalar(db.select(views.Event.id)), user_id=user.id,
+                                       status="approved", organisation="Osaka Robotics", country="JP",
+                                       organisation_type="sme", timezone="Asia/Tokyo", sectors="robotics"))
+            db.session.commit()
+        return rows
+
+    monkeypatch.setattr(views.csv_io, "parse_participants", checked_then_registered_by_the_other_click)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                      client.get(console.url("import")).get_data(as_text=True)).group(1)
+    response = client.post(console.url("import/confirm"), data={"csrf_token": token, "csv_text": text},
+                           follow_redirects=True)
+    assert response.status_code == 200 and "registered already (sent twice?)" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Participant.id))) == 1
 
 
 def test_existing_users_are_registered_without_a_password_link(app, console, client, outbox, auth):
@@ -183,7 +229,7 @@ def test_exports_name_their_time_zones_and_defuse_formulas(app, console, client,
     kenji = add_participant("kenji@osaka-robotics.example", organisation="=HYPERLINK(\"http://evil\")", status="approved",
                             organiser_notes="+call him")
     minji = add_participant("minji@seoul-bio.example", organisation="Seoul Bio", country="KR", timezone="Asia/Seoul",
-                            status="approved")
+                            status="approved", organiser_notes="Corvina;=HYPERLINK(1)")
     console.post("windows", {"label": "Asia-Europe", "day": "2027-03-16", "start": "07:00", "end": "10:00"})
     from brokerage.events.models import Slot
     from brokerage.meetings.models import Meeting, MeetingRequest
@@ -198,6 +244,8 @@ def test_exports_name_their_time_zones_and_defuse_formulas(app, console, client,
     response = client.get(console.url("export/participants.csv"))
     assert response.headers["Content-Disposition"] == f'attachment; filename="{SLUG}-participants.csv"'
     people = _rows(response)
+    # Quoted whole, so a spreadsheet that splits at ";" (French, German Excel) keeps it one cell of text.
+    assert '"Corvina;=HYPERLINK(1)"' in response.get_data(as_text=True)
     assert people[0]["organisation"] == "'=HYPERLINK(\"http://evil\")" and people[0]["organiser_notes"] == "'+call him"
     assert people[1]["timezone"] == "Asia/Seoul" and people[1]["region"] == "KR"
 

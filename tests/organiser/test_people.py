@@ -158,9 +158,9 @@ def test_co_organiser_with_a_new_account_is_invited_and_manages_participants_onl
     link = _invite_link(message)
     auth.logout()
 
-    # The invitation link sets a password and logs in.
+    # The invitation link sets a password, logs in and leads to the event's console.
     response = post(client, link, {"password": "sakura blossom", "confirm": "sakura blossom"})
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.location == console.url()
     auth.logout()
     auth.login("yuki@jetro.example", "sakura blossom")
 

@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
 from brokerage.extensions import db
+from tests.support import allow_organising
 
 UTC = timezone.utc
 
@@ -33,8 +34,27 @@ def _window(console, label, day, start, end, next_day=False, path="windows"):
     return console.post(path, data, form_path="windows")
 
 
-def test_any_user_creates_an_event_and_becomes_its_organiser(app, client, auth, create_event):
+def test_only_users_the_administrator_lets_in_create_events(app, client, auth, create_event):
+    """An event's organiser can import addresses and mail them: not something any sign-up may do."""
+    auth.signup("stranger@example.com", name="Stranger")
+    assert create_event(slug="", name="Mail Cannon").status_code == 403
+    assert client.get("/organise/new").status_code == 403
+    assert "Organise</a>" not in client.get("/").get_data(as_text=True)  # a participant has no console
+    assert "ask the site" in client.get("/organise/").get_data(as_text=True)
+    result = app.test_cli_runner().invoke(args=["allow-organising", "nobody@example.com"])
+    assert result.exit_code == 2 and result.output.strip() == "Error: no account uses nobody@example.com: they sign up first."
+    result = app.test_cli_runner().invoke(args=["allow-organising", "Stranger@Example.com"])
+    assert result.exit_code == 0 and "1 account(s) may now create events." in result.output
+    assert create_event(slug="", name="Fine Now").status_code == 302
+    assert "Organise</a>" in client.get("/").get_data(as_text=True)
+    app.test_cli_runner().invoke(args=["allow-organising", "--revoke", "stranger@example.com"])
+    assert create_event(slug="", name="Second").status_code == 403
+    assert client.get("/organise/fine-now/").status_code == 200  # their event stays theirs
+
+
+def test_a_user_let_in_creates_an_event_and_becomes_its_organiser(app, client, auth, create_event):
     auth.signup("newcomer@cluster.example", name="Nina Newcomer")
+    allow_organising(app, "newcomer@cluster.example")
     response = create_event(slug="", name="Korea–EU Mobility Days")
     assert response.status_code == 302 and response.headers["Location"].endswith("/organise/korea-eu-mobility-days/windows")
     from brokerage.events.models import Event, EventOrganiser
@@ -62,6 +82,7 @@ def test_any_user_creates_an_event_and_becomes_its_organiser(app, client, auth, 
 def test_new_event_errors_are_shown_and_input_kept(client, auth, make_event, create_event):
     make_event(slug="taken-slug")
     auth.signup("olga@een-brussels.example")
+    allow_organising(client.application, "olga@een-brussels.example")
     page = create_event(name="Spring brokerage", start_date="2027-03-17", end_date="2027-03-16").get_data(as_text=True)
     assert "The last day cannot be before the first day." in page and 'value="Spring brokerage"' in page
     page = create_event(slug="taken-slug").get_data(as_text=True)

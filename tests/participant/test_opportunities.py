@@ -142,3 +142,16 @@ def test_unregistered_user_has_no_opportunities_page(app, make_event):
     make_participant(app, make_event(slug="other"), "anna@nordlicht.example", "Nordlicht Robotics")
     client = logged_in(app, "anna@nordlicht.example")
     assert client.get("/events/march-2027/opportunities").status_code == 403
+
+
+def test_a_profile_holds_at_most_twenty_opportunities(app, make_event):
+    """Every suggestion and search reads all of them: one profile must not slow everyone's marketplace."""
+    event_id = make_event()
+    me = make_participant(app, event_id, "anna@nordlicht.example", "Nordlicht Robotics")
+    for n in range(20):
+        _add(app, me, title=f"Offer {n}")
+    response = post_form(logged_in(app, "anna@nordlicht.example"), "/events/march-2027/opportunities",
+                         {**OFFER, "title": "One more"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409 and "holds 20 opportunities, the most it can" in html
+    assert 'value="One more"' in html and len(_ids(app, me)) == 20

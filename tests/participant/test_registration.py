@@ -135,12 +135,14 @@ def test_hostile_values_get_messages_not_errors(app, make_event):
     make_event()
     client = signed_up(app, "anna@nordlicht.example")
     response = register(client, "march-2027", country="XX", organisation_type="bank", timezone="Mars/Olympus",
-                        sectors=["ai", "<script>"], website="javascript:alert(1)", organisation="Nul\x00Ltd")
+                        sectors=["ai", "<script>"], website="javascript:alert(1)", organisation="Nul\x00Ltd",
+                        video_link="https://meet.example.com/a\r\nATTENDEE:mailto:evil@x.example")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     for message in ("Choose your country from the list.", "Choose an organisation type from the list.",
                     "Choose your time zone from the list.", "Choose only sectors from the list.",
-                    "Enter a full web address", "Remove the invisible control characters"):
+                    "Enter a full web address", "Remove the invisible control characters",
+                    "A web address has no spaces or line breaks."):
         assert message in html, message
     assert _participant(app, "anna@nordlicht.example") is None
 
