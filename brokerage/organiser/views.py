@@ -14,8 +14,8 @@ from brokerage import mail
 from brokerage.access import form_id, get_event, organiser_role, require_organiser
 from brokerage.accounts.models import User
 from brokerage.accounts.views import SAFE_PATH, reset_token
-from brokerage.events.models import (LABELS, PARTICIPANT_STATUSES, Event, EventOrganiser, MeetingWindow, Participant,
-                                     Slot)
+from brokerage.events.models import (LABELS, PARTICIPANT_STATUSES, Availability, Event, EventOrganiser, MeetingWindow,
+                                     Participant, Slot)
 from brokerage.events.slots import PublishedMeetingsInTheWay, rebuild_slots
 from brokerage.extensions import db
 from brokerage.links import base_url, external_url
@@ -165,7 +165,8 @@ def dashboard(slug):
     meeting_counts = timetable.meeting_figures(event)
     return render_template("organiser/dashboard.html", event=event, statuses=PARTICIPANT_STATUSES, by_status=by_status,
                            by_region=by_region, regions=REGIONS, requests=requests, meetings=meeting_counts,
-                           slot_count=len(event.slots), idle_count=_count(_idle(event)))
+                           slot_count=len(event.slots), idle_count=_count(_idle(event)),
+                           unmarked_count=_count(_unmarked(event)))
 
 
 def _as_local_input(moment: datetime | None, tz_name: str) -> datetime | None:
@@ -415,6 +416,7 @@ def _my_office(event: Event) -> str:
 
 
 IDLE = "idle"  # the participants list's filter: approved, with no meeting agreed or requested
+UNMARKED = "no-availability"  # ... and approved, with a meeting agreed or requested, but no slot marked
 _COUNTRY_CODES = {name.lower(): code for code, name in pytz.country_names.items()}  # "japan" -> "JP"
 NO_OFFICE = "(none)"  # ... and the one for participants without a support office
 
@@ -424,13 +426,15 @@ def participants(slug):
     event = get_event(slug)
     role = require_organiser(event, co_organiser_ok=True)
     status = request.args.get("status", "")
-    status = status if status in (*PARTICIPANT_STATUSES, IDLE) else ""
+    status = status if status in (*PARTICIPANT_STATUSES, IDLE, UNMARKED) else ""
     query = (db.select(Participant).filter_by(event_id=event.id).options(selectinload(Participant.user))
              .order_by(Participant.created_at, Participant.id))
     requests = _request_counts(event)
-    idle = _idle(event)
+    idle, unmarked = _idle(event), _unmarked(event)
     if status == IDLE:
         query = query.where(Participant.id.in_(idle))
+    elif status == UNMARKED:
+        query = query.where(Participant.id.in_(unmarked))
     elif status:
         query = query.filter_by(status=status)
     # A partner office lists its own clients; anyone finds a company, a contact or a country.
@@ -452,7 +456,8 @@ def participants(slug):
         .distinct())))
     return render_template("organiser/participants.html", event=event, role=role, status=status, counts=counts,
                            statuses=PARTICIPANT_STATUSES, participants=db.session.scalars(query).all(), labels=LABELS,
-                           requests=requests, held=_held_counts(event), idle_count=_count(idle), q=q,
+                           requests=requests, held=_held_counts(event), idle_count=_count(idle),
+                           unmarked_count=_count(unmarked), q=q,
                            office=office, offices=offices,
                            no_office=NO_OFFICE)
 
@@ -472,6 +477,15 @@ def _idle(event: Event) -> sa.Select:
     busy = sa.union(sa.select(MeetingRequest.requester_id).where(*_open_requests(event)),
                     sa.select(MeetingRequest.recipient_id).where(*_open_requests(event)))
     return db.select(Participant.id).filter_by(event_id=event.id, status="approved").where(Participant.id.not_in(busy))
+
+
+def _unmarked(event: Event) -> sa.Select:
+    """The ids of approved participants in an open request who marked no slot: the scheduler can place none of
+    their meetings until they do."""
+    busy = sa.union(sa.select(MeetingRequest.requester_id).where(*_open_requests(event)),
+                    sa.select(MeetingRequest.recipient_id).where(*_open_requests(event)))
+    return (db.select(Participant.id).filter_by(event_id=event.id, status="approved")
+            .where(Participant.id.in_(busy), Participant.id.not_in(sa.select(Availability.participant_id))))
 
 
 def _count(query: sa.Select) -> int:
@@ -516,8 +530,16 @@ def participant(slug, participant_id):
         flash("Support office and notes saved.", "success")
         return redirect(url_for(".participant", slug=slug, participant_id=person.id))
     held = [m for m in published_meetings(person, left_ok=True) if started_slot(m)]
+    agreed = db.session.scalars(
+        db.select(Meeting).join(MeetingRequest, Meeting.request_id == MeetingRequest.id)
+        .where(Meeting.event_id == event.id, ~Meeting.cancelled, MeetingRequest.status == "accepted",
+               sa.or_(MeetingRequest.requester_id == person.id, MeetingRequest.recipient_id == person.id))
+        .options(selectinload(Meeting.slot), selectinload(Meeting.request).selectinload(MeetingRequest.requester),
+                 selectinload(Meeting.request).selectinload(MeetingRequest.recipient))
+        .order_by(Meeting.id)).all()
+    marked = db.session.scalar(db.select(sa.func.count()).select_from(Availability).filter_by(participant_id=person.id))
     return render_template("organiser/participant.html", event=event, role=role, person=person, form=form,
-                           offices=_support_offices(event), labels=LABELS, held=held,
+                           offices=_support_offices(event), labels=LABELS, held=held, agreed=agreed, marked=marked,
                            outcomes={m.id: m.outcome_of(person) for m in held},
                            ratings=dict(RATINGS), follow_ups=dict(FOLLOW_UPS),
                            suggestions=suggestions(event, person) if person.is_approved else [])

@@ -241,3 +241,24 @@ def test_meeting_counts_and_the_no_meeting_yet_filter(app, console, client, add_
     shown = re.findall(r'<tr data-participant="(\d+)">', idle)
     assert sorted(map(int, shown)) == sorted([ids["Lyon"], ids["Quiet"]])  # never the pending registration
     assert '<span id="idle-count">2</span>' in client.get(console.url()).get_data(as_text=True)  # the dashboard
+    # Osaka, Seoul and Boston have meetings agreed or asked for, and marked no slot: none of those can be placed.
+    from brokerage.events.models import Availability, Slot
+    console.post("windows", {"label": "Asia-Europe", "day": "2027-03-16", "start": "07:00", "end": "10:00"})
+    with app.app_context():
+        db.session.add(Availability(participant_id=ids["Seoul"], slot_id=db.session.scalar(
+            db.select(Slot.id).filter_by(event_id=event_id).limit(1))))
+        db.session.commit()
+    unmarked = client.get(console.url("participants?status=no-availability")).get_data(as_text=True)
+    assert sorted(map(int, re.findall(r'<tr data-participant="(\d+)">', unmarked))) == sorted([ids["Osaka"], ids["Boston"]])
+    assert '<span data-count="no-availability">2</span>' in unmarked and "the scheduler can place none" in unmarked
+    assert '<span id="unmarked-count">2</span>' in client.get(console.url()).get_data(as_text=True)
+    # Osaka's own page says so, next to the meeting it holds up (a request only agreed counts there).
+    from brokerage.meetings.models import Meeting
+    with app.app_context():
+        agreed = db.session.scalar(db.select(MeetingRequest).filter_by(requester_id=ids["Osaka"], status="accepted"))
+        db.session.add(Meeting(event_id=event_id, request=agreed, unscheduled_reason="no common available slot"))
+        db.session.commit()
+    page = client.get(console.url(f"participants/{ids['Osaka']}")).get_data(as_text=True)
+    section = page.split('id="agreed"')[1].split("</section>")[0]
+    assert "No slot\n    marked as available" in section and "Seoul (" in section and "no common available slot" in section
+    assert "Boston" not in section
