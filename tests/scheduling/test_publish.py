@@ -461,3 +461,11 @@ def test_agreed_meetings_without_a_slot_are_listed_in_a_few_queries(app, placed,
     meeting(event_id, p["eu@example.eu"], extra[2], locked=True)
     meeting(event_id, extra[3], p["eu@example.eu"])
     assert queries({"Extra 0", "Extra 2"}) == few
+
+
+def test_an_empty_timetable_cannot_be_published(client, auth, make_event):
+    """Publishing mails everyone: with no meeting scheduled there is nothing to announce yet."""
+    make_event()
+    auth.login(ORGANISER)
+    page = client.get(TIMETABLE).get_data(as_text=True)
+    assert 'id="publish" disabled' in page and "Nothing to announce yet" in page
