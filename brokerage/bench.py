@@ -41,6 +41,7 @@ def load_event(instance: dict, password_hash: str):
     from brokerage.events.slots import rebuild_slots
     from brokerage.extensions import db
     from brokerage.meetings.models import Meeting, MeetingRequest
+    from brokerage.timeutil import now_utc
 
     slots = instance["slots"]
     days = sorted({_utc(s["start"]).date() for s in slots})
@@ -49,7 +50,7 @@ def load_event(instance: dict, password_hash: str):
     db.session.flush()
     event = Event(slug="bench", name=instance["name"], timezone="Europe/Brussels", start_date=days[0],
                   end_date=days[-1] + timedelta(days=1), slot_minutes=20, pause_minutes=5, room_capacity=None,
-                  created_by_id=organiser.id)
+                  created_by_id=organiser.id, opened_at=now_utc())
     event.organisers = [EventOrganiser(user_id=organiser.id, role="organiser")]
     sessions: dict[str, list[dict]] = {}
     for slot in slots:

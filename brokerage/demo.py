@@ -235,7 +235,7 @@ class Builder:
         event = Event(
             slug=SLUG, name=NAME, timezone=tz, start_date=DAYS[0], end_date=DAYS[-1], slot_minutes=20, pause_minutes=5,
             room_capacity=ROOMS, max_meetings=MAX_MEETINGS, max_pending_requests=10, created_by_id=self.organiser.id,
-            registration_deadline=timeutil.local_to_utc(date(2027, 3, 5), time(17), tz),
+            opened_at=timeutil.now_utc(), registration_deadline=timeutil.local_to_utc(date(2027, 3, 5), time(17), tz),
             booking_deadline=timeutil.local_to_utc(date(2027, 3, 12), time(17), tz),
             description=(
                 "Two days of online one-to-one meetings between European SMEs and research organisations and "

@@ -126,6 +126,7 @@ def make_event(app):
     from brokerage.accounts.models import User
     from brokerage.events.models import Event, EventOrganiser, MeetingWindow
     from brokerage.events.slots import rebuild_slots
+    from brokerage.timeutil import now_utc
 
     def make(slug="march-2027", organiser_email="organiser@een.example", windows=None, **fields):
         with app.app_context():
@@ -139,7 +140,7 @@ def make_event(app):
                           timezone=fields.pop("timezone", "Europe/Brussels"),
                           start_date=fields.pop("start_date", date(2027, 3, 16)),
                           end_date=fields.pop("end_date", date(2027, 3, 16)),
-                          created_by_id=organiser.id, **fields)
+                          created_by_id=organiser.id, opened_at=fields.pop("opened_at", now_utc()), **fields)
             db.session.add(event)
             db.session.add(EventOrganiser(event=event, user_id=organiser.id, role="organiser"))
             for label, start, end in windows or [

@@ -61,6 +61,9 @@ class Event(db.Model):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    # None: a draft the organisers still set up, neither listed nor open to registration (its page works for
+    # whoever has the link, e.g. people imported early).
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     windows: Mapped[list[MeetingWindow]] = relationship(
         back_populates="event", cascade="all, delete-orphan", order_by="MeetingWindow.start")

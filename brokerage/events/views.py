@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytz
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from brokerage import timeutil
@@ -31,12 +32,15 @@ NAV = (
 
 
 def home_page():
-    events = db.session.scalars(db.select(Event).order_by(Event.start_date)).all()
     mine: dict[int, Participant] = {}
     organising: set[int] = set()
     if current_user.is_authenticated:
         mine = {p.event_id: p for p in db.session.scalars(db.select(Participant).filter_by(user_id=current_user.id))}
         organising = set(db.session.scalars(db.select(EventOrganiser.event_id).filter_by(user_id=current_user.id)))
+    # Drafts only to those who organise or are registered already (imported before the event opened).
+    shown = sa.or_(Event.opened_at.is_not(None), Event.id.in_(organising | set(mine)),
+                   sa.true() if current_user.is_authenticated and current_user.is_admin else sa.false())
+    events = db.session.scalars(db.select(Event).where(shown).order_by(Event.start_date)).all()
     return render_template("home.html", events=events, mine=mine, organising=organising)
 
 
@@ -64,7 +68,8 @@ def navigation():
 
 
 def registration_open(event: Event) -> bool:
-    return event.registration_deadline is None or timeutil.now_utc() <= event.registration_deadline
+    return event.opened_at is not None and (event.registration_deadline is None
+                                            or timeutil.now_utc() <= event.registration_deadline)
 
 
 @bp.get("/<slug>")
@@ -95,6 +100,8 @@ def register(slug: str):
     if participant_for(event):
         flash("You are registered for this event already; you can change your profile here.", "info")
         return redirect(url_for("events.profile", slug=slug))
+    if event.opened_at is None:
+        abort(403, "Registration is not open yet: the organisers are still setting up this event.")
     if not registration_open(event):
         abort(403, f"Registration closed on {timeutil.fmt_datetime(event.registration_deadline, event.timezone)} "
                    f"(event time, {event.timezone}).")

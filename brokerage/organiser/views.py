@@ -141,7 +141,8 @@ def new_event():
             db.session.add(EventOrganiser(event=event, user_id=current_user.id, role="organiser",
                                           organisation=form.organisation.data.strip()))
             db.session.commit()
-            flash(f"'{event.name}' is created. Next: add the meeting windows, then review the settings.", "success")
+            flash(f"'{event.name}' is created as a draft. Next: add the meeting windows, review the settings, then "
+                  "open registration on the dashboard.", "success")
             return redirect(url_for(".windows", slug=event.slug))
     return render_template("organiser/new_event.html", form=form)
 
@@ -171,6 +172,17 @@ def dashboard(slug):
 
 def _as_local_input(moment: datetime | None, tz_name: str) -> datetime | None:
     return to_local(moment, tz_name).replace(tzinfo=None) if moment else None
+
+
+@bp.post("/<slug>/open")
+def open_event(slug):
+    event = get_event(slug)
+    require_organiser(event)
+    if event.opened_at is None:
+        event.opened_at = now_utc()
+        db.session.commit()
+    flash(f"{event.name} is open: listed on the home page, with registration open.", "success")
+    return redirect(url_for(".dashboard", slug=slug))
 
 
 @bp.route("/<slug>/settings", methods=["GET", "POST"])

@@ -52,7 +52,7 @@ def make_event(db_do):
         db.session.flush()
         event = Event(slug=SLUG, name="EU-Japan-Korea-US tech brokerage", timezone="Europe/Brussels",
                       start_date=date(2027, 3, 16), end_date=date(2027, 3, 16), slot_minutes=30, pause_minutes=0,
-                      participant_approval=False, created_by_id=organiser.id,
+                      participant_approval=False, created_by_id=organiser.id, opened_at=datetime.now(timezone.utc),
                       description="Meet technology partners across four regions.")
         db.session.add(event)
         db.session.add(EventOrganiser(event=event, user_id=organiser.id, role="organiser"))

@@ -361,3 +361,24 @@ def test_deleting_a_window_unschedules_its_meetings(app, console, add_participan
         meeting = db.session.scalar(db.select(Meeting))
         assert (meeting.slot_id, meeting.published_slot_id) == (None, None)
         assert db.session.scalar(db.select(db.func.count()).select_from(Availability)) == 0
+
+
+def test_a_new_event_is_a_draft_until_its_organisers_open_it(app, console, client):
+    """Set up first, then open: a half-made event is neither listed nor taking registrations."""
+    from tests.support import Auth
+    stranger = app.test_client()
+    Auth(stranger).signup("stranger@example.com")
+    home = stranger.get("/").get_data(as_text=True)
+    assert f'href="/events/{console.slug}"' not in home
+    refused = stranger.get(f"/events/{console.slug}/register")
+    assert refused.status_code == 403 and "not open yet" in refused.get_data(as_text=True)
+    assert "Registration is not open yet" in stranger.get(f"/events/{console.slug}").get_data(as_text=True)
+    dashboard = client.get(console.url()).get_data(as_text=True)
+    assert 'id="event-state">draft' in dashboard and 'id="open-event" disabled' in dashboard  # no windows yet
+    assert f'href="/events/{console.slug}"' in client.get("/").get_data(as_text=True)  # its organiser sees it
+
+    console.post("windows", {"label": "Asia-Europe", "day": "2027-03-16", "start": "07:00", "end": "10:00"})
+    response = console.post("open", {}, form_path="", follow_redirects=True)
+    assert "is open: listed on the home page" in response.get_data(as_text=True)
+    assert f'href="/events/{console.slug}"' in stranger.get("/").get_data(as_text=True)
+    assert stranger.get(f"/events/{console.slug}/register").status_code == 200
