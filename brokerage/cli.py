@@ -49,4 +49,5 @@ def allow_organising_command(emails: tuple[str, ...], revoke: bool) -> None:
     for user in users:
         user.may_create_events = not revoke
     db.session.commit()
-    click.echo(f"{len(users)} account(s) {'may no longer' if revoke else 'may now'} create events.")
+    click.echo(f"{len(users)} account(s) {'may no longer' if revoke else 'may now'} create events."
+               + (" Site administrators among them still can." if revoke and any(u.is_admin for u in users) else ""))

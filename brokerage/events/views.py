@@ -38,7 +38,8 @@ def home_page():
         mine = {p.event_id: p for p in db.session.scalars(db.select(Participant).filter_by(user_id=current_user.id))}
         organising = set(db.session.scalars(db.select(EventOrganiser.event_id).filter_by(user_id=current_user.id)))
     # Drafts only to those who organise or are registered already (imported before the event opened).
-    shown = sa.or_(Event.opened_at.is_not(None), Event.id.in_(organising | set(mine)),
+    still_in = {event_id for event_id, p in mine.items() if p.status in ("approved", "pending")}
+    shown = sa.or_(Event.opened_at.is_not(None), Event.id.in_(organising | still_in),
                    sa.true() if current_user.is_authenticated and current_user.is_admin else sa.false())
     events = db.session.scalars(db.select(Event).where(shown).order_by(Event.start_date)).all()
     return render_template("home.html", events=events, mine=mine, organising=organising)

@@ -1,9 +1,6 @@
 """Meeting helpers shared by the participant pages and the scheduling engineer's invites."""
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 from datetime import datetime
 from email.utils import parseaddr
 
@@ -53,22 +50,20 @@ def started_slot(meeting: Meeting, now: datetime | None = None) -> Slot | None:
 
 def video_link(meeting: Meeting) -> str:
     requester, recipient = meeting.participants
-    return room_link(requester.event, meeting.id, requester.video_link, recipient.video_link)
+    return room_link(requester.event, meeting.id, meeting.uid, requester.video_link, recipient.video_link)
 
 
-def meeting_room(event_slug: str, meeting_id: int) -> str:
-    """The {meeting} of a room link: its number and a part nobody can guess, since anyone may open a public
-    room (meet.jit.si) whose name they know. Derived, not stored: the same every time it is asked for."""
-    key = current_app.config["SECRET_KEY"].encode()
-    tag = hmac.new(key, f"room:{event_slug}:{meeting_id}".encode(), hashlib.sha256).digest()
-    return f"{meeting_id}-{base64.b32encode(tag[:10]).decode().lower()}"
+def meeting_room(meeting_id: int, meeting_uid: str) -> str:
+    """The {meeting} of a room link: its number and 48 random bits of its calendar UID, since anyone may open a
+    public room (meet.jit.si) whose name they know. The UID never changes, so neither does the room."""
+    return f"{meeting_id}-{meeting_uid.replace('-', '')[:12]}"
 
 
-def room_link(event, meeting_id: int, requester_link: str, recipient_link: str) -> str:
+def room_link(event, meeting_id: int, meeting_uid: str, requester_link: str, recipient_link: str) -> str:
     """The event's room template ({event} slug, {meeting} room), or the requester's own link in 'participant' mode."""
     if event.video_mode == "participant":
         return requester_link or recipient_link or ""
-    template, room = event.video_link_template or "", meeting_room(event.slug, meeting_id)
+    template, room = event.video_link_template or "", meeting_room(meeting_id, meeting_uid)
     try:
         return template.format(event=event.slug, meeting=room)
     except (KeyError, IndexError, ValueError):

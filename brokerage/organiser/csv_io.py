@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from datetime import datetime
@@ -19,24 +20,29 @@ from brokerage.events.search_text import fold
 from brokerage.extensions import db
 from brokerage.timeutil import UTC, is_place_timezone, is_valid_timezone, now_utc, to_local
 
-# The importer reads the columns the participants export writes, so an export re-imports elsewhere.
 # Country names as spreadsheets hold them: pytz's English names, and the usual other names of the countries
 # this app's events bring together.
 _COUNTRY_KEYS = {fold(name): code for code, name in pytz.country_names.items()} | {
     "usa": "US", "united states of america": "US", "south korea": "KR", "korea": "KR", "republic of korea": "KR",
     "uk": "GB", "united kingdom": "GB", "great britain": "GB", "czechia": "CZ", "the netherlands": "NL",
     "turkiye": "TR"}
+# Zones to name as examples where pytz's order would not (it lists the US's New York, Detroit, Louisville...).
+_USUAL_ZONES = {"US": ("America/New_York", "America/Chicago", "America/Los_Angeles")}
+
+
+def country_code(name: str) -> str | None:
+    """The code of a country named in English ("Germany", "south korea", "Türkiye"), or None."""
+    return _COUNTRY_KEYS.get(fold(name.strip()))
+
+
 def _one_clock(zones: list[str]) -> bool:
-    """The zones show the same time in winter and in summer, now and next year."""
+    """The zones show the same time in winter and in summer, this year and next."""
     year = now_utc().year
     moments = [datetime(y, m, 15, 12, tzinfo=UTC) for y in (year, year + 1) for m in (1, 7)]
     return len({tuple(to_local(m, z).utcoffset() for m in moments) for z in zones}) == 1
 
 
-# Zones to name as examples where pytz's order would not (it lists the US's New York, Detroit, Louisville...).
-_USUAL_ZONES = {"US": ("America/New_York", "America/Chicago", "America/Los_Angeles")}
-
-
+# The importer reads the columns the participants export writes, so an export re-imports elsewhere.
 REQUIRED_COLUMNS = ("email", "organisation", "country", "organisation_type")
 OPTIONAL_COLUMNS = ("name", "timezone", "sectors", "website", "languages", "description", "support_office")
 LENGTHS = {"email": 254, "name": 120, "organisation": 200, "website": 300, "languages": 200,
@@ -166,7 +172,7 @@ def _check_row(row: ImportRow, seen: dict[str, int], registered: set[str]) -> No
                 values["name"] = account_name  # what the import keeps: an account's name is its owner's
     country = values["country"].upper()
     if country:
-        country = country if country in pytz.country_names else _COUNTRY_KEYS.get(fold(values["country"]), country)
+        country = country if country in pytz.country_names else country_code(values["country"]) or country
         if country in pytz.country_names:
             values["country"] = country
         else:
@@ -210,10 +216,15 @@ def _check_row(row: ImportRow, seen: dict[str, int], registered: set[str]) -> No
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+_FORMULA_AFTER_SEMICOLON = re.compile(r";(\s*)(?=[=+\-@])")
+
+
 def safe_cell(value) -> str:
-    """Text a spreadsheet shows as text: a leading quote stops =HYPERLINK(...) and friends running."""
+    """Text a spreadsheet shows as text: a leading quote stops =HYPERLINK(...) and friends running. Excel set to
+    ";" (French, German) splits a cell at its semicolons, quoted or not: what follows one gets the quote too."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    text = "'" + text if text.startswith(_FORMULA_STARTS) else text
+    return _FORMULA_AFTER_SEMICOLON.sub(r";\1'", text)
 
 
 def utc_iso(moment: datetime | None) -> str:
@@ -226,8 +237,7 @@ def local_iso(moment: datetime | None, tz_name: str) -> str:
 
 def write_csv(header: list[str], rows: list[list]) -> str:
     out = io.StringIO()
-    # Every cell quoted: Excel set to ";" (French, German) splits an unquoted "A;=HYPERLINK(...)" and runs it.
-    writer = csv.writer(out, quoting=csv.QUOTE_ALL)
+    writer = csv.writer(out)
     writer.writerow(header)
     writer.writerows([safe_cell(cell) for cell in row] for row in rows)
     return out.getvalue()
@@ -291,13 +301,13 @@ def export_meetings(event: Event) -> tuple[list[str], list[list]]:
         Meeting.id, Meeting.request_id, MeetingRequest.requester_id, MeetingRequest.recipient_id,
         join.requester.organisation, user_a.email, join.recipient.organisation,
         user_b.email, Meeting.cancelled, Meeting.slot_id, Meeting.published_slot_id, Meeting.locked,
-        join.requester.video_link, join.recipient.video_link, Meeting.unscheduled_reason, Meeting.published_end,
+        Meeting.uid, join.requester.video_link, join.recipient.video_link, Meeting.unscheduled_reason, Meeting.published_end,
         join.agreed(now_utc()))
         .join(user_a, join.requester.user_id == user_a.id).join(user_b, join.recipient.user_id == user_b.id)
         .order_by(Meeting.id))
     rows, begun = [], {s.id for s in event.slots if s.start <= now_utc()}
-    for (meeting_id, request_id, a_id, b_id, a, a_email, b, b_email, cancelled, slot_id, published_id, locked, a_link, b_link,
-         reason, published_end, agreed) in meetings:
+    for (meeting_id, request_id, a_id, b_id, a, a_email, b, b_email, cancelled, slot_id, published_id, locked, uid, a_link,
+         b_link, reason, published_end, agreed) in meetings:
         # Not agreed: a side was rejected or left before it took place, so it is off like a cancelled one.
         state = "cancelled" if cancelled or not agreed else "scheduled" if slot_id is not None else "unscheduled"
         slot, published = times.get(slot_id, no_slot), times.get(published_id, no_slot)
@@ -305,7 +315,7 @@ def export_meetings(event: Event) -> tuple[list[str], list[list]]:
         if slot_id == published_id and published_id in begun and published_end:  # held as announced, whatever the slot length now
             slot = (slot[0], utc_iso(published_end), slot[2], local_iso(published_end, zone))
         rows.append([meeting_id, request_id, a, a_email, b, b_email, state, *slot, published[0], published[2],
-                     "yes" if locked else "no", room_link(event, meeting_id, a_link, b_link), reason,
+                     "yes" if locked else "no", room_link(event, meeting_id, uid, a_link, b_link), reason,
                      *said_a[:2], *said_b[:2], said_a[2], said_b[2]])
     return header, rows
 

@@ -33,6 +33,8 @@ def video_template_problem(template: str) -> str | None:
         parts = None
     if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
         return "Start the link with https:// and a host name."
+    if any(c.isspace() for c in template):  # calendars leave out a link with spaces
+        return "A link has no spaces: join the parts with - or /."
     try:
         fields = [(name, spec, conv) for _, name, spec, conv in string.Formatter().parse(template) if name is not None]
     except ValueError:

@@ -272,18 +272,18 @@ def pending_change_ids(event: Event) -> set[int]:
     join, announced = solver_bridge.MeetingJoin.of(event), aliased(Slot)
     rows = db.session.execute(join.select(
         Meeting.id, Meeting.slot_id, join.schedulable, Meeting.cancelled, Meeting.published_slot_id,
-        Meeting.published_end, Meeting.published_link, announced.start, announced.end, join.requester.video_link,
-        join.recipient.video_link).outerjoin(announced, Meeting.published_slot_id == announced.id))
+        Meeting.published_end, Meeting.published_link, announced.start, announced.end, Meeting.uid,
+        join.requester.video_link, join.recipient.video_link).outerjoin(announced, Meeting.published_slot_id == announced.id))
     changed, now = set(), now_utc()
-    for meeting_id, slot_id, schedulable, cancelled, published_id, published_end, published_link, start, end, *links \
-            in rows:
+    for meeting_id, slot_id, schedulable, cancelled, published_id, published_end, published_link, start, end, uid, \
+            *links in rows:
         if published_id is not None and not cancelled and start <= now:
             continue  # it took place as announced (started_slot), whoever left the event since
         now_there = slot_id if schedulable else None
         if now_there != published_id:
             changed.add(meeting_id)
         elif published_id is not None and published_end is not None and (  # None: announced before these were recorded
-                end != published_end or room_link(event, meeting_id, *links) != published_link):
+                end != published_end or room_link(event, meeting_id, uid, *links) != published_link):
             changed.add(meeting_id)
     return changed
 

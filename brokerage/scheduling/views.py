@@ -171,6 +171,11 @@ def _back_to_table(slug: str, meeting_id: int | None = None):
 def publish(slug):
     event = _organiser_event(slug)
     was_published = event.timetable_published
+    if event.published_at is None and db.session.scalar(db.select(Meeting.id).where(
+            Meeting.event_id == event.id, Meeting.slot_id.is_not(None), ~Meeting.cancelled).limit(1)) is None:
+        # A first publish mails every participant: with no meeting placed it would announce nothing.
+        flash("Not published: no meeting is scheduled yet. Run the scheduler or place meetings first.", "error")
+        return redirect(url_for("scheduling.timetable", slug=slug))
     try:
         result = publishing.publish(event)
     except publishing.PublishedMeanwhile:

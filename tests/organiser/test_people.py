@@ -262,3 +262,8 @@ def test_meeting_counts_and_the_no_meeting_yet_filter(app, console, client, add_
     section = page.split('id="agreed"')[1].split("</section>")[0]
     assert "No slot\n    marked as available" in section and "Seoul (" in section and "no common available slot" in section
     assert "Boston" not in section
+    with app.app_context():  # a partner rejected since: that meeting cannot happen
+        db.session.get(Participant, ids["Seoul"]).status = "rejected"
+        db.session.commit()
+    page = client.get(console.url(f"participants/{ids['Osaka']}")).get_data(as_text=True)
+    assert "Seoul (" not in page.split('id="agreed"')[1].split("</section>")[0]

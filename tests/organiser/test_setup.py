@@ -168,7 +168,8 @@ def test_settings_errors_keep_input(app, console):
                               ("meet.jit.si/{meeting}", "Start the link with https://"),
                               ("https://meet.jit.si/{meeting", "Unbalanced"),
                               ("https://[meet.jit.si/{meeting}", "Start the link with https://"),
-                              ("https://meet.jit.si/{meeting!r}", "Unknown placeholder")]:
+                              ("https://meet.jit.si/{meeting!r}", "Unknown placeholder"),
+                              ("https://meet.jit.si/{event} {meeting}", "A link has no spaces")]:
         assert message in console.post("settings", {**SETTINGS, "video_link_template": template}).get_data(as_text=True)
     # 'participant' mode does not need a template.
     console.post("settings", {**SETTINGS, "video_mode": "participant", "video_link_template": ""})
@@ -363,7 +364,7 @@ def test_deleting_a_window_unschedules_its_meetings(app, console, add_participan
         assert db.session.scalar(db.select(db.func.count()).select_from(Availability)) == 0
 
 
-def test_a_new_event_is_a_draft_until_its_organisers_open_it(app, console, client):
+def test_a_new_event_is_a_draft_until_its_organisers_open_it(app, console, client, add_participant):
     """Set up first, then open: a half-made event is neither listed nor taking registrations."""
     from tests.support import Auth
     stranger = app.test_client()
@@ -376,7 +377,16 @@ def test_a_new_event_is_a_draft_until_its_organisers_open_it(app, console, clien
     dashboard = client.get(console.url()).get_data(as_text=True)
     assert 'id="event-state">draft' in dashboard and 'id="open-event" disabled' in dashboard  # no windows yet
     assert f'href="/events/{console.slug}"' in client.get("/").get_data(as_text=True)  # its organiser sees it
+    # People imported early see it (without the organisers' draft label); someone rejected does not.
+    for email, status, listed in (("early@x.example", "approved", True), ("gone@x.example", "rejected", False)):
+        add_participant(email, status=status)
+        browser = app.test_client()
+        Auth(browser).login(email)
+        home = browser.get("/").get_data(as_text=True)
+        assert (f'href="/events/{console.slug}"' in home) is listed and "draft: not listed" not in home
 
+    refused = console.post("open", {}, form_path="", follow_redirects=True)  # the button is off; a forged post too
+    assert "Add meeting windows first" in refused.get_data(as_text=True)
     console.post("windows", {"label": "Asia-Europe", "day": "2027-03-16", "start": "07:00", "end": "10:00"})
     response = console.post("open", {}, form_path="", follow_redirects=True)
     assert "is open: listed on the home page" in response.get_data(as_text=True)

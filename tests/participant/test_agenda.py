@@ -65,7 +65,8 @@ def test_agenda_in_my_zone_with_partner_time(app, world, email, caption, expecte
         assert mine in row and partner in row and theirs in row and their_zone in row
         meeting_id = row.split('"')[0]
         with app.app_context():
-            assert f"https://meet.jit.si/{SLUG}-{meeting_room(SLUG, int(meeting_id))}" in row
+            uid = db.session.get(Meeting, int(meeting_id)).uid
+            assert f"https://meet.jit.si/{SLUG}-{meeting_room(int(meeting_id), uid)}" in row
         assert f"/events/{SLUG}/meetings/{meeting_id}.ics" in row
     assert f"/events/{SLUG}/agenda.ics" in html
 

@@ -83,7 +83,7 @@ def test_meeting_ics_in_the_readers_zone_on_the_dst_gap_week(app, world, email, 
     assert vtimezone_offset(calendar, tzid, at(14)).total_seconds() == offset_hours * 3600
     assert str(event["STATUS"]) == "CONFIRMED"
     with app.app_context():
-        room = meeting_room(SLUG, world["pat_anne"])
+        room = meeting_room(world["pat_anne"], meeting.uid)
     assert f"https://meet.jit.si/{SLUG}-{room}" in str(event["LOCATION"])
     attendees = sorted(str(a) for a in event.get("ATTENDEE"))
     assert attendees == ["mailto:anne@paris.example", "mailto:pat@boston.example"]

@@ -233,7 +233,12 @@ def test_publish_mails_wait_for_a_worker_and_the_page_says_so(app, client, auth,
     does not claim that nothing is waiting."""
     from rq import SimpleWorker
     from tests.support import post_form
+    from brokerage.events.models import Slot
+    from brokerage.meetings.models import Meeting
     timetable = "/organise/march-2027/timetable"
+    with app.app_context():  # placed, so there is something to announce
+        db.session.execute(db.update(Meeting).values(slot_id=db.session.scalar(db.select(Slot.id).order_by(Slot.start).limit(1))))
+        db.session.commit()
     auth.login("organiser@een.example")
     post_form(client, f"{timetable}/publish", {}, form_url=timetable)
     page = client.get(timetable).get_data(as_text=True)

@@ -463,9 +463,28 @@ def test_agreed_meetings_without_a_slot_are_listed_in_a_few_queries(app, placed,
     assert queries({"Extra 0", "Extra 2"}) == few
 
 
-def test_an_empty_timetable_cannot_be_published(client, auth, make_event):
-    """Publishing mails everyone: with no meeting scheduled there is nothing to announce yet."""
+def test_an_empty_timetable_cannot_be_published(app, client, auth, make_event, outbox):
+    """A first publish mails everyone: with no meeting scheduled there is nothing to announce yet."""
+    from brokerage.events.models import Event
     make_event()
     auth.login(ORGANISER)
     page = client.get(TIMETABLE).get_data(as_text=True)
     assert 'id="publish" disabled' in page and "Nothing to announce yet" in page
+    refused = post_form(client, f"{TIMETABLE}/publish", {}, form_url=TIMETABLE, follow_redirects=True)
+    assert "Not published: no meeting is scheduled yet" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert not db.session.scalar(db.select(Event.timetable_published))
+    assert outbox() == []
+
+
+def test_after_an_unpublish_an_emptied_timetable_can_still_announce_its_cancellations(app, client, auth, placed):
+    from brokerage.meetings.models import Meeting
+    auth.login(ORGANISER)
+    post_form(client, f"{TIMETABLE}/publish", {}, form_url=TIMETABLE)
+    post_form(client, f"{TIMETABLE}/unpublish", {}, form_url=TIMETABLE)
+    with app.app_context():
+        db.session.execute(db.update(Meeting).values(slot_id=None))
+        db.session.commit()
+    assert 'id="publish" disabled' not in client.get(TIMETABLE).get_data(as_text=True)
+    done = post_form(client, f"{TIMETABLE}/publish", {}, form_url=TIMETABLE, follow_redirects=True)
+    assert "Timetable published" in done.get_data(as_text=True)
