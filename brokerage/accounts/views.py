@@ -26,9 +26,9 @@ bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 RESET_MAX_AGE = 3600 * 2
 INVITE_MAX_AGE = 3600 * 24 * 7  # invitations from an import are read over days, not within the hour
 EMAIL_CHANGE_MAX_AGE = 3600 * 24 * 2
-EMAIL_CHANGE_EVERY = timedelta(minutes=10)  # the confirmation goes to any address typed: not a mail cannon
+# Sign-up, reset and email-change mails go to any address typed: one per address in this window, not a mail cannon.
+ONE_MAIL_EVERY = timedelta(minutes=10)
 SIGNUP_MAX_AGE = 3600 * 24 * 2
-ADDRESS_MAIL_EVERY = timedelta(minutes=10)  # the same, for sign-up and reset mails
 SAFE_PATH = re.compile(r"/(?!/)[^\x00-\x20\\]*")
 
 
@@ -67,11 +67,11 @@ def _claim_address_mail(email: str, kind: str, now) -> bool:
     claim (of two requests at once, one mails), committed before the mail server is asked, which may be slow."""
     insert = (postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert)(AddressMail)
     claimed = db.session.execute(insert.values(email=email, kind=kind, sent_at=now).on_conflict_do_update(
-        index_elements=["email", "kind"], set_={"sent_at": now}, where=AddressMail.sent_at <= now - ADDRESS_MAIL_EVERY)
+        index_elements=["email", "kind"], set_={"sent_at": now}, where=AddressMail.sent_at <= now - ONE_MAIL_EVERY)
         .returning(AddressMail.email)).first() is not None  # psycopg reports no row count here
     db.session.commit()
     try:
-        db.session.execute(db.delete(AddressMail).where(AddressMail.sent_at <= now - ADDRESS_MAIL_EVERY))
+        db.session.execute(db.delete(AddressMail).where(AddressMail.sent_at <= now - ONE_MAIL_EVERY))
         db.session.commit()
     except sa.exc.DBAPIError:  # two sweeps at once can deadlock on PostgreSQL: the next request sweeps
         db.session.rollback()
@@ -308,8 +308,8 @@ def change_email():
     if new == user.email:
         form.email.errors.append("That is your address already.")
         return _account_page(400, email_form=form)
-    if user.email_change_sent_at and now - user.email_change_sent_at < EMAIL_CHANGE_EVERY:
-        wait = math.ceil((user.email_change_sent_at + EMAIL_CHANGE_EVERY - now).total_seconds() / 60)
+    if user.email_change_sent_at and now - user.email_change_sent_at < ONE_MAIL_EVERY:
+        wait = math.ceil((user.email_change_sent_at + ONE_MAIL_EVERY - now).total_seconds() / 60)
         form.email.errors.append(f"A confirmation link went out a moment ago: use it, or ask again in {wait} "
                                  "minute(s).")
         return _account_page(429, email_form=form)

@@ -259,7 +259,7 @@ def test_an_older_email_change_link_dies_with_a_newer_change(app, make_event, ou
         return urlparse(re.search(r"https?://\S+/accounts/email/\S+", _mail_text(mail)).group(0)).path
 
     typo = link_to("anne@typo.example")
-    monkeypatch.setattr(views, "EMAIL_CHANGE_EVERY", timedelta(0))
+    monkeypatch.setattr(views, "ONE_MAIL_EVERY", timedelta(0))
     right = link_to("anne@new.example")
     # Only the latest request's link works, even before it is confirmed: the typo's owner cannot race it.
     early = app.test_client()
