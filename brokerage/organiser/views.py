@@ -20,7 +20,7 @@ from brokerage.extensions import db
 from brokerage.links import base_url, external_url
 from brokerage.marketplace.matching import suggestions
 from brokerage.meetings.models import FOLLOW_UPS, RATINGS, Meeting, MeetingRequest
-from brokerage.meetings.services import started_slot
+from brokerage.meetings.services import started_slot, with_people
 from brokerage.meetings.views import accept, active_meetings_count, notify, open_request_between, published_meetings
 from brokerage.organiser import csv_io
 from brokerage.outcomes.forms import OutcomeForm
@@ -549,9 +549,7 @@ def participant(slug, participant_id):
         db.select(Meeting).join(MeetingRequest, Meeting.request_id == MeetingRequest.id)
         .where(Meeting.event_id == event.id, ~Meeting.cancelled, MeetingRequest.status == "accepted",
                sa.or_(MeetingRequest.requester_id == person.id, MeetingRequest.recipient_id == person.id))
-        .options(selectinload(Meeting.slot), selectinload(Meeting.request).selectinload(MeetingRequest.requester),
-                 selectinload(Meeting.request).selectinload(MeetingRequest.recipient))
-        .order_by(Meeting.id)).all()
+        .options(*with_people()).order_by(Meeting.id)).all()
     agreed = [m for m in agreed if all(p.is_approved for p in m.participants)]  # not with someone rejected since
     marked = db.session.scalar(db.select(sa.func.count()).select_from(Availability).filter_by(participant_id=person.id))
     return render_template("organiser/participant.html", event=event, role=role, person=person, form=form,
