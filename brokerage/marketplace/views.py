@@ -13,7 +13,7 @@ from brokerage.events.search_text import search_words
 from brokerage.extensions import db
 from brokerage.marketplace.forms import SearchForm
 from brokerage.marketplace.matching import suggestions
-from brokerage.marketplace.working_hours import shared_working_slots
+from brokerage.marketplace.working_hours import least_unusual_slot, shared_working_slots
 from brokerage.meetings.views import (active_meetings_count, booking_closed, open_request_between, pending_limit_problem,
                                       request_problem)
 from brokerage.regions import EUROPE, countries_in
@@ -103,9 +103,11 @@ def profile(slug: str, participant_id: int):
                    and "meetings.new_request" in current_app.view_functions)
     # Say why before the click: the deadline passed, a limit is reached, an earlier request was declined.
     blocked = request_problem(event, viewer, other) if can_request else None
+    blocks = shared_working_slots(event.slots, viewer_zone, other.timezone)
     return render_template(
         "marketplace/profile.html", event=event, viewer=viewer, other=other, viewer_zone=viewer_zone,
-        now=timeutil.now_utc(), blocks=shared_working_slots(event.slots, viewer_zone, other.timezone),
+        now=timeutil.now_utc(), blocks=blocks,
+        closest=None if blocks else least_unusual_slot(event.slots, viewer_zone, other.timezone),
         existing=existing, labels=LABELS,
         requests_url=url_for("meetings.requests", slug=slug) if "meetings.requests" in current_app.view_functions else None,
         request_url=url_for("meetings.new_request", slug=slug, participant_id=other.id)

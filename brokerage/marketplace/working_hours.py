@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from brokerage import timeutil
 from brokerage.events.models import MeetingWindow, Slot
@@ -30,3 +31,25 @@ def shared_working_slots(slots: list[Slot], viewer_zone: str, other_zone: str) -
             blocks.append(SharedBlock(window=slot.window, day=day))
         blocks[-1].slots.append(slot)
     return blocks
+
+
+def _outside_working_day(start: datetime, end: datetime, tz_name: str) -> timedelta:
+    """How far a slot reaches outside the nearest working day on one clock: 07:00-07:20 is 2 hours early,
+    00:15-00:35 is 6 h 35 late."""
+    start, end = timeutil.to_local(start, tz_name), timeutil.to_local(end, tz_name)
+
+    def outside(day) -> timedelta:
+        day_start, day_end = (datetime.combine(day, t, start.tzinfo) for t in timeutil.WORKING_DAY)
+        return max(day_start - start, timedelta()) + max(end - day_end, timedelta())
+
+    return min(outside(start.date()), outside(start.date() - timedelta(days=1)))
+
+
+def least_unusual_slot(slots: list[Slot], zone_a: str, zone_b: str) -> Slot | None:
+    """Where two people with no shared working hours come closest: the slot that takes the one further out
+    least far outside their working day (then both together; the earliest of equals)."""
+    def cost(slot: Slot) -> tuple[timedelta, timedelta]:
+        a, b = (_outside_working_day(slot.start, slot.end, zone) for zone in (zone_a, zone_b))
+        return max(a, b), a + b
+
+    return min(sorted(slots, key=lambda s: s.start), default=None, key=cost)

@@ -13,6 +13,7 @@ from brokerage.access import get_event, require_participant
 from brokerage.calendar import build_calendar
 from brokerage.events.models import Availability, Event, Participant, Slot, new_token
 from brokerage.extensions import db
+from brokerage.marketplace.working_hours import least_unusual_slot, shared_working_slots
 from brokerage.meetings.forms import AvailabilityForm, MeetingRequestForm, WorkingHoursForm
 from brokerage.meetings.models import Meeting, MeetingRequest
 from brokerage.meetings.services import agreed_without_slot, calendar_entry, started_slot, video_link, with_people
@@ -190,8 +191,13 @@ def new_request(slug, participant_id):
               else full_stop(f"Your meeting request was sent to {recipient.organisation}"), "success")
         return redirect(url_for("meetings.requests", slug=event.slug))
     status = 400 if request.method == "POST" else 200
+    # Said before sending: across 17 hours two working days may never meet, and the meeting then needs
+    # one of the two to mark a slot outside theirs.
+    shared = [s for block in shared_working_slots(event.slots, requester.timezone, recipient.timezone)
+              for s in block.slots]
+    closest = None if shared else least_unusual_slot(event.slots, requester.timezone, recipient.timezone)
     return render_template("meetings/new_request.html", event=event, participant=requester, recipient=recipient,
-                           form=form, problem=problem), status
+                           form=form, problem=problem, shared=shared, closest=closest), status
 
 
 @bp.post("/<slug>/requests/<int:request_id>/accept")

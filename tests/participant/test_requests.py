@@ -547,3 +547,31 @@ def test_a_meeting_never_published_is_not_taken_for_held(app, people, monkeypatc
         monkeypatch.setattr(module, "now_utc", lambda: datetime(2027, 3, 16, 7, 5, tzinfo=timezone.utc))
     page = logged_in(app, "anne@paris.example").get(REQUESTS).get_data(as_text=True)
     assert "Tokyo Robotics" in page.split('id="agreed"')[1] and "Held: how did it go?" not in page
+
+
+def test_the_request_form_warns_when_the_two_working_days_never_meet(app, people):
+    """US West Coast and Tokyo share no working hour in these windows: the requester is told before sending,
+    with the slot that asks least of the one further out, on both clocks; the request can still be sent."""
+    la = add_participant(app, people["event"], "lee@la.example", "LA Lidar", "America/Los_Angeles", "US")
+    kenji = logged_in(app, "kenji@tokyo.example")
+    page = " ".join(kenji.get(new_url(la)).get_data(as_text=True).split())
+    assert 'id="no-shared-hours"' in page and 'id="shared-hours"' not in page
+    assert "No slot of this event is within both your working days" in page
+    assert "09:00–18:00 on your clock, Asia/Tokyo (UTC+09:00), and on theirs, America/Los_Angeles (UTC-07:00)" in page
+    # 14:00 UTC: 23:00 in Tokyo (5 h 20 past its working day), 07:00 in Los Angeles (2 h before it).
+    assert "The closest: Tue 16 Mar 2027, 23:00–23:20 your time, Tue 16 Mar 2027, 07:00–07:20 theirs." in page
+    assert send(kenji, la).status_code == 302
+    assert all_requests(app) == [(people["b"], la, "pending", False)]
+    # The profile says the same.
+    profile = " ".join(kenji.get(f"/events/{SLUG}/marketplace/{la}").get_data(as_text=True).split())
+    assert "The closest: Tue 16 Mar 2027, 23:00–23:20 your time, Tue 16 Mar 2027, 07:00–07:20 theirs." in profile
+
+
+def test_the_request_form_counts_the_shared_working_slots(app, people):
+    anne = logged_in(app, "anne@paris.example")
+    page = " ".join(anne.get(new_url(people["b"])).get_data(as_text=True).split())
+    # Paris 09:00-10:00 is Tokyo 17:00-18:00: two 20-minute slots with 5-minute pauses from 07:00 UTC.
+    assert 'id="no-shared-hours"' not in page
+    assert "2 slots of this event are within both your working days" in page
+    assert ("within both your working days, 09:00–18:00 on your clock, Europe/Paris (UTC+01:00), and on theirs, "
+            "Asia/Tokyo (UTC+09:00); the first is Tue 16 Mar 2027, 09:15 your time.") in page
