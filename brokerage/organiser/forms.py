@@ -137,10 +137,11 @@ class WindowForm(FlaskForm):
     label = StringField("Label", filters=[one_line], validators=[DataRequired("Give the window a label, e.g. Asia-Europe."), Length(max=80),
                                              no_control_characters],
                         render_kw={"placeholder": "Asia-Europe"})
-    day = DateField("Day (UTC)", validators=[InputRequired(message="Choose the day.")])
-    start = TimeField("Start (UTC)", validators=[InputRequired(message="Give the start time.")])
-    end = TimeField("End (UTC)", validators=[InputRequired(message="Give the end time.")])
-    ends_next_day = BooleanField("Ends on the next day (UTC), after midnight")
+    clock = SelectField("Times on the clock of", validate_choice=True)  # choices: the event's (windows.window_clocks)
+    day = DateField("Day", validators=[InputRequired(message="Choose the day.")])
+    start = TimeField("Start", validators=[InputRequired(message="Give the start time.")])
+    end = TimeField("End", validators=[InputRequired(message="Give the end time.")])
+    ends_next_day = BooleanField("Ends on the next day, after midnight")
 
 
 class TeamMemberForm(FlaskForm):

@@ -26,8 +26,8 @@ from brokerage.organiser import csv_io
 from brokerage.outcomes.forms import OutcomeForm
 from brokerage.organiser.forms import (ImportConfirmForm, ImportForm, NewEventForm, ParticipantAdminForm, SettingsForm,
                                        TeamMemberForm, WindowForm, slugify)
-from brokerage.organiser.windows import (PRESETS, PRESETS_BY_KEY, event_days, event_zones, on_event_day,
-                                        preset_windows, window_problem, window_table)
+from brokerage.organiser.windows import (PRESETS, PRESETS_BY_KEY, clock_times, event_days, event_zones, on_event_day,
+                                        preset_windows, typed_times, window_clocks, window_problem, window_table)
 from brokerage.regions import REGIONS, region_of
 from brokerage.scheduling import timetable
 from brokerage.scheduling.models import ReminderLog
@@ -244,8 +244,8 @@ def settings(slug):
 # --- meeting windows ----------------------------------------------------------------------------------
 
 def _day_range(event: Event) -> tuple[date, date]:
-    """The UTC days a window of the event may start on: an event day on the event's clock can be the UTC
-    day before or after it."""
+    """The days a window may be typed to start on: an event day on the event's clock can be the day before
+    or after it on another (window_problem then checks it exactly)."""
     return event.start_date - timedelta(days=1), event.end_date + timedelta(days=1)
 
 
@@ -253,15 +253,32 @@ def _day_near_event(form: WindowForm, event: Event) -> bool:
     first, last = _day_range(event)
     if first <= form.day.data <= last:
         return True
-    form.day.errors.append(f"Choose a day from {first:%d %b %Y} to {last:%d %b %Y} (UTC): the event runs from "
+    form.day.errors.append(f"Choose a day from {first:%d %b %Y} to {last:%d %b %Y}: the event runs from "
                            f"{event.start_date:%d %b} to {event.end_date:%d %b %Y}; change its dates in the settings first.")
     return False
 
 
-def _window_times(form: WindowForm) -> tuple[datetime, datetime]:
-    start = local_to_utc(form.day.data, form.start.data, "UTC")
-    end = local_to_utc(form.day.data + timedelta(days=1 if form.ends_next_day.data else 0), form.end.data, "UTC")
-    return start, end
+def _window_form(event: Event, window: MeetingWindow | None = None) -> WindowForm:
+    """Typed on the event's clock unless the organiser picks another; a window shown on that clock to edit."""
+    form = WindowForm(clock=event.timezone)
+    form.clock.choices = window_clocks(event)
+    if request.method == "GET":
+        form.day.data = event.start_date
+        if window is not None:
+            shown = clock_times(window, event.timezone)
+            if shown is None:  # two days apart on that clock (a 24-hour window over a clock change): UTC
+                form.clock.data, shown = "UTC", clock_times(window, "UTC")
+            form.label.data = window.label
+            form.day.data, form.start.data, form.end.data, form.ends_next_day.data = shown
+    return form
+
+
+def _window_times(form: WindowForm) -> tuple[datetime, datetime] | None:
+    try:
+        return typed_times(form.day.data, form.start.data, form.end.data, form.ends_next_day.data, form.clock.data)
+    except ValueError as skipped:
+        form.start.errors.append(str(skipped))
+        return None
 
 
 def _windows_page(event: Event, form: WindowForm, editing: MeetingWindow | None = None):
@@ -274,11 +291,9 @@ def _windows_page(event: Event, form: WindowForm, editing: MeetingWindow | None 
 def windows(slug):
     event = get_event(slug)
     require_organiser(event)
-    form = WindowForm()
-    if request.method == "GET":
-        form.day.data = event.start_date
-    if form.validate_on_submit() and _day_near_event(form, event):
-        start, end = _window_times(form)
+    form = _window_form(event)
+    if form.validate_on_submit() and _day_near_event(form, event) and (times := _window_times(form)):
+        start, end = times
         problem = window_problem(event, start, end)
         if problem is None:
             event.windows.append(MeetingWindow(label=form.label.data.strip(), start=start, end=end))
@@ -299,13 +314,9 @@ def edit_window(slug, window_id):
     event = get_event(slug)
     require_organiser(event)
     window = _event_window(event, window_id)
-    form = WindowForm()
-    if request.method == "GET":
-        form.label.data, form.day.data = window.label, window.start.date()
-        form.start.data, form.end.data = window.start.time(), window.end.time()
-        form.ends_next_day.data = window.end.date() > window.start.date()
-    if form.validate_on_submit() and _day_near_event(form, event):
-        start, end = _window_times(form)
+    form = _window_form(event, window)
+    if form.validate_on_submit() and _day_near_event(form, event) and (times := _window_times(form)):
+        start, end = times
         problem = window_problem(event, start, end, ignore=window)
         if problem is None:
             window.label, window.start, window.end = form.label.data.strip(), start, end

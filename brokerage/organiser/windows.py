@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 
 from brokerage.events.models import Event, MeetingWindow
 from brokerage.regions import REGION_ZONES
-from brokerage.timeutil import Span, local_to_utc, to_local, zone_label
+from brokerage.timeutil import UTC, Span, local_to_utc, to_local, zone_label
 
 
 @dataclass(frozen=True)
@@ -47,10 +47,38 @@ def preset_windows(event: Event, preset: Preset) -> list[tuple[datetime, datetim
             for day in event_days(event)]
 
 
+def window_clocks(event: Event) -> list[tuple[str, str]]:
+    """The clocks a window may be typed on: the event's own first, then UTC and the regions'."""
+    zones = dict.fromkeys((event.timezone, "UTC", *REGION_ZONES))
+    span = Span(datetime.combine(event.start_date, time(12), UTC), datetime.combine(event.end_date, time(12), UTC))
+    return [(tz_name, "UTC" if tz_name == "UTC" else zone_label(tz_name, span) + (", the event's" if tz_name == event.timezone else ""))
+            for tz_name in zones]
+
+
+def typed_times(day: date, start: time, end: time, next_day: bool, tz_name: str) -> tuple[datetime, datetime]:
+    """A window typed on a clock, in UTC; ValueError names a time the clock skips (clocks going forward).
+    A time that happens twice (clocks going back) is its first pass."""
+    times = []
+    for when, clock in ((day, start), (day + timedelta(days=1 if next_day else 0), end)):
+        moment = local_to_utc(when, clock, tz_name)
+        if to_local(moment, tz_name).replace(tzinfo=None) != datetime.combine(when, clock):
+            raise ValueError(f"{clock:%H:%M} on {when:%d %b %Y} does not exist in {tz_name}: its clocks go forward "
+                             "then. Choose another time.")
+        times.append(moment)
+    return times[0], times[1]
+
+
+def clock_times(window: MeetingWindow, tz_name: str) -> tuple[date, time, time, bool] | None:
+    """A window as the form shows it on a clock; None where its end falls two days after its start there."""
+    start, end = to_local(window.start, tz_name), to_local(window.end, tz_name)
+    days = (end.date() - start.date()).days
+    return None if days > 1 else (start.date(), start.time(), end.time(), days == 1)
+
+
 def window_problem(event: Event, start: datetime, end: datetime, ignore: MeetingWindow | None = None) -> str | None:
     """Why this window cannot be saved, or None. Times are UTC."""
     if end <= start:
-        return "The window must end after it starts (tick 'ends on the next day' for a window past midnight UTC)."
+        return "The window must end after it starts (tick 'ends on the next day' for a window past midnight)."
     if end - start > timedelta(hours=24):
         return "A window lasts at most 24 hours."
     if not on_event_day(start, event.start_date, event.end_date, event.timezone):

@@ -179,17 +179,21 @@ def test_organiser_console_from_new_event_to_published_invites(new_page, live_se
     expect(page.get_by_role("status").first).to_contain_text("Settings saved.")
     expect(page.get_by_label(label("Meeting length"))).to_have_value("30")
 
-    # --- three windows in UTC, one crossing midnight ---------------------------------------------------------
+    # --- three windows, one on the event's clock, two in UTC, one crossing midnight --------------------------
     page.goto(f"/organise/{SLUG}/windows")
-    for name, start, end, next_day in (("Asia-Europe", "07:00", "10:00", False),
-                                       ("Europe-Americas", "13:00", "16:00", False),
-                                       ("Americas-Asia", "22:00", "01:00", True)):
+    for name, clock, start, end, next_day in (("Asia-Europe", None, "08:00", "11:00", False),
+                                              ("Europe-Americas", "UTC", "13:00", "16:00", False),
+                                              ("Americas-Asia", "UTC", "22:00", "01:00", True)):
         form = page.locator("#window-form")
         form.get_by_label(label("Label")).fill(name)
-        form.get_by_label(label("Day (UTC)")).fill("2027-03-16")
-        form.get_by_label(label("Start (UTC)")).fill(start)
-        form.get_by_label(label("End (UTC)")).fill(end)
-        form.get_by_label("Ends on the next day (UTC), after midnight").set_checked(next_day)
+        if clock:
+            form.get_by_label("Times on the clock of").select_option(clock)
+        else:  # the event's own, preselected
+            expect(form.get_by_label("Times on the clock of")).to_have_value("Europe/Brussels")
+        form.get_by_label(label("Day")).fill("2027-03-16")
+        form.get_by_label(label("Start")).fill(start)
+        form.get_by_label(label("End")).fill(end)
+        form.get_by_label("Ends on the next day, after midnight").set_checked(next_day)
         form.locator("#save-window").click()
         expect(page.get_by_role("status").first).to_contain_text(f"Window '{name}' added.")
     expect(page.locator("#slot-count")).to_have_text("18")

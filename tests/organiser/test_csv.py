@@ -231,7 +231,7 @@ def test_exports_name_their_time_zones_and_defuse_formulas(app, console, client,
                             organiser_notes="+call him")
     minji = add_participant("minji@seoul-bio.example", organisation="Seoul Bio", country="KR", timezone="Asia/Seoul",
                             status="approved", organiser_notes="Corvina;=HYPERLINK(1)")
-    console.post("windows", {"label": "Asia-Europe", "day": "2027-03-16", "start": "07:00", "end": "10:00"})
+    console.post("windows", {"label": "Asia-Europe", "clock": "UTC", "day": "2027-03-16", "start": "07:00", "end": "10:00"})
     from brokerage.events.models import Slot
     from brokerage.meetings.models import Meeting, MeetingRequest
     with app.app_context():
@@ -328,7 +328,7 @@ def test_meetings_export_rows_column_by_column(app, console, client, add_partici
                             status="approved")
     sam = add_participant("sam@boston-med.example", organisation="Boston Med", country="US",
                           timezone="America/New_York", status="withdrawn", video_link="https://zoom.example/sam")
-    console.post("windows", {"label": "Asia-Europe", "day": "2027-03-16", "start": "07:00", "end": "10:00"})
+    console.post("windows", {"label": "Asia-Europe", "clock": "UTC", "day": "2027-03-16", "start": "07:00", "end": "10:00"})
     create_event(slug="autumn-2027", start_date="2027-10-05", end_date="2027-10-06")
     elsewhere = [add_participant(email, slug="autumn-2027", status="approved")
                  for email in ("kenji@osaka-robotics.example", "minji@seoul-bio.example")]

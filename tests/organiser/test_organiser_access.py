@@ -57,7 +57,7 @@ def _snapshot(app):
                 db.session.scalar(db.select(db.func.count(EventOrganiser.id))))
 
 
-FORM = {"status": "rejected", "name": "Hijacked", "label": "X", "day": "2027-03-16", "start": "01:00", "end": "02:00",
+FORM = {"status": "rejected", "name": "Hijacked", "label": "X", "clock": "UTC", "day": "2027-03-16", "start": "01:00", "end": "02:00",
         "preset": "all", "email": "evil@example.com", "organisation": "Evil", "role": "organiser",
         "organiser_notes": "pwned", "csv_text": "email,organisation,country,organisation_type\nevil@example.com,E,DE,sme\n",
         "slot_minutes": "30", "pause_minutes": "0", "timezone": "UTC", "start_date": "2027-03-16", "end_date": "2027-03-16"}

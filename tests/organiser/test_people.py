@@ -178,7 +178,7 @@ def test_co_organiser_with_a_new_account_is_invited_and_manages_participants_onl
         assert client.get(console.url(path)).status_code == 403, path
     settings = console.post("settings", {"name": "Hijacked"}, form_path="participants")
     assert settings.status_code == 403
-    window = console.post("windows", {"label": "X", "day": "2027-03-16", "start": "07:00", "end": "08:00"},
+    window = console.post("windows", {"label": "X", "clock": "UTC", "day": "2027-03-16", "start": "07:00", "end": "08:00"},
                           form_path="participants")
     assert window.status_code == 403
     from brokerage.events.models import Event
@@ -243,7 +243,7 @@ def test_meeting_counts_and_the_no_meeting_yet_filter(app, console, client, add_
     assert '<span id="idle-count">2</span>' in client.get(console.url()).get_data(as_text=True)  # the dashboard
     # Osaka, Seoul and Boston have meetings agreed or asked for, and marked no slot: none of those can be placed.
     from brokerage.events.models import Availability, Slot
-    console.post("windows", {"label": "Asia-Europe", "day": "2027-03-16", "start": "07:00", "end": "10:00"})
+    console.post("windows", {"label": "Asia-Europe", "clock": "UTC", "day": "2027-03-16", "start": "07:00", "end": "10:00"})
     with app.app_context():
         db.session.add(Availability(participant_id=ids["Seoul"], slot_id=db.session.scalar(
             db.select(Slot.id).filter_by(event_id=event_id).limit(1))))

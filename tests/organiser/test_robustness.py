@@ -20,7 +20,7 @@ def _closed_port() -> int:
 @pytest.mark.parametrize("path, data", [
     ("team", {"email": "yuki@jetro.example", "organisation": "JETRO\x00", "role": "co_organiser"}),
     ("team", {"email": "yuki@jetro.example", "name": "Yuki\x00", "organisation": "JETRO", "role": "co_organiser"}),
-    ("windows", {"label": "Asia\x00", "day": "2027-03-16", "start": "07:00", "end": "08:00"}),
+    ("windows", {"label": "Asia\x00", "clock": "UTC", "day": "2027-03-16", "start": "07:00", "end": "08:00"}),
     ("settings", {"name": "Brokerage", "description": "a\x00b", "timezone": "Europe/Brussels",
                   "start_date": "2027-03-16", "end_date": "2027-03-17", "slot_minutes": "20", "pause_minutes": "5",
                   "request_mode": "approval", "video_mode": "template",

@@ -28,7 +28,7 @@ def _event(app, slug="eu-asia-us-2027"):
 
 
 def _window(console, label, day, start, end, next_day=False, path="windows"):
-    data = {"label": label, "day": day, "start": start, "end": end}
+    data = {"label": label, "clock": "UTC", "day": day, "start": start, "end": end}
     if next_day:
         data["ends_next_day"] = "y"
     return console.post(path, data, form_path="windows")
@@ -219,7 +219,7 @@ def test_event_days_count_in_utc_or_on_the_events_clock(app, console, client):
     page = _window(console, "Too late", "2027-06-12", "15:00", "16:00").get_data(as_text=True)
     assert "it starts Sun 13 Jun 00:00 there" in page  # 12 June in UTC, 13 June in Tokyo: after the event
     page = _window(console, "Far off", "9999-12-31", "23:00", "01:00", next_day=True).get_data(as_text=True)
-    assert "Choose a day from 09 Jun 2027 to 12 Jun 2027 (UTC)" in page  # a message, not an overflow
+    assert "Choose a day from 09 Jun 2027 to 12 Jun 2027: the event runs" in page  # a message, not an overflow
     assert 'min="2027-06-09"' in page and 'max="2027-06-12"' in page  # the date picker offers those days
     page = console.post("windows/presets", {"preset": "americas-asia"}, form_path="windows",
                         follow_redirects=True).get_data(as_text=True)
@@ -329,7 +329,8 @@ FIELD_VALUES = TEXT | st.sampled_from(["", "0", "-1", "99999999999999999999", "9
 
 
 @hypothesis_settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(window=st.fixed_dictionaries({name: FIELD_VALUES for name in ("label", "day", "start", "end", "ends_next_day")}),
+@given(window=st.fixed_dictionaries({name: FIELD_VALUES for name in ("label", "day", "start", "end", "ends_next_day")},
+                                    optional={"clock": TEXT | st.sampled_from(["UTC", "Europe/Brussels", "Asia/Tokyo"])}),
        changes=st.dictionaries(st.sampled_from(sorted(SETTINGS)), FIELD_VALUES, max_size=6))
 def test_arbitrary_form_input_never_breaks_the_console(console, post, window, changes):
     assert console.post("windows", window).status_code in (200, 302)
@@ -387,8 +388,53 @@ def test_a_new_event_is_a_draft_until_its_organisers_open_it(app, console, clien
 
     refused = console.post("open", {}, form_path="", follow_redirects=True)  # the button is off; a forged post too
     assert "Add meeting windows first" in refused.get_data(as_text=True)
-    console.post("windows", {"label": "Asia-Europe", "day": "2027-03-16", "start": "07:00", "end": "10:00"})
+    console.post("windows", {"label": "Asia-Europe", "clock": "UTC", "day": "2027-03-16", "start": "07:00", "end": "10:00"})
     response = console.post("open", {}, form_path="", follow_redirects=True)
     assert "is open: listed on the home page" in response.get_data(as_text=True)
     assert f'href="/events/{console.slug}"' in stranger.get("/").get_data(as_text=True)
     assert stranger.get(f"/events/{console.slug}/register").status_code == 200
+
+
+def test_windows_are_typed_on_the_events_clock_or_another(app, console, client):
+    """A Brussels organiser types Brussels times without converting; a Tokyo co-organiser can type Tokyo's."""
+    page = client.get(console.url("windows")).get_data(as_text=True)
+    assert '<option selected value="Europe/Brussels">Europe/Brussels (UTC+01:00), the event&#39;s</option>' in page
+    assert '<option value="UTC">UTC</option>' in page and '<option value="Asia/Tokyo">' in page
+    form = {"label": "Asia-Europe", "day": "2027-03-16", "start": "08:00", "end": "11:00"}
+    assert console.post("windows", form).status_code == 302  # no clock sent: the event's, as the page preselects
+    assert console.post("windows", {**form, "label": "Tokyo evening", "clock": "Asia/Tokyo", "day": "2027-03-17",
+                                    "start": "16:00", "end": "19:00"}).status_code == 302
+    assert console.post("windows", {**form, "label": "Night", "clock": "UTC", "day": "2027-03-16", "start": "22:00",
+                                    "end": "01:00", "ends_next_day": "y"}).status_code == 302
+    _, windows, _ = _event(app)
+    assert windows == [
+        ("Asia-Europe", datetime(2027, 3, 16, 7, tzinfo=UTC), datetime(2027, 3, 16, 10, tzinfo=UTC)),
+        ("Night", datetime(2027, 3, 16, 22, tzinfo=UTC), datetime(2027, 3, 17, 1, tzinfo=UTC)),
+        ("Tokyo evening", datetime(2027, 3, 17, 7, tzinfo=UTC), datetime(2027, 3, 17, 10, tzinfo=UTC)),
+    ]
+    # Editing shows a window on the event's clock; saving it unchanged changes nothing.
+    with app.app_context():
+        from brokerage.events.models import MeetingWindow
+        night = db.session.scalar(db.select(MeetingWindow).filter_by(label="Night")).id
+    edit = client.get(console.url(f"windows/{night}")).get_data(as_text=True)
+    assert 'value="23:00"' in edit and 'value="02:00"' in edit and 'checked id="ends_next_day"' in edit
+    assert console.post(f"windows/{night}", {"label": "Night", "day": "2027-03-16", "start": "23:00", "end": "02:00",
+                                             "ends_next_day": "y"}, form_path=f"windows/{night}").status_code == 302
+    assert _event(app)[1][1] == ("Night", datetime(2027, 3, 16, 22, tzinfo=UTC), datetime(2027, 3, 17, 1, tzinfo=UTC))
+
+
+def test_a_time_the_clock_skips_is_refused_and_a_repeated_one_is_its_first_pass(app, console):
+    console.post("settings", {**SETTINGS, "start_date": "2027-03-27", "end_date": "2027-03-28"})
+    page = console.post("windows", {"label": "Spring", "day": "2027-03-28", "start": "02:30", "end": "04:00"})
+    text = page.get_data(as_text=True)
+    assert "02:30 on 28 Mar 2027 does not exist in Europe/Brussels: its clocks go forward then." in text
+    assert 'value="Spring"' in text and 'value="02:30"' in text  # what was typed is kept
+    assert _event(app)[1] == []
+    # 02:30 happens twice on 31 October in Brussels: the first, summer-time one (00:30 UTC).
+    console.post("settings", {**SETTINGS, "start_date": "2027-10-30", "end_date": "2027-10-31"})
+    assert console.post("windows", {"label": "Autumn", "day": "2027-10-31", "start": "02:30",
+                                    "end": "04:00"}).status_code == 302
+    assert _event(app)[1] == [("Autumn", datetime(2027, 10, 31, 0, 30, tzinfo=UTC), datetime(2027, 10, 31, 3, tzinfo=UTC))]
+    page = console.post("windows", {"label": "X", "clock": "Mars/Olympus", "day": "2027-03-28", "start": "10:00",
+                                    "end": "11:00"}).get_data(as_text=True)
+    assert "Not a valid choice" in page and len(_event(app)[1]) == 1

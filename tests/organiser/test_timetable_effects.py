@@ -19,7 +19,7 @@ def _timetable(app, console, add_participant, pairs, published=False):
     from brokerage.events.models import Event, Slot
     from brokerage.meetings.models import Meeting, MeetingRequest
     from brokerage.timeutil import now_utc
-    console.post("windows", {"label": "Asia-Europe", "day": "2027-03-16", "start": "07:00", "end": "10:00"})
+    console.post("windows", {"label": "Asia-Europe", "clock": "UTC", "day": "2027-03-16", "start": "07:00", "end": "10:00"})
     names = sorted({name for a, b, _ in pairs for name in (a, b)})
     ids = {name: add_participant(f"{name.lower()}@x.example", organisation=f"Org {name}", status="approved")
            for name in names}
