@@ -182,6 +182,7 @@ def run(participants: int, database: str | None, seed: int, time_limit: float) -
             facts["scheduled"] = db.session.scalar(sa.select(sa.func.count(Meeting.id)).where(
                 Meeting.event_id == event_id, Meeting.slot_id.is_not(None)))
         get(f"/organise/{slug}/timetable", "timetable review")
+        get(f"/organise/{slug}/timetable/publish", "publish: who is mailed, and one mail")
         post(f"/organise/{slug}/timetable/publish", "publish (the request)")
         with measured(rows, counter, "publish: mails written and sent in the background") as box:
             with app.app_context():

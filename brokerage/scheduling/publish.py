@@ -80,30 +80,10 @@ def publish(event: Event) -> PublishResult:
     if claimed.rowcount != 1:
         db.session.rollback()
         raise PublishedMeanwhile
-    notices: dict[int, PublishNotice] = {}
-    pending = pending_change_ids(event)
-    everything = solver_bridge.event_meetings(event)
-    changes = [m for m in everything if m.id in pending]
+    changes, notices = _plan(event, first_time, published_at, fold=True)
     for meeting in changes:
-        new_id, old = effective_slot_id(meeting), meeting.published_slot
-        new = db.session.get(Slot, new_id) if new_id else None
-        kind = "new" if old is None else "removed" if new is None else "updated" if new == old else "moved"
-        if not (old is None and meeting.sequence == 0):
+        if not (meeting.published_slot is None and meeting.sequence == 0):
             meeting.sequence += 1  # anything announced before needs a higher SEQUENCE to replace it
-        change = {"meeting": meeting.id, "kind": kind, "old": _times(old, meeting.published_end), "new": _times(new)}
-        for person in meeting.participants:
-            notices.setdefault(person.id, PublishNotice(event_id=event.id, participant_id=person.id,
-                                                        first_time=first_time, changes=[], created_at=published_at)
-                               ).changes.append(change)
-    _fold_unsent(event, notices)
-    if first_time:  # someone whose agreed meetings all lack a slot hears so too (after the fold, which drops
-        for meeting in everything:  # notices with nothing in them)
-            if meeting.id not in pending and solver_bridge.is_schedulable(meeting) and meeting.slot_id is None:
-                for person in meeting.participants:
-                    if person.id not in notices:
-                        notices[person.id] = PublishNotice(event_id=event.id, participant_id=person.id,
-                                                           first_time=True, changes=[], created_at=published_at)
-    for meeting in changes:
         meeting.published_slot_id = effective_slot_id(meeting)
         slot = db.session.get(Slot, meeting.published_slot_id) if meeting.published_slot_id else None
         meeting.published_end = slot.end if slot else None
@@ -115,6 +95,68 @@ def publish(event: Event) -> PublishResult:
     if notices:
         jobs.in_background(deliver_job, event.id, links.base_url())
     return PublishResult(len(changes), len(notices))
+
+
+def _plan(event: Event, first_time: bool, published_at: datetime,
+          fold: bool) -> tuple[list[Meeting], dict[int, PublishNotice]]:
+    """What a publish tells whom: the meetings changed since the last one, and one notice per participant
+    to mail (not yet in the session). Changes nothing unless `fold`, which takes over earlier unsent notices."""
+    notices: dict[int, PublishNotice] = {}
+    pending = pending_change_ids(event)
+    everything = solver_bridge.event_meetings(event)
+    changes = [m for m in everything if m.id in pending]
+    for meeting in changes:
+        new_id, old = effective_slot_id(meeting), meeting.published_slot
+        new = db.session.get(Slot, new_id) if new_id else None
+        kind = "new" if old is None else "removed" if new is None else "updated" if new == old else "moved"
+        change = {"meeting": meeting.id, "kind": kind, "old": _times(old, meeting.published_end), "new": _times(new)}
+        for person in meeting.participants:
+            notices.setdefault(person.id, PublishNotice(event_id=event.id, participant_id=person.id,
+                                                        first_time=first_time, changes=[], created_at=published_at)
+                               ).changes.append(change)
+    if fold:
+        _fold_unsent(event, notices)
+    if first_time:  # someone whose agreed meetings all lack a slot hears so too (after the fold, which drops
+        for meeting in everything:  # notices with nothing in them)
+            if meeting.id not in pending and solver_bridge.is_schedulable(meeting) and meeting.slot_id is None:
+                for person in meeting.participants:
+                    if person.id not in notices:
+                        notices[person.id] = PublishNotice(event_id=event.id, participant_id=person.id,
+                                                           first_time=True, changes=[], created_at=published_at)
+    return changes, notices
+
+
+@dataclass
+class Preview:
+    """A publish as it would go now: who is mailed, what changed, and any one person's mail."""
+    changes: list[Meeting]
+    notices: list[PublishNotice]  # by organisation
+    kinds: dict[str, int]  # meetings by kind of change
+
+    def notice_for(self, participant_id: int | None) -> PublishNotice | None:
+        """That participant's notice, else the first one."""
+        return next((n for n in self.notices if n.participant_id == participant_id),
+                    self.notices[0] if self.notices else None)
+
+    def mail(self, notice: PublishNotice) -> Mail:
+        person, placed_now = notice.participant, {c["meeting"] for n in self.notices for c in n.changes if c["new"]}
+        unplaced = [r for r in agreed_without_slot([person]).get(person.id, []) if r.meeting.id not in placed_now] \
+            if notice.first_time and person.is_approved else []
+        return _mail(notice, {m.id: m for m in self.changes}, unplaced)
+
+
+def preview(event: Event) -> Preview:
+    """Publish's plan without publishing: earlier unsent mails are not folded in, SEQUENCE not raised."""
+    changes, notices = _plan(event, event.published_at is None, now_utc(), fold=False)
+    people = {p.id: p for p in db.session.scalars(db.select(Participant).where(Participant.id.in_(notices))
+                                                   .options(selectinload(Participant.user)))}
+    for notice in notices.values():
+        notice.participant = people[notice.participant_id]
+    kinds: dict[str, int] = {}
+    for change in {c["meeting"]: c for n in notices.values() for c in n.changes}.values():
+        kinds[change["kind"]] = kinds.get(change["kind"], 0) + 1
+    return Preview(changes, sorted(notices.values(), key=lambda n: (n.participant.organisation.casefold(),
+                                                                    n.participant_id)), kinds)
 
 
 def _fold_unsent(event: Event, notices: dict[int, PublishNotice]) -> None:

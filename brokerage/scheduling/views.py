@@ -166,14 +166,31 @@ def _back_to_table(slug: str, meeting_id: int | None = None):
                             _anchor=f"meeting-{meeting_id}" if meeting_id else None))
 
 
+def _nothing_to_announce(event: Event) -> bool:
+    """A first publish mails every participant: with no meeting placed it would announce nothing."""
+    return event.published_at is None and db.session.scalar(db.select(Meeting.id).where(
+        Meeting.event_id == event.id, Meeting.slot_id.is_not(None), ~Meeting.cancelled).limit(1)) is None
+
+
+@bp.get("/<slug>/timetable/publish")
+@login_required
+def publish_preview(slug):
+    """What publishing would mail, to whom, before anyone is mailed."""
+    event = _organiser_event(slug)
+    plan = publishing.preview(event)
+    shown = plan.notice_for(request.args.get("participant", type=int))
+    return render_template("scheduling/publish_preview.html", event=event, plan=plan, shown=shown,
+                           mail=plan.mail(shown) if shown else None,
+                           problems=timetable.publish_problems(event), nothing=_nothing_to_announce(event),
+                           fit_the_limits=timetable.FIT_THE_LIMITS)
+
+
 @bp.post("/<slug>/timetable/publish")
 @login_required
 def publish(slug):
     event = _organiser_event(slug)
     was_published = event.timetable_published
-    if event.published_at is None and db.session.scalar(db.select(Meeting.id).where(
-            Meeting.event_id == event.id, Meeting.slot_id.is_not(None), ~Meeting.cancelled).limit(1)) is None:
-        # A first publish mails every participant: with no meeting placed it would announce nothing.
+    if _nothing_to_announce(event):
         flash("Not published: no meeting is scheduled yet. Run the scheduler or place meetings first.", "error")
         return redirect(url_for("scheduling.timetable", slug=slug))
     try:

@@ -276,6 +276,8 @@ def test_organiser_console_from_new_event_to_published_invites(new_page, live_se
     assert meeting_slots(db_do)[paris_ny][0] == first_target
     before_publish = len(mails())
     page.locator("#publish").click()
+    expect(page.locator("#recipients")).not_to_be_empty()
+    page.locator("#confirm-publish").click()
     expect(page.locator("#published-state")).to_have_text("Published")
     expect(page.get_by_role("status").first).to_contain_text("Timetable published: 3 meeting(s) changed; mails to 4 participant(s) are being sent")
 
@@ -321,6 +323,7 @@ def test_organiser_console_from_new_event_to_published_invites(new_page, live_se
     expect(page.locator("#pending-changes")).to_have_text("1")
     before_changes = len(mails())
     page.locator("#publish-changes").click()
+    page.locator("#confirm-publish").click()
     expect(page.get_by_role("status").first).to_contain_text("Changes published: 1 meeting(s) changed; mails to 2 participant(s) are being sent")
     updates = mails()[before_changes:]
     assert sorted(m["To"] for m in updates) == sorted([PEOPLE["paris"][0], PEOPLE["ny"][0]])

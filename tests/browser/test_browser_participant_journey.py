@@ -285,6 +285,7 @@ def test_participant_journey_across_four_time_zones(new_page, live_server, db_do
     organiser.locator("#apply-run").click()
     expect(organiser.locator("#scheduled-count")).to_have_text("2")
     organiser.locator("#publish").click()
+    organiser.locator("#confirm-publish").click()
     expect(organiser.locator("#published-state")).to_have_text("Published")
 
     # --- agendas in each person's local time, naming the partner's local time and zone -------------------------

@@ -488,3 +488,54 @@ def test_after_an_unpublish_an_emptied_timetable_can_still_announce_its_cancella
     assert 'id="publish" disabled' not in client.get(TIMETABLE).get_data(as_text=True)
     done = post_form(client, f"{TIMETABLE}/publish", {}, form_url=TIMETABLE, follow_redirects=True)
     assert "Timetable published" in done.get_data(as_text=True)
+
+
+def _preview_text(page: str) -> str:
+    import html
+    return html.unescape(page.split('<pre id="preview-text" style="white-space: pre-wrap">', 1)[1].split("</pre>", 1)[0])
+
+
+def test_publishing_shows_who_is_mailed_and_their_mail_before_anyone_is(app, client, auth, outbox, placed):
+    """The organiser sees the count, the kinds of change and any one participant's mail; confirming sends
+    exactly that mail, and looking changes nothing."""
+    from brokerage.events.models import Event
+    from brokerage.meetings.models import Meeting
+    event_id, p, ids = placed
+    auth.login(ORGANISER)
+    assert f'action="{TIMETABLE}/publish"' in client.get(TIMETABLE).get_data(as_text=True)  # a GET form: no CSRF
+    page = client.get(f"{TIMETABLE}/publish").get_data(as_text=True)
+    assert '<strong id="recipients">5</strong> participant(s) will get one mail each' in page
+    assert '<li id="kind-new">4 meeting(s) new</li>' in page and 'id="kind-moved"' not in page
+    assert "Publish and mail 5 participant(s)" in page
+    assert 'id="preview-to">de@example.de<' in page  # the first by organisation: Berlin Optics
+    tokyo = client.get(f"{TIMETABLE}/publish?participant={p['jp@example.jp'].id}").get_data(as_text=True)
+    assert 'id="preview-to">jp@example.jp<' in tokyo and "With 2 calendar files: meeting-" in tokyo
+    assert f'<option value="{p["jp@example.jp"].id}" selected>' in tokyo
+    previewed = _preview_text(tokyo)
+    assert "Times are in your time zone, Asia/Tokyo." in previewed and previewed.count("* NEW:") == 2
+    assert outbox() == []
+    with app.app_context():
+        assert db.session.scalar(db.select(Event.published_at)) is None
+        assert set(db.session.scalars(db.select(Meeting.sequence))) == {0}
+        assert set(db.session.scalars(db.select(Meeting.published_slot_id))) == {None}
+
+    post_form(client, f"{TIMETABLE}/publish", {}, form_url=f"{TIMETABLE}/publish")
+    sent = by_recipient(outbox)["jp@example.jp"]
+    body = next(part for part in sent.walk() if part.get_content_type() == "text/plain").get_content()
+    assert body.replace("\r\n", "\n").strip() == previewed.strip()
+
+    # The next publish previews only what changed since, and its receivers.
+    slots = slot_starts(app, event_id)
+    with app.app_context():
+        db.session.get(Meeting, ids["eu-us"]).slot_id = slots[9][0]
+        db.session.commit()
+    page = client.get(f"{TIMETABLE}/publish").get_data(as_text=True)
+    assert '<strong id="recipients">2</strong> participant(s)' in page and '<li id="kind-moved">1 meeting(s) moved</li>' in page
+    assert "Publish the changes and mail 2 participant(s)" in page and "* MOVED: with Lyon Robotics" in _preview_text(page)  # to Boston Bio, first by name
+
+
+def test_the_preview_says_why_publishing_waits(app, client, auth, make_event):
+    make_event()
+    auth.login(ORGANISER)
+    page = client.get(f"{TIMETABLE}/publish").get_data(as_text=True)
+    assert "Nothing to announce yet" in page and 'id="confirm-publish"' not in page and 'id="mail-preview"' not in page
