@@ -70,6 +70,8 @@ class ProfileForm(FlaskForm):
                             validators=[Length(max=200), no_control_characters])
     timezone = SelectField("Your time zone", invalid_choice_message="Choose your time zone from the list.",
                            validators=[DataRequired("Choose your time zone.")])
+    support_office = SelectField("Your support office", default="", choices=[],  # offer_offices
+                                 invalid_choice_message="Choose a support office from the list.")
     video_link = URLField("Your own video meeting link (optional)", filters=[strip], validators=[
         Optional(), Length(max=300), no_spaces,
         URL(message="Enter a full web address, e.g. https://meet.example.com/you."), no_control_characters])
@@ -84,6 +86,17 @@ class ProfileForm(FlaskForm):
         if kept and timeutil.is_place_timezone(kept) and kept not in dict(zones):
             zones.insert(0, (kept, kept.replace("_", " ")))  # an older name (Asia/Calcutta), e.g. from a CSV import
         self.timezone.choices = choices(CHOOSE, zones)
+
+
+NO_OFFICE = ("", "None, or I do not know")
+
+
+def offer_offices(form: ProfileForm, offices: list[str], current: str = "") -> None:
+    """The event's support offices to choose from, and the one a participant has, which an organiser may have
+    typed (an import, the participant page)."""
+    form.support_office.choices = [NO_OFFICE, *((o, o) for o in offices)]
+    if current and current not in offices:
+        form.support_office.choices.append((current, current))
 
 
 class OpportunityForm(FlaskForm):

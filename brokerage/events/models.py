@@ -71,6 +71,11 @@ class Event(db.Model):
     organisers: Mapped[list[EventOrganiser]] = relationship(back_populates="event", cascade="all, delete-orphan")
     participants: Mapped[list[Participant]] = relationship(back_populates="event", cascade="all, delete-orphan")
 
+    @property
+    def support_offices(self) -> list[str]:
+        """The offices its organisers and co-organisers run: a participant's support office is one of them."""
+        return sorted({o.organisation for o in self.organisers if o.organisation})
+
 
 class EventOrganiser(db.Model):
     """An organiser (full rights) or a co-organiser (overseas partner: manages participants)."""

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from brokerage import timeutil
 from brokerage.access import get_event, organiser_role, participant_for, require_participant
-from brokerage.events.forms import OpportunityForm, ProfileForm
+from brokerage.events.forms import OpportunityForm, ProfileForm, offer_offices
 from brokerage.events.models import OPPORTUNITY_KINDS, Event, EventOrganiser, Opportunity, Participant
 from brokerage.extensions import db
 from brokerage.regions import REGION_ZONES
@@ -87,6 +87,8 @@ def _apply_profile(form: ProfileForm, participant: Participant) -> None:
     for name in PROFILE_FIELDS:
         setattr(participant, name, getattr(form, name).data or "")
     participant.sectors = ",".join(form.sectors.data)
+    if "support_office" in request.form:  # asked where the organisers name offices (profile_form.html)
+        participant.support_office = form.support_office.data or ""
 
 
 def _refreshing_zones(form: ProfileForm) -> bool:
@@ -107,6 +109,7 @@ def register(slug: str):
         abort(403, f"Registration closed on {timeutil.fmt_datetime(event.registration_deadline, event.timezone)} "
                    f"(event time, {event.timezone}).")
     form = ProfileForm()
+    offer_offices(form, event.support_offices)
     if not _refreshing_zones(form) and form.validate_on_submit():
         participant = Participant(event=event, user_id=current_user.id,
                                   status="pending" if event.participant_approval else "approved")
@@ -137,6 +140,7 @@ def profile(slug: str):
         form.sectors.data = participant.sector_list  # obj's comma-separated string would win over a keyword
     else:
         form = ProfileForm()
+    offer_offices(form, event.support_offices, participant.support_office)
     if not _refreshing_zones(form) and form.validate_on_submit():
         _apply_profile(form, participant)
         db.session.commit()

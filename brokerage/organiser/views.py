@@ -431,10 +431,6 @@ def remove_organiser(slug, organiser_id):
 
 # --- participants ---------------------------------------------------------------------------------------
 
-def _support_offices(event: Event) -> list[str]:
-    return sorted({o.organisation for o in event.organisers if o.organisation})
-
-
 def _my_office(event: Event) -> str:
     """The importing organiser's organisation: the support office of the participants they bring in."""
     return next((o.organisation for o in event.organisers if o.user_id == current_user.id), "")
@@ -475,7 +471,7 @@ def participants(slug):
     if q:
         query = query.join(User, Participant.user_id == User.id)
     counts = Counter(db.session.scalars(db.select(Participant.status).filter_by(event_id=event.id)))
-    offices = sorted(set(_support_offices(event)) | set(db.session.scalars(
+    offices = sorted(set(event.support_offices) | set(db.session.scalars(
         db.select(Participant.support_office).filter_by(event_id=event.id).where(Participant.support_office != "")
         .distinct())))
     return render_template("organiser/participants.html", event=event, role=role, status=status, counts=counts,
@@ -564,7 +560,7 @@ def participant(slug, participant_id):
     agreed = [m for m in agreed if all(p.is_approved for p in m.participants)]  # not with someone rejected since
     marked = db.session.scalar(db.select(sa.func.count()).select_from(Availability).filter_by(participant_id=person.id))
     return render_template("organiser/participant.html", event=event, role=role, person=person, form=form,
-                           offices=_support_offices(event), labels=LABELS, held=held, agreed=agreed, marked=marked,
+                           offices=event.support_offices, labels=LABELS, held=held, agreed=agreed, marked=marked,
                            outcomes={m.id: m.outcome_of(person) for m in held},
                            ratings=dict(RATINGS), follow_ups=dict(FOLLOW_UPS),
                            suggestions=suggestions(event, person) if person.is_approved else [])

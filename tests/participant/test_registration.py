@@ -269,3 +269,57 @@ def test_countries_are_listed_in_the_order_a_reader_expects(client, make_event):
     assert names[:3] == ["Afghanistan", "Åland Islands", "Albania"] and names[-1] == "Zimbabwe"
     assert names.index("Costa Rica") < names.index("Côte d’Ivoire") < names.index("Croatia")
     assert names.index("Qatar") < names.index("Réunion") < names.index("Romania")
+
+
+def _offices(app, event_id, *offices):
+    """Co-organisers, each running a support office."""
+    from brokerage.accounts.models import User
+    from brokerage.events.models import EventOrganiser
+    with app.app_context():
+        for n, office in enumerate(offices):
+            user = User(email=f"office{n}@een.example", name=office, password_hash="!")
+            db.session.add(user)
+            db.session.flush()
+            db.session.add(EventOrganiser(event_id=event_id, user_id=user.id, role="co_organiser", organisation=office))
+        db.session.commit()
+
+
+def test_a_participant_names_their_support_office_when_registering(app, make_event):
+    event_id = make_event()
+    _offices(app, event_id, "EEN Bavaria", "EEN Japan (JETRO)")
+    client = signed_up(app, "anna@nordlicht.example")
+    page = client.get("/events/march-2027/register").get_data(as_text=True)
+    assert '<option selected value="">None, or I do not know</option>' in page
+    assert '<option value="EEN Bavaria">EEN Bavaria</option>' in page and "EEN Japan (JETRO)" in page
+    # A made-up office is refused, and what was typed stays.
+    page = register(client, "march-2027", support_office="EEN Atlantis").get_data(as_text=True)
+    assert "Choose a support office from the list." in page and 'value="Nordlicht Robotics GmbH"' in page
+    assert _participant(app, "anna@nordlicht.example") is None
+    assert register(client, "march-2027", support_office="EEN Bavaria").status_code == 302
+    assert _participant(app, "anna@nordlicht.example").support_office == "EEN Bavaria"
+    # The organisers' participant list filters by it.
+    from tests.support import Auth
+    organiser = app.test_client()
+    Auth(organiser).login("organiser@een.example")
+    listed = organiser.get("/organise/march-2027/participants?office=EEN+Bavaria").get_data(as_text=True)
+    assert "Nordlicht Robotics GmbH" in listed
+
+
+def test_a_support_office_an_organiser_typed_stays_and_a_form_without_the_field_keeps_it(app, make_event):
+    event_id = make_event()
+    _offices(app, event_id, "EEN Bavaria")
+    make_participant(app, event_id, "kenji@tokyo.example", "Tokyo Robotics", tz="Asia/Tokyo", country="JP",
+                     support_office="JETRO Tokyo")  # from an import
+    client = logged_in(app, "kenji@tokyo.example")
+    page = client.get("/events/march-2027/profile").get_data(as_text=True)
+    assert '<option selected value="JETRO Tokyo">JETRO Tokyo</option>' in page
+    post_form(client, "/events/march-2027/profile", {**PROFILE, "organisation": "Tokyo Robotics"})  # no such field sent
+    assert _participant(app, "kenji@tokyo.example").support_office == "JETRO Tokyo"
+    post_form(client, "/events/march-2027/profile", {**PROFILE, "support_office": ""})
+    assert _participant(app, "kenji@tokyo.example").support_office == ""
+
+
+def test_an_event_whose_organisers_name_no_office_does_not_ask(app, make_event):
+    make_event()
+    client = signed_up(app, "anna@nordlicht.example")
+    assert 'id="support_office"' not in client.get("/events/march-2027/register").get_data(as_text=True)
