@@ -60,6 +60,8 @@ def _settings(instance_path: str) -> dict:
         "TRUSTED_HOSTS": _trusted_hosts(),
         "SOLVER_TIME_LIMIT": _number("SOLVER_TIME_LIMIT", "30", float, 1, MAX_SOLVER_TIME_LIMIT),
         "SOLVER_WORKERS": _number("SOLVER_WORKERS", "2", int, 1, 256),
+        # Runs solving at once in one process (the web app's threads, or one RQ worker): the others wait, queued.
+        "SOLVER_RUNS_AT_ONCE": _number("SOLVER_RUNS_AT_ONCE", "1", int, 1, 64),
         "WTF_CSRF_TIME_LIMIT": None,
         # Lax: a form on another site cannot post with the session; Secure once the site is served over HTTPS.
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -154,6 +154,41 @@ def _execute(run_id: int) -> None:
     if run.cancel_requested:
         _finish(run, "cancelled")
         return
+    slots = _solver_slots()
+    while not slots.acquire(timeout=BEAT_SECONDS):
+        # Runs of other events hold the cores: wait queued, with a heartbeat so nobody takes this one for lost.
+        db.session.refresh(run)
+        if run.status != "queued":  # cancelled while waiting
+            return
+        run.progress = {"phase": WAITING, "heartbeat": now_utc().isoformat()}
+        db.session.commit()
+    try:
+        _solve(run)
+    finally:
+        slots.release()
+
+
+WAITING = "waiting for a run of another event to finish"
+_slots_lock = threading.Lock()
+
+
+def _solver_slots() -> threading.BoundedSemaphore:
+    return _solver_slots_for(current_app)
+
+
+def _solver_slots_for(app) -> threading.BoundedSemaphore:
+    """This process's solver places: every run takes SOLVER_WORKERS cores, and two events' runs at once on
+    the web app's machine would leave it none."""
+    with _slots_lock:
+        return app.extensions.setdefault(
+            "brokerage.solver_slots", threading.BoundedSemaphore(app.config.get("SOLVER_RUNS_AT_ONCE", 1)))
+
+
+def _solve(run: ScheduleRun) -> None:
+    run_id = run.id
+    db.session.refresh(run)
+    if run.status != "queued":  # cancelled while its place was being taken
+        return
     run.status, run.started_at = "running", now_utc()
     run.progress = {"phase": "starting", "heartbeat": now_utc().isoformat()}
     db.session.commit()
@@ -260,12 +295,10 @@ def reap_stale_runs(event_id: int, now: datetime | None = None) -> int:
     for run in db.session.scalars(db.select(ScheduleRun).filter(ScheduleRun.event_id == event_id,
                                                                  ScheduleRun.status.in_(ACTIVE))):
         if run.status == "running":
-            beat = (run.progress or {}).get("heartbeat")
-            last = datetime.fromisoformat(beat) if beat else run.started_at or run.created_at
-            if now - last > timeout:
+            if now - _last_beat(run, run.started_at or run.created_at) > timeout:
                 _finish(run, "failed", error=WORKER_LOST)
                 reaped += 1
-        elif not current_app.config.get("REDIS_URL") and now - run.created_at > timeout:
+        elif not current_app.config.get("REDIS_URL") and now - _last_beat(run, run.created_at) > timeout:
             _finish(run, "failed", error=WORKER_LOST)  # its thread died with the web process before starting
             reaped += 1
         elif problem := _rq_queued_problem(run, now - run.created_at > timeout):
@@ -273,6 +306,11 @@ def reap_stale_runs(event_id: int, now: datetime | None = None) -> int:
             _cancel_rq_job(run)  # a worker started later must not pick it up
             reaped += 1
     return reaped
+
+
+def _last_beat(run: ScheduleRun, otherwise: datetime) -> datetime:
+    beat = (run.progress or {}).get("heartbeat")
+    return datetime.fromisoformat(beat) if beat else otherwise
 
 
 START_WORKER = ("start one with `rq worker --worker-ttl 60 scheduling` and the web app's whole environment "

@@ -232,3 +232,46 @@ def test_progress_page_while_running_and_cancel_stops_the_solver(app, client, au
     started = time.monotonic()
     assert wait_for_run(app, run_id, timeout=30) == "cancelled"
     assert time.monotonic() - started < 10
+
+
+def test_a_run_waits_while_another_events_run_holds_the_solver(app, client, auth, world, monkeypatch):
+    """One run solves at a time per process (SOLVER_RUNS_AT_ONCE=1): the next waits queued, says why on its
+    page, is not taken for lost however long it waits, can be cancelled, and solves once the place frees."""
+    from brokerage.events.models import Event
+    from brokerage.scheduling import jobs
+    from brokerage.scheduling.models import ScheduleRun
+    event_id, _, _ = world
+    place = jobs._solver_slots_for(app)
+    assert place.acquire(timeout=5)  # another event's run is solving
+    try:
+        with app.app_context():
+            run_id = jobs.start_run(db.session.get(Event, event_id), 1, 3).id
+        time.sleep(2.5)
+        with app.app_context():
+            run = db.session.get(ScheduleRun, run_id)
+            assert (run.status, run.progress["phase"]) == ("queued", jobs.WAITING)
+            later = jobs.now_utc() + jobs.timedelta(seconds=0.5)  # the waiting run beat just now
+            monkeypatch.setitem(app.config, "SCHEDULE_HEARTBEAT_TIMEOUT", 1)
+            assert jobs.reap_stale_runs(event_id, now=later) == 0
+        auth.login(ORGANISER)
+        assert jobs.WAITING in client.get(f"/organise/march-2027/runs/{run_id}").get_data(as_text=True)
+    finally:
+        place.release()
+    assert wait_for_run(app, run_id) == "succeeded"
+
+    # Cancelled while waiting: it never solves, and its place is not kept.
+    assert place.acquire(timeout=5)
+    try:
+        with app.app_context():
+            run_id = jobs.start_run(db.session.get(Event, event_id), 1, 3).id
+        time.sleep(1.5)
+        with app.app_context():
+            jobs.request_cancel(db.session.get(ScheduleRun, run_id))
+        time.sleep(1.5)
+    finally:
+        place.release()
+    assert wait_for_run(app, run_id) == "cancelled"
+    with app.app_context():
+        assert db.session.get(ScheduleRun, run_id).started_at is None
+    assert place.acquire(timeout=1)
+    place.release()
