@@ -5,10 +5,11 @@ import sys
 from pathlib import Path
 
 from flask import Flask, abort
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from brokerage import config as config_module
-from brokerage.extensions import csrf, db, login_manager, migrate
+from brokerage.extensions import csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,6 +54,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), include_object=include_in_autogenerate)
     csrf.init_app(app)
     login_manager.init_app(app)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", config_module.limits_storage(app.config.get("REDIS_URL")))
+    limiter.init_app(app)
+    if app.config.get("PROXIES"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXIES"])
 
     from brokerage import access, models  # noqa: F401  (models: the whole schema; access: the user loader)
     from brokerage import templating, cli, errors

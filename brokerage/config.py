@@ -60,6 +60,13 @@ def _settings(instance_path: str) -> dict:
         "TRUSTED_HOSTS": _trusted_hosts(),
         "SOLVER_TIME_LIMIT": _number("SOLVER_TIME_LIMIT", "30", float, 1, MAX_SOLVER_TIME_LIMIT),
         "SOLVER_WORKERS": _number("SOLVER_WORKERS", "2", int, 1, 256),
+        # Proxies in front of the app that add X-Forwarded-For: the visitor's address is then that many
+        # entries from its end (limits on logins and sign-ups count per address; 0 trusts no header).
+        "PROXIES": _number("PROXIES", "0", int, 0, 5),
+        "RATELIMIT_ENABLED": True,  # set on every app: the limiter is shared, and would keep the last app's choice
+        # A Redis outage must not lock everyone out: limits then count in the process.
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         # Runs solving at once in one process (the web app's threads, or one RQ worker): the others wait, queued.
         "SOLVER_RUNS_AT_ONCE": _number("SOLVER_RUNS_AT_ONCE", "1", int, 1, 64),
         "WTF_CSRF_TIME_LIMIT": None,
@@ -105,6 +112,13 @@ def _database_url(text: str) -> str:
     except (ArgumentError, NoSuchModuleError, ImportError, ValueError):
         raise ConfigError(f"DATABASE_URL={text!r}: use postgresql://user@host:5432/db or sqlite:///path") from None
     return url
+
+
+def limits_storage(redis_url: str | None) -> str:
+    """Where the request limits count: Redis when workers share one, else each process by itself."""
+    if not redis_url:
+        return "memory://"
+    return "redis+unix://" + redis_url.removeprefix("unix://") if redis_url.startswith("unix://") else redis_url
 
 
 def _redis_url() -> str | None:

@@ -30,6 +30,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if error.response is not None:  # a page of its own (a form shown again over a request limit)
+            return error.response
         return render_template("error.html", code=error.code, message=error.description), error.code
 
     @app.errorhandler(Exception)

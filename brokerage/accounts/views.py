@@ -19,7 +19,7 @@ from brokerage.accounts.forms import (ConfirmForm, DeleteAccountForm, EmailChang
                                       PasswordChangeForm, ResetPasswordForm, ResetRequestForm, SignupFinishForm,
                                       SignupForm)
 from brokerage.accounts.models import AddressMail, User, spend_a_password_check
-from brokerage.extensions import db
+from brokerage.extensions import db, limiter
 from brokerage.timeutil import now_utc
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
@@ -28,6 +28,9 @@ INVITE_MAX_AGE = 3600 * 24 * 7  # invitations from an import are read over days,
 EMAIL_CHANGE_MAX_AGE = 3600 * 24 * 2
 # Sign-up, reset and email-change mails go to any address typed: one per address in this window, not a mail cannon.
 ONE_MAIL_EVERY = timedelta(minutes=10)
+# Per client address, on top of the per-mailbox window above: guessing passwords, and mailing many addresses.
+FAILED_LOGINS = "10 per minute; 60 per hour"
+MAILS_ASKED = "20 per hour"
 SIGNUP_MAX_AGE = 3600 * 24 * 2
 SAFE_PATH = re.compile(r"/(?!/)[^\x00-\x20\\]*")
 
@@ -44,7 +47,22 @@ def _signup_serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="signup")
 
 
+def _busy_page(template: str, form_class, message: str):
+    """A form refused for the limit: shown again with what was typed (never the password) and why."""
+    def respond(limit) -> Response:
+        form = form_class()
+        form.email.errors = [message]
+        return Response(render_template(template, form=form), 429, {"Retry-After": "60"})
+    return respond
+
+
+def _mailed(response: Response) -> bool:
+    return response.status_code == 302
+
+
 @bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit(MAILS_ASKED, methods=["POST"], deduct_when=_mailed, on_breach=_busy_page(
+    "accounts/signup.html", SignupForm, "Many sign-ups came from your network in the last hour: try again later."))
 def signup():
     """Every valid sign-up gets the same answer, "check your inbox", so the form reveals nobody's account. What
     differs goes to the mailbox, which only its owner reads: a link to choose a password and finish, or, where
@@ -149,6 +167,9 @@ def _made_already(email: str, next_path: str | None):
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(FAILED_LOGINS, methods=["POST"], deduct_when=lambda response: response.status_code != 302,
+               on_breach=_busy_page("accounts/login.html", LoginForm, "Too many failed logins from your network: "
+                                    "wait a minute and try again, or reset your password."))
 def login():
     form = LoginForm()
     if form.validate_on_submit():
@@ -183,6 +204,9 @@ def reset_token(user: User, invitation: bool = False, next_path: str | None = No
 
 
 @bp.route("/reset", methods=["GET", "POST"])
+@limiter.limit(MAILS_ASKED, methods=["POST"], deduct_when=_mailed, on_breach=_busy_page(
+    "accounts/reset_request.html", ResetRequestForm, "Many resets were asked from your network in the last hour: "
+    "try again later."))
 def reset_request():
     """Like sign-up, the same answer for every address: what differs goes to the mailbox."""
     form = ResetRequestForm()

@@ -28,7 +28,8 @@ def targets(app, make_event, people, meeting):
         db.session.commit()
         run_id = run.id
     base = "/organise/march-2027"
-    gets = [f"{base}/runs", f"{base}/runs/{run_id}", f"{base}/timetable", f"{base}/meetings/{meeting_id}/move"]
+    gets = [f"{base}/runs", f"{base}/runs/{run_id}", f"{base}/timetable", f"{base}/meetings/{meeting_id}/move",
+            f"{base}/timetable/publish"]
     posts = [f"{base}/runs", f"{base}/runs/{run_id}/cancel", f"{base}/runs/{run_id}/apply", f"{base}/timetable/publish",
              f"{base}/timetable/unpublish", f"{base}/meetings/{meeting_id}/move", f"{base}/meetings/{meeting_id}/lock",
              f"{base}/meetings/{meeting_id}/unschedule"]
