@@ -63,7 +63,8 @@ def _settings(instance_path: str) -> dict:
         # Proxies in front of the app that add X-Forwarded-For: the visitor's address is then that many
         # entries from its end (limits on logins and sign-ups count per address; 0 trusts no header).
         "PROXIES": _number("PROXIES", "0", int, 0, 5),
-        "RATELIMIT_ENABLED": True,  # set on every app: the limiter is shared, and would keep the last app's choice
+        "RATELIMIT_ENABLED": True,  # always, on the shared Limiter; REQUEST_LIMITS turns them off for one app
+        "REQUEST_LIMITS": True,
         # A Redis outage must not lock everyone out: limits then count in the process.
         "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,

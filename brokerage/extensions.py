@@ -1,4 +1,5 @@
 """Flask extensions, created once and bound to the app in create_app()."""
+from flask import current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -27,6 +28,12 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 csrf = CSRFProtect()
 # Per client address (behind a proxy, PROXIES makes that the visitor's, not the proxy's): see accounts/views.py.
 limiter = Limiter(get_remote_address)
+
+
+@limiter.request_filter
+def _limits_off() -> bool:
+    # On or off per app (REQUEST_LIMITS): RATELIMIT_ENABLED would stick to the shared Limiter from app to app.
+    return not current_app.config.get("REQUEST_LIMITS", True)
 login_manager = LoginManager()
 login_manager.login_view = "accounts.login"
 login_manager.login_message_category = "info"

@@ -58,7 +58,7 @@ def app(migrated_database, tmp_path, request):
         shutil.copy(migrated_database, database)
         config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{database}"
     # The limits per client address are off: the suite logs in hundreds of times from one address.
-    config["RATELIMIT_ENABLED"] = request.node.get_closest_marker("rate_limits") is not None
+    config["REQUEST_LIMITS"] = request.node.get_closest_marker("rate_limits") is not None
     app = create_app(config)
     yield app
     # Publish mails and runs go on in threads: they finish before the database is emptied under them.

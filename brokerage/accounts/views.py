@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import time
 from datetime import timedelta
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
@@ -30,6 +31,7 @@ EMAIL_CHANGE_MAX_AGE = 3600 * 24 * 2
 ONE_MAIL_EVERY = timedelta(minutes=10)
 # Per client address, on top of the per-mailbox window above: guessing passwords, and mailing many addresses.
 FAILED_LOGINS = "10 per minute; 60 per hour"
+ANY_LOGINS = "30 per minute; 300 per hour"
 MAILS_ASKED = "20 per hour"
 SIGNUP_MAX_AGE = 3600 * 24 * 2
 SAFE_PATH = re.compile(r"/(?!/)[^\x00-\x20\\]*")
@@ -48,11 +50,12 @@ def _signup_serializer() -> URLSafeTimedSerializer:
 
 
 def _busy_page(template: str, form_class, message: str):
-    """A form refused for the limit: shown again with what was typed (never the password) and why."""
+    """A form refused for a limit: shown again with what was typed (never the password), why, and for how long."""
     def respond(limit) -> Response:
+        wait = max(1, limit.reset_at - int(time.time()))
         form = form_class()
-        form.email.errors = [message]
-        return Response(render_template(template, form=form), 429, {"Retry-After": "60"})
+        form.email.errors = [f"{message} Try again in {math.ceil(wait / 60)} minute(s)."]
+        return Response(render_template(template, form=form), 429, {"Retry-After": str(wait)})
     return respond
 
 
@@ -62,7 +65,7 @@ def _mailed(response: Response) -> bool:
 
 @bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit(MAILS_ASKED, methods=["POST"], deduct_when=_mailed, on_breach=_busy_page(
-    "accounts/signup.html", SignupForm, "Many sign-ups came from your network in the last hour: try again later."))
+    "accounts/signup.html", SignupForm, "Many sign-ups came from your network in the last hour."))
 def signup():
     """Every valid sign-up gets the same answer, "check your inbox", so the form reveals nobody's account. What
     differs goes to the mailbox, which only its owner reads: a link to choose a password and finish, or, where
@@ -166,10 +169,16 @@ def _made_already(email: str, next_path: str | None):
     return redirect(url_for(".login", next=next_path))
 
 
+_LOGINS_WAIT = _busy_page("accounts/login.html", LoginForm, "Too many failed logins from your network; you can "
+                         "also reset your password.")
+
+
 @bp.route("/login", methods=["GET", "POST"])
+# Failed logins are counted after the answer, so requests sent at once all pass that check: every login,
+# counted before it, caps those.
 @limiter.limit(FAILED_LOGINS, methods=["POST"], deduct_when=lambda response: response.status_code != 302,
-               on_breach=_busy_page("accounts/login.html", LoginForm, "Too many failed logins from your network: "
-                                    "wait a minute and try again, or reset your password."))
+               on_breach=_LOGINS_WAIT)
+@limiter.limit(ANY_LOGINS, methods=["POST"], on_breach=_LOGINS_WAIT)
 def login():
     form = LoginForm()
     if form.validate_on_submit():
@@ -205,8 +214,7 @@ def reset_token(user: User, invitation: bool = False, next_path: str | None = No
 
 @bp.route("/reset", methods=["GET", "POST"])
 @limiter.limit(MAILS_ASKED, methods=["POST"], deduct_when=_mailed, on_breach=_busy_page(
-    "accounts/reset_request.html", ResetRequestForm, "Many resets were asked from your network in the last hour: "
-    "try again later."))
+    "accounts/reset_request.html", ResetRequestForm, "Many resets were asked from your network in the last hour."))
 def reset_request():
     """Like sign-up, the same answer for every address: what differs goes to the mailbox."""
     form = ResetRequestForm()
