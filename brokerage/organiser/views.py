@@ -29,7 +29,7 @@ from brokerage.organiser.forms import (ImportConfirmForm, ImportForm, NewEventFo
 from brokerage.organiser.windows import (PRESETS, PRESETS_BY_KEY, clock_times, event_days, event_zones, on_event_day,
                                         preset_windows, typed_times, window_clocks, window_problem, window_table)
 from brokerage.regions import REGIONS, region_of
-from brokerage.scheduling import timetable
+from brokerage.scheduling import publish as publishing, timetable
 from brokerage.scheduling.models import ReminderLog
 from brokerage.scheduling.solver_bridge import MeetingJoin
 from brokerage.templating import full_stop
@@ -674,7 +674,7 @@ def _arrange_problem(event: Event, person: Participant, partner: Participant) ->
 @bp.post("/<slug>/participants/<int:participant_id>/status")
 def set_status(slug, participant_id):
     event = get_event(slug)
-    role = require_organiser(event, co_organiser_ok=True)
+    require_organiser(event, co_organiser_ok=True)
     person = _event_participant(event, participant_id)
     decision = request.form.get("status")
     if decision not in ("approved", "rejected", "pending"):
@@ -687,13 +687,13 @@ def set_status(slug, participant_id):
     message = f"{person.organisation} is {decision}."
     if decision != person.status:
         called_off = _published_ahead(event, person) if person.status == "approved" else 0
-        if called_off:
-            # Publishing tells both sides (publish.py): until then partners' agendas still show these.
-            message += (f" Their {called_off} published meeting(s) are called off; they and their partners are "
-                        "mailed the cancellation when " + ("the timetable is next published." if role == "organiser"
-                                                           else "an organiser next publishes the timetable: ask them to."))
         person.status = decision
         db.session.commit()
+        if called_off:
+            # Told at once, not at the next publish: nobody keeps a meeting in their calendar that will not happen.
+            mailed = publishing.announce_called_off(event, person)
+            message += (f" Their {called_off} published meeting(s) still to come are called off; {mailed} "
+                        "participant(s), they and their partners, are being mailed the cancellation.")
         if decision != "pending":
             _tell_decision(event, person, called_off)
     flash(message, "success")

@@ -81,6 +81,38 @@ def publish(event: Event) -> PublishResult:
         db.session.rollback()
         raise PublishedMeanwhile
     changes, notices = _plan(event, first_time, published_at, fold=True)
+    _record(event, changes, notices, published_at)
+    event.timetable_published = True
+    db.session.commit()
+    if notices:
+        jobs.in_background(deliver_job, event.id, links.base_url())
+    return PublishResult(len(changes), len(notices))
+
+
+def announce_called_off(event: Event, person: Participant) -> int:
+    """Publish at once only the cancellation of the published meetings still to come of someone who no longer
+    takes part (rejected, or back to pending), so that no partner keeps a meeting nobody will come to until the
+    organisers next publish (a co-organiser cannot). Returns how many participants are mailed."""
+    before, now = event.published_at, now_utc()
+    if before is None:
+        return 0
+    # The same compare-and-set as publish: of this and a publish at the same moment, one announces it.
+    if db.session.execute(sa.update(Event).where(Event.id == event.id, Event.published_at == before)
+                          .values(published_at=now)).rowcount != 1:
+        db.session.rollback()
+        return 0
+    changes, notices = _plan(event, False, now, fold=True, of=person)
+    if not changes:
+        db.session.rollback()
+        return 0
+    _record(event, changes, notices, now)
+    db.session.commit()
+    jobs.in_background(deliver_job, event.id, links.base_url())
+    return len(notices)
+
+
+def _record(event: Event, changes: list[Meeting], notices: dict[int, PublishNotice], published_at: datetime) -> None:
+    """What participants are told becomes what they were told: the meetings' announced slot, end and link."""
     for meeting in changes:
         if not (meeting.published_slot is None and meeting.sequence == 0):
             meeting.sequence += 1  # anything announced before needs a higher SEQUENCE to replace it
@@ -89,22 +121,18 @@ def publish(event: Event) -> PublishResult:
         meeting.published_end = slot.end if slot else None
         meeting.published_link = video_link(meeting) if slot else None
     db.session.add_all(notices.values())
-    event.timetable_published = True
     event.published_at = published_at
-    db.session.commit()
-    if notices:
-        jobs.in_background(deliver_job, event.id, links.base_url())
-    return PublishResult(len(changes), len(notices))
 
 
-def _plan(event: Event, first_time: bool, published_at: datetime,
-          fold: bool) -> tuple[list[Meeting], dict[int, PublishNotice]]:
-    """What a publish tells whom: the meetings changed since the last one, and one notice per participant
-    to mail (not yet in the session). Changes nothing unless `fold`, which takes over earlier unsent notices."""
+def _plan(event: Event, first_time: bool, published_at: datetime, fold: bool,
+          of: Participant | None = None) -> tuple[list[Meeting], dict[int, PublishNotice]]:
+    """What a publish tells whom: the meetings changed since the last one (only `of` that participant's, if
+    given), and one notice per participant to mail (not yet in the session). Changes nothing unless `fold`,
+    which takes over earlier unsent notices."""
     notices: dict[int, PublishNotice] = {}
     pending = pending_change_ids(event)
     everything = solver_bridge.event_meetings(event)
-    changes = [m for m in everything if m.id in pending]
+    changes = [m for m in everything if m.id in pending and (of is None or of in m.participants)]
     for meeting in changes:
         new_id, old = effective_slot_id(meeting), meeting.published_slot
         new = db.session.get(Slot, new_id) if new_id else None

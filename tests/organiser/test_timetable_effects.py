@@ -63,14 +63,23 @@ def test_rejecting_someone_says_how_many_published_meetings_are_called_off(app, 
         db.session.commit()
     response = console.post(f"participants/{ids['K']}/status", {"status": "rejected"}, form_path="participants",
                             follow_redirects=True)
-    assert ("Org K is rejected. Their 2 published meeting(s) are called off; they and their partners are mailed "
-            "the cancellation when the timetable is next published.") in response.get_data(as_text=True)
+    assert ("Org K is rejected. Their 2 published meeting(s) still to come are called off; 3 participant(s), they and "
+            "their partners, are being mailed the cancellation.") in response.get_data(as_text=True)
     told = next(m for m in outbox() if m["To"] == "k@x.example" and "registration" in m["Subject"])
     assert "Your 2 meeting(s) still to come in the published timetable are called off" in told.get_content()
+    # At once, with the calendar cancellation: not when someone next publishes.
+    cancelled = {m["To"]: m for m in outbox() if "CANCELLED" in m.get_body(("plain",)).get_content()}
+    assert set(cancelled) == {"k@x.example", "a@x.example", "b@x.example"}
+    assert [part.get_param("method") for part in cancelled["a@x.example"].walk()
+            if part.get_content_type() == "text/calendar"] == ["CANCEL"]
     before = len(outbox())
+    assert "Nobody would be mailed" in console.client.get(console.url("timetable/publish")).get_data(as_text=True)
+    # Approved again: the next publish brings their meetings back, to calendars that cancelled them before.
+    console.post(f"participants/{ids['K']}/status", {"status": "approved"}, form_path="participants")
     console.post("timetable/publish", {}, form_path="timetable", follow_redirects=True)
-    cancelled = {m["To"] for m in outbox()[before:] if "CANCELLED" in m.get_body(("plain",)).get_content()}
-    assert cancelled == {"k@x.example", "a@x.example", "b@x.example"}
+    back = [m for m in outbox()[before:] if m["To"] == "a@x.example" and "NEW:" in m.get_body(("plain",)).get_content()]
+    invite = next(part for part in back[0].walk() if part.get_content_type() == "text/calendar")
+    assert len(back) == 1 and b"SEQUENCE:2" in invite.get_payload(decode=True)  # 0 published, 1 cancelled, 2 again
     # Someone without published meetings gets the plain message.
     newcomer = add_participant("new@x.example", organisation="Org N", status="approved")
     response = console.post(f"participants/{newcomer}/status", {"status": "rejected"}, form_path="participants",
@@ -79,8 +88,8 @@ def test_rejecting_someone_says_how_many_published_meetings_are_called_off(app, 
     assert "Org N is rejected." in page and "called off" not in page
 
 
-def test_a_co_organiser_rejecting_someone_is_told_to_ask_an_organiser_to_publish(app, console, add_participant):
-    """Co-organisers manage participants but cannot publish the cancellations themselves."""
+def test_a_co_organiser_rejecting_someone_cancels_their_meetings_too(app, console, add_participant):
+    """Co-organisers manage participants but cannot publish: the cancellations go out all the same."""
     from brokerage.accounts.models import User
     from brokerage.events.models import Event, EventOrganiser
     ids = _timetable(app, console, add_participant, [("K", "A", 0)], published=True)
@@ -96,5 +105,5 @@ def test_a_co_organiser_rejecting_someone_is_told_to_ask_an_organiser_to_publish
     Auth(console.client).login("co@jetro.example")
     response = console.post(f"participants/{ids['K']}/status", {"status": "rejected"}, form_path="participants",
                             follow_redirects=True)
-    assert "Org K is rejected. Their 1 published meeting(s) are called off; they and their partners are mailed the " \
-           "cancellation when an organiser next publishes the timetable: ask them to." in response.get_data(as_text=True)
+    assert "Org K is rejected. Their 1 published meeting(s) still to come are called off; 2 participant(s)" \
+        in response.get_data(as_text=True)
