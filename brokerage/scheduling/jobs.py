@@ -207,8 +207,8 @@ def _solve(run: ScheduleRun) -> None:
         except Exception as error:  # reported on the run page; the web app never sees it as a 500
             outcome["error"] = error
 
+    solver_thread = threading.Thread(target=solve, name=f"solver-{run_id}", daemon=True)
     try:
-        solver_thread = threading.Thread(target=solve, name=f"solver-{run_id}", daemon=True)
         solver_thread.start()
         while solver_thread.is_alive():
             solver_thread.join(BEAT_SECONDS)
@@ -223,6 +223,12 @@ def _solve(run: ScheduleRun) -> None:
         current_app.logger.exception("schedule run %s failed", run_id)
         run = db.session.get(ScheduleRun, run_id)
         _finish(run, "failed", error=f"The scheduling job failed: {error}")
+    finally:
+        # The solver must be done before its place goes to the next run (a database hiccup above ends the
+        # heartbeat loop, not the solver).
+        stop.set()
+        if solver_thread.is_alive():
+            solver_thread.join()
 
 
 def _record_outcome(run: ScheduleRun, outcome: dict, cancelled: bool) -> None:

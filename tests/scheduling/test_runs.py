@@ -275,3 +275,31 @@ def test_a_run_waits_while_another_events_run_holds_the_solver(app, client, auth
         assert db.session.get(ScheduleRun, run_id).started_at is None
     assert place.acquire(timeout=1)
     place.release()
+
+
+def test_a_run_that_fails_midway_frees_its_place_only_once_its_solver_stopped(app, make_event, people, meeting,
+                                                                              monkeypatch):
+    """A database hiccup in the heartbeat fails the run; the solver thread is stopped before the next run may
+    start, or two would solve at once with SOLVER_RUNS_AT_ONCE=1."""
+    import threading
+    from brokerage.events.models import Event
+    from brokerage.scheduling import jobs
+    event_id = build_busy_event(make_event, people, meeting)
+    real, beats = jobs.now_utc, []
+
+    def flaky():
+        if threading.current_thread().name.startswith("schedule-run-"):
+            beats.append(1)
+            if len(beats) == 5:
+                raise RuntimeError("server closed the connection unexpectedly")
+        return real()
+    monkeypatch.setattr(jobs, "now_utc", flaky)
+    with app.app_context():
+        run_id = jobs.start_run(db.session.get(Event, event_id), 1, 60).id
+    assert wait_for_run(app, run_id, timeout=30) == "failed"
+    place = jobs._solver_slots_for(app)
+    assert place.acquire(timeout=30)
+    try:
+        assert not [t for t in threading.enumerate() if t.name == f"solver-{run_id}" and t.is_alive()]
+    finally:
+        place.release()
