@@ -27,7 +27,8 @@ from brokerage.outcomes.forms import OutcomeForm
 from brokerage.organiser.forms import (ImportConfirmForm, ImportForm, NewEventForm, ParticipantAdminForm, SettingsForm,
                                        TeamMemberForm, WindowForm, slugify)
 from brokerage.organiser.windows import (PRESETS, PRESETS_BY_KEY, clock_times, event_days, event_zones, on_event_day,
-                                        preset_windows, typed_times, window_clocks, window_problem, window_table)
+                                        preset_windows, SkippedTime, typed_times, window_clocks, window_problem,
+                                        window_table)
 from brokerage.regions import REGIONS, region_of
 from brokerage.scheduling import publish as publishing, timetable
 from brokerage.scheduling.models import ReminderLog
@@ -266,7 +267,7 @@ def _window_form(event: Event, window: MeetingWindow | None = None) -> WindowFor
         form.day.data = event.start_date
         if window is not None:
             shown = clock_times(window, event.timezone)
-            if shown is None:  # two days apart on that clock (a 24-hour window over a clock change): UTC
+            if shown is None:  # not to be typed back on that clock (see clock_times): UTC
                 form.clock.data, shown = "UTC", clock_times(window, "UTC")
             form.label.data = window.label
             form.day.data, form.start.data, form.end.data, form.ends_next_day.data = shown
@@ -276,8 +277,8 @@ def _window_form(event: Event, window: MeetingWindow | None = None) -> WindowFor
 def _window_times(form: WindowForm) -> tuple[datetime, datetime] | None:
     try:
         return typed_times(form.day.data, form.start.data, form.end.data, form.ends_next_day.data, form.clock.data)
-    except ValueError as skipped:
-        form.start.errors.append(str(skipped))
+    except SkippedTime as skipped:
+        getattr(form, skipped.which).errors.append(str(skipped))
         return None
 
 

@@ -55,24 +55,35 @@ def window_clocks(event: Event) -> list[tuple[str, str]]:
             for tz_name in zones]
 
 
+class SkippedTime(ValueError):
+    """A time the clock skips; `which` is "start" or "end"."""
+
+    def __init__(self, which: str, message: str):
+        super().__init__(message)
+        self.which = which
+
+
 def typed_times(day: date, start: time, end: time, next_day: bool, tz_name: str) -> tuple[datetime, datetime]:
-    """A window typed on a clock, in UTC; ValueError names a time the clock skips (clocks going forward).
+    """A window typed on a clock, in UTC; SkippedTime names a time the clock skips (clocks going forward).
     A time that happens twice (clocks going back) is its first pass."""
     times = []
-    for when, clock in ((day, start), (day + timedelta(days=1 if next_day else 0), end)):
+    for which, when, clock in (("start", day, start), ("end", day + timedelta(days=1 if next_day else 0), end)):
         moment = local_to_utc(when, clock, tz_name)
         if to_local(moment, tz_name).replace(tzinfo=None) != datetime.combine(when, clock):
-            raise ValueError(f"{clock:%H:%M} on {when:%d %b %Y} does not exist in {tz_name}: its clocks go forward "
-                             "then. Choose another time.")
+            raise SkippedTime(which, f"{clock:%H:%M} on {when:%d %b %Y} does not exist in {tz_name}: its clocks go "
+                                     "forward then. Choose another time.")
         times.append(moment)
     return times[0], times[1]
 
 
 def clock_times(window: MeetingWindow, tz_name: str) -> tuple[date, time, time, bool] | None:
-    """A window as the form shows it on a clock; None where its end falls two days after its start there."""
+    """A window as the form shows it on a clock; None where the form could not give it back: its end two days
+    after its start there, or a time in the second pass of an hour the clock repeats (typed_times reads the first)."""
     start, end = to_local(window.start, tz_name), to_local(window.end, tz_name)
     days = (end.date() - start.date()).days
-    return None if days > 1 else (start.date(), start.time(), end.time(), days == 1)
+    if days > 1 or start.fold or end.fold:
+        return None
+    return start.date(), start.time(), end.time(), days == 1
 
 
 def window_problem(event: Event, start: datetime, end: datetime, ignore: MeetingWindow | None = None) -> str | None:

@@ -438,3 +438,27 @@ def test_a_time_the_clock_skips_is_refused_and_a_repeated_one_is_its_first_pass(
     page = console.post("windows", {"label": "X", "clock": "Mars/Olympus", "day": "2027-03-28", "start": "10:00",
                                     "end": "11:00"}).get_data(as_text=True)
     assert "Not a valid choice" in page and len(_event(app)[1]) == 1
+
+
+def test_a_window_in_the_hour_the_clock_repeats_is_edited_in_utc_and_kept(app, console, client):
+    """01:00-02:00 UTC on 31 Oct 2027 is 02:00-03:00 in Brussels, its 02:00 the second one: shown on that clock,
+    saving it would read 02:00 as the first and double the window. The edit form shows it in UTC instead."""
+    console.post("settings", {**SETTINGS, "start_date": "2027-10-30", "end_date": "2027-10-31"})
+    assert _window(console, "Second pass", "2027-10-31", "01:00", "02:00").status_code == 302
+    with app.app_context():
+        from brokerage.events.models import MeetingWindow
+        window_id = db.session.scalar(db.select(MeetingWindow.id))
+    edit = client.get(console.url(f"windows/{window_id}")).get_data(as_text=True)
+    assert '<option selected value="UTC">UTC</option>' in edit and 'value="01:00"' in edit and 'value="02:00"' in edit
+    assert console.post(f"windows/{window_id}", {"label": "Renamed", "clock": "UTC", "day": "2027-10-31",
+                                                 "start": "01:00", "end": "02:00"},
+                        form_path=f"windows/{window_id}").status_code == 302
+    assert _event(app)[1] == [("Renamed", datetime(2027, 10, 31, 1, tzinfo=UTC), datetime(2027, 10, 31, 2, tzinfo=UTC))]
+
+
+def test_a_skipped_end_time_is_named_under_the_end(console):
+    console.post("settings", {**SETTINGS, "start_date": "2027-03-27", "end_date": "2027-03-28"})
+    page = console.post("windows", {"label": "Spring", "day": "2027-03-28", "start": "01:00",
+                                    "end": "02:30"}).get_data(as_text=True)
+    assert '<small class="field-error" id="end-error">02:30 on 28 Mar 2027 does not exist in Europe/Brussels' in page
+    assert 'id="start-error"' not in page
