@@ -9,6 +9,8 @@ every change after the first announcement, so calendar clients update in place.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -52,6 +54,10 @@ class PublishedMeanwhile(Exception):
     """Another publish of this event committed first."""
 
 
+class PlanChanged(Exception):
+    """What publishing would mail changed since the organiser's preview."""
+
+
 class PublishRefused(Exception):
     """The timetable breaks the event's room capacity or meeting limit (lowered after scheduling), or would
     announce a meeting in a slot that has begun."""
@@ -63,11 +69,12 @@ class PublishResult:
     participants_to_mail: int
 
 
-def publish(event: Event) -> PublishResult:
+def publish(event: Event, expected: str | None = None) -> PublishResult:
     """Publish (or publish the changes since last time); each participant affected gets one notice,
     mailed in the background (see deliver). Raises PublishedMeanwhile when another publish of the
     event got there first (a double click, a second tab): it announced the same changes. Raises
-    PublishRefused, in words for the organiser, while timetable.publish_problems finds any."""
+    PublishRefused, in words for the organiser, while timetable.publish_problems finds any, and
+    PlanChanged when `expected` (a preview's plan_digest) is no longer what would be mailed."""
     if problems := publish_problems(event):
         raise PublishRefused(f"Not published: {'; '.join(problems)}. To fix it, {FIT_THE_LIMITS}.")
     published_at, before = now_utc(), event.published_at
@@ -80,7 +87,10 @@ def publish(event: Event) -> PublishResult:
     if claimed.rowcount != 1:
         db.session.rollback()
         raise PublishedMeanwhile
-    changes, notices = _plan(event, first_time, published_at, fold=True)
+    changes, notices = _plan(event, first_time, published_at, claim=True)
+    if expected is not None and plan_digest(notices.values()) != expected:
+        db.session.rollback()
+        raise PlanChanged
     _record(event, changes, notices, published_at)
     event.timetable_published = True
     db.session.commit()
@@ -101,7 +111,7 @@ def announce_called_off(event: Event, person: Participant) -> int:
                           .values(published_at=now)).rowcount != 1:
         db.session.rollback()
         return 0
-    changes, notices = _plan(event, False, now, fold=True, of=person)
+    changes, notices = _plan(event, False, now, claim=True, of=person)
     if not changes:
         db.session.rollback()
         return 0
@@ -124,11 +134,11 @@ def _record(event: Event, changes: list[Meeting], notices: dict[int, PublishNoti
     event.published_at = published_at
 
 
-def _plan(event: Event, first_time: bool, published_at: datetime, fold: bool,
+def _plan(event: Event, first_time: bool, published_at: datetime, claim: bool,
           of: Participant | None = None) -> tuple[list[Meeting], dict[int, PublishNotice]]:
     """What a publish tells whom: the meetings changed since the last one (only `of` that participant's, if
-    given), and one notice per participant to mail (not yet in the session). Changes nothing unless `fold`,
-    which takes over earlier unsent notices."""
+    given), and one notice per participant to mail (not yet in the session), earlier unsent ones folded in.
+    Changes nothing unless `claim`, which takes those earlier notices over."""
     notices: dict[int, PublishNotice] = {}
     pending = pending_change_ids(event)
     everything = solver_bridge.event_meetings(event)
@@ -142,8 +152,7 @@ def _plan(event: Event, first_time: bool, published_at: datetime, fold: bool,
             notices.setdefault(person.id, PublishNotice(event_id=event.id, participant_id=person.id,
                                                         first_time=first_time, changes=[], created_at=published_at)
                                ).changes.append(change)
-    if fold:
-        _fold_unsent(event, notices)
+    _fold_unsent(event, notices, claim)
     if first_time:  # someone whose agreed meetings all lack a slot hears so too (after the fold, which drops
         for meeting in everything:  # notices with nothing in them)
             if meeting.id not in pending and solver_bridge.is_schedulable(meeting) and meeting.slot_id is None:
@@ -157,9 +166,9 @@ def _plan(event: Event, first_time: bool, published_at: datetime, fold: bool,
 @dataclass
 class Preview:
     """A publish as it would go now: who is mailed, what changed, and any one person's mail."""
-    changes: list[Meeting]
     notices: list[PublishNotice]  # by organisation
     kinds: dict[str, int]  # meetings by kind of change
+    digest: str  # what publish(expected=...) checks, so that confirming mails what was seen
 
     def notice_for(self, participant_id: int | None) -> PublishNotice | None:
         """That participant's notice, else the first one."""
@@ -168,14 +177,16 @@ class Preview:
 
     def mail(self, notice: PublishNotice) -> Mail:
         person, placed_now = notice.participant, {c["meeting"] for n in self.notices for c in n.changes if c["new"]}
+        meetings = {m.id: m for m in db.session.scalars(db.select(Meeting).where(
+            Meeting.id.in_({c["meeting"] for c in notice.changes})).options(*with_people()))}
         unplaced = [r for r in agreed_without_slot([person]).get(person.id, []) if r.meeting.id not in placed_now] \
             if notice.first_time and person.is_approved else []
-        return _mail(notice, {m.id: m for m in self.changes}, unplaced)
+        return _mail(notice, meetings, unplaced)
 
 
 def preview(event: Event) -> Preview:
-    """Publish's plan without publishing: earlier unsent mails are not folded in, SEQUENCE not raised."""
-    changes, notices = _plan(event, event.published_at is None, now_utc(), fold=False)
+    """Publish's plan without publishing: earlier unsent mails are read, not taken over; SEQUENCE not raised."""
+    _, notices = _plan(event, event.published_at is None, now_utc(), claim=False)
     people = {p.id: p for p in db.session.scalars(db.select(Participant).where(Participant.id.in_(notices))
                                                    .options(selectinload(Participant.user)))}
     for notice in notices.values():
@@ -183,25 +194,30 @@ def preview(event: Event) -> Preview:
     kinds: dict[str, int] = {}
     for change in {c["meeting"]: c for n in notices.values() for c in n.changes}.values():
         kinds[change["kind"]] = kinds.get(change["kind"], 0) + 1
-    return Preview(changes, sorted(notices.values(), key=lambda n: (n.participant.organisation.casefold(),
-                                                                    n.participant_id)), kinds)
+    return Preview(sorted(notices.values(), key=lambda n: (n.participant.organisation.casefold(), n.participant_id)),
+                   kinds, plan_digest(notices.values()))
 
 
-def _fold_unsent(event: Event, notices: dict[int, PublishNotice]) -> None:
+def plan_digest(notices) -> str:
+    """Who would be mailed what, in a few characters."""
+    told = sorted((n.participant_id, bool(n.first_time), n.changes) for n in notices)
+    return hashlib.sha256(json.dumps(told, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def _fold_unsent(event: Event, notices: dict[int, PublishNotice], claim: bool) -> None:
     """A participant whose earlier mail is still waiting or was refused gets one mail with both: an
     old mail sent later would carry old times under the meeting's new SEQUENCE and move the meeting
-    back in their calendar. The earlier notices are taken over atomically (one being sent right now
-    is left to finish)."""
+    back in their calendar. With `claim` the earlier notices are taken over atomically (one being sent
+    right now is left to finish); without, they are only read (a preview)."""
     if not notices:
         return
-    taken = db.session.scalars(
-        sa.update(PublishNotice).where(PublishNotice.event_id == event.id,
-                                       PublishNotice.participant_id.in_(notices),
-                                       PublishNotice.status.in_(("pending", "failed")))
-        .values(status="superseded").returning(PublishNotice.id)
-        .execution_options(synchronize_session=False)).all()
-    for earlier in db.session.scalars(db.select(PublishNotice).where(PublishNotice.id.in_(taken))
-                                      .order_by(PublishNotice.id)):
+    unsent = sa.and_(PublishNotice.event_id == event.id, PublishNotice.participant_id.in_(notices),
+                     PublishNotice.status.in_(("pending", "failed")))
+    if claim:
+        taken = db.session.scalars(sa.update(PublishNotice).where(unsent).values(status="superseded")
+                                   .returning(PublishNotice.id).execution_options(synchronize_session=False)).all()
+        unsent = PublishNotice.id.in_(taken)
+    for earlier in db.session.scalars(db.select(PublishNotice).where(unsent).order_by(PublishNotice.id)):
         notice = notices[earlier.participant_id]
         notice.first_time = notice.first_time or earlier.first_time
         newer = {c["meeting"]: c for c in notice.changes}

@@ -194,7 +194,12 @@ def publish(slug):
         flash("Not published: no meeting is scheduled yet. Run the scheduler or place meetings first.", "error")
         return redirect(url_for("scheduling.timetable", slug=slug))
     try:
-        result = publishing.publish(event)
+        # Confirmed from the preview: exactly what it showed, or nothing.
+        result = publishing.publish(event, expected=request.form.get("plan") or None)
+    except publishing.PlanChanged:
+        flash("Not published: the timetable changed since you looked (another organiser, or a participant "
+              "cancelling). Check what would be mailed now, then confirm again.", "error")
+        return redirect(url_for("scheduling.publish_preview", slug=slug))
     except publishing.PublishedMeanwhile:
         flash("The timetable was published a moment ago (another click or tab); its mails are on their way.",
               "info")

@@ -539,3 +539,66 @@ def test_the_preview_says_why_publishing_waits(app, client, auth, make_event):
     auth.login(ORGANISER)
     page = client.get(f"{TIMETABLE}/publish").get_data(as_text=True)
     assert "Nothing to announce yet" in page and 'id="confirm-publish"' not in page and 'id="mail-preview"' not in page
+
+
+def _confirm(client, page):
+    """Confirm from the preview page, with the plan it showed."""
+    import re
+    plan = re.search(r'name="plan" value="([^"]+)"', page).group(1)
+    return post_form(client, f"{TIMETABLE}/publish", {"plan": plan}, form_url=f"{TIMETABLE}/publish",
+                     follow_redirects=True)
+
+
+def test_the_preview_shows_earlier_mails_still_waiting_folded_in_as_they_will_be_sent(app, client, auth, outbox,
+                                                                                       placed, monkeypatch):
+    """The first publish's mails have not gone out (a mail server down): the next mail carries both, as a first
+    timetable, and the preview says so too."""
+    from brokerage.meetings.models import Meeting
+    from brokerage.scheduling import jobs
+    event_id, p, ids = placed
+    auth.login(ORGANISER)
+    real = jobs.in_background
+    monkeypatch.setattr(jobs, "in_background", lambda *args: None)
+    post_form(client, f"{TIMETABLE}/publish", {}, form_url=f"{TIMETABLE}/publish")
+    monkeypatch.setattr(jobs, "in_background", real)
+    with app.app_context():
+        db.session.get(Meeting, ids["eu-jp"]).slot_id = slot_starts(app, event_id)[1][0]
+        db.session.commit()
+    page = client.get(f"{TIMETABLE}/publish?participant={p['jp@example.jp'].id}").get_data(as_text=True)
+    assert 'id="preview-subject">EU-Japan-Korea-US tech brokerage: your meeting timetable<' in page
+    previewed = _preview_text(page)
+    assert previewed.count("* NEW:") == 2 and "MOVED" not in previewed
+    _confirm(client, page)
+    sent = [m for m in outbox() if m["To"] == "jp@example.jp"]
+    assert len(sent) == 1
+    body = next(part for part in sent[0].walk() if part.get_content_type() == "text/plain").get_content()
+    assert body.replace("\r\n", "\n").strip() == previewed.strip()
+
+
+def test_confirming_a_preview_that_is_out_of_date_publishes_nothing(app, client, auth, outbox, placed):
+    from brokerage.events.models import Event
+    from brokerage.meetings.models import Meeting
+    event_id, p, ids = placed
+    auth.login(ORGANISER)
+    page = client.get(f"{TIMETABLE}/publish").get_data(as_text=True)
+    with app.app_context():  # meanwhile another organiser takes a meeting out
+        db.session.get(Meeting, ids["de-kr"]).slot_id = None
+        db.session.commit()
+    done = _confirm(client, page).get_data(as_text=True)
+    assert "Not published: the timetable changed since you looked" in done
+    assert '<li id="kind-new">3 meeting(s) new</li>' in done  # the preview again, as it is now
+    assert '<li id="no-slot-only">1 participant(s) hear that none' in done  # Berlin Optics
+    assert outbox() == []
+    with app.app_context():
+        assert db.session.get(Event, event_id).published_at is None
+    assert "Timetable published" in _confirm(client, done).get_data(as_text=True)
+    assert len(outbox()) == 5
+
+
+def test_after_an_unpublish_the_preview_says_publishing_shows_the_agendas_again(client, auth, placed):
+    auth.login(ORGANISER)
+    post_form(client, f"{TIMETABLE}/publish", {}, form_url=f"{TIMETABLE}/publish")
+    post_form(client, f"{TIMETABLE}/unpublish", {}, form_url=TIMETABLE)
+    page = client.get(f"{TIMETABLE}/publish").get_data(as_text=True)
+    assert "Nobody would be mailed" in page and "shows participants their agendas again" in page
+    assert "Publish again, mailing nobody" in page
