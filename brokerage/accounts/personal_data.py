@@ -11,7 +11,7 @@ from datetime import datetime
 from brokerage.accounts.models import ERASED_DOMAIN, User
 from brokerage.events.models import Availability, EventOrganiser, Participant, Slot, new_token
 from brokerage.extensions import db
-from brokerage.meetings.models import Meeting, MeetingOutcome, MeetingRequest
+from brokerage.meetings.models import Meeting, MeetingOutcome, MeetingRequest, RequestMessage
 from brokerage.scheduling.models import ScheduleRun
 from brokerage.scheduling.solver_bridge import participant_key
 from brokerage.timeutil import now_utc
@@ -53,6 +53,9 @@ def export(user: User) -> dict:
                               "sent" if r.requester_id == person.id else "received"),
                 "partner": r.other(person).organisation, "message": r.message, "status": r.status,
                 "created_at": _utc(r.created_at), "responded_at": _utc(r.responded_at),
+                "messages": [{"from": "you" if m.author_id == person.id else r.other(person).organisation,
+                              "text": m.body, "sent_at": _utc(m.created_at)} for m in db.session.scalars(
+                    db.select(RequestMessage).filter_by(request_id=r.id).order_by(RequestMessage.id))],
                 "meeting": None if r.meeting is None else {
                     "cancelled": r.meeting.cancelled,
                     "start_utc": _utc(r.meeting.published_slot.start if r.meeting.published_slot else None),
@@ -105,6 +108,7 @@ def erase(user: User) -> int:
         person.opportunities.clear()
         person.availability.clear()
         db.session.execute(db.update(MeetingRequest).where(MeetingRequest.requester_id == person.id).values(message=""))
+        db.session.execute(db.update(RequestMessage).where(RequestMessage.author_id == person.id).values(body=""))
         db.session.execute(db.update(MeetingOutcome).where(MeetingOutcome.participant_id == person.id).values(comment=""))
     user.email = f"deleted-{user.id}@{ERASED_DOMAIN}"
     user.name = "Deleted user"

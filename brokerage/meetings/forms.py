@@ -20,6 +20,12 @@ class MeetingRequestForm(FlaskForm):
     submit = SubmitField("Send meeting request")
 
 
+class MessageForm(FlaskForm):
+    body = TextAreaField("Your message", filters=[clean_text], validators=[
+        DataRequired("Write a message first."), Length(max=2000, message="Keep a message to %(max)d characters "
+                                                                          "(it has %(length)d).")])
+
+
 class WorkingHoursForm(FlaskForm):
     """One click: mark exactly the slots that fall inside these hours of my own clock."""
 

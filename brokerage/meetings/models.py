@@ -45,6 +45,20 @@ class MeetingRequest(db.Model):
         return self.recipient if participant.id == self.requester_id else self.requester
 
 
+class RequestMessage(db.Model):
+    """A message between the two sides of a meeting request, after its opening message (MeetingRequest.message):
+    what to discuss, who joins, a document to read first. Only the two sides read it."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting_request.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("participant.id", ondelete="CASCADE"))
+    body: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # by the other side
+
+    author: Mapped[Participant] = relationship()
+
+
 # One open (pending or accepted) request per pair, whoever asked: two submissions at the same moment
 # (two tabs, a network retry) made two requests and then two meetings for one pair.
 OPEN_REQUEST = sa.text("status IN ('pending', 'accepted')")

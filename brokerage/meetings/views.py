@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -14,8 +15,8 @@ from brokerage.calendar import build_calendar
 from brokerage.events.models import Availability, Event, Participant, Slot, new_token
 from brokerage.extensions import db
 from brokerage.marketplace.working_hours import least_unusual_slot, shared_working_slots
-from brokerage.meetings.forms import AvailabilityForm, MeetingRequestForm, WorkingHoursForm
-from brokerage.meetings.models import Meeting, MeetingRequest
+from brokerage.meetings.forms import AvailabilityForm, MeetingRequestForm, MessageForm, WorkingHoursForm
+from brokerage.meetings.models import Meeting, MeetingRequest, RequestMessage
 from brokerage.meetings.services import agreed_without_slot, calendar_entry, started_slot, video_link, with_people
 from brokerage.templating import full_stop
 from brokerage.timeutil import event_span, fmt_datetime, now_utc, to_local, zone_label
@@ -156,7 +157,7 @@ def requests(slug):
     agreed = [r for r in live if r.status == "accepted" and r.meeting and not r.meeting.cancelled]
     closed = [r for r in mine if r not in incoming + outgoing + agreed]
     return render_template("meetings/requests.html", event=event, participant=participant, incoming=incoming,
-                           outgoing=outgoing, agreed=agreed, closed=closed, held=held,
+                           outgoing=outgoing, agreed=agreed, closed=closed, held=held, unread=unread_counts(participant),
                            deadline_message=booking_closed(event, participant))
 
 
@@ -198,6 +199,66 @@ def new_request(slug, participant_id):
     closest = None if shared else least_unusual_slot(event.slots, requester.timezone, recipient.timezone)
     return render_template("meetings/new_request.html", event=event, participant=requester, recipient=recipient,
                            form=form, problem=problem, shared=shared, closest=closest), status
+
+
+# --- messages between the two sides of a request ------------------------------------------------------------
+
+ONE_MESSAGE_MAIL_EVERY = timedelta(minutes=10)  # while the partner has not read the last one mailed
+
+
+def conversation_closed(meeting_request: MeetingRequest, other: Participant) -> str | None:
+    """Why no more messages can be written about this request, or None."""
+    if meeting_request.status not in ("pending", "accepted") or (
+            meeting_request.meeting is not None and meeting_request.meeting.cancelled):
+        return "This request is closed (declined, withdrawn or cancelled), so the conversation is too."
+    if not other.is_approved:
+        return f"{other.organisation} no longer takes part in the event."
+    return None
+
+
+@bp.route("/<slug>/requests/<int:request_id>/messages", methods=["GET", "POST"])
+@login_required
+def conversation(slug, request_id):
+    """The two sides of a request talk before and after they meet; nobody else reads it, organisers neither."""
+    event = get_event(slug)
+    participant, meeting_request = own_request(event, request_id)
+    other = meeting_request.other(participant)
+    closed = conversation_closed(meeting_request, other)
+    form = MessageForm()
+    if closed is None and form.validate_on_submit():
+        now = now_utc()
+        # A burst of messages the partner has not read yet makes one mail, not one each.
+        mailed_lately = db.session.scalar(db.select(RequestMessage.id).where(
+            RequestMessage.request_id == meeting_request.id, RequestMessage.author_id == participant.id,
+            RequestMessage.read_at.is_(None), RequestMessage.created_at > now - ONE_MESSAGE_MAIL_EVERY).limit(1))
+        message = RequestMessage(request_id=meeting_request.id, author_id=participant.id, body=form.body.data,
+                                 created_at=now)
+        db.session.add(message)
+        db.session.commit()
+        if mailed_lately is None:
+            notify(other, f"{event.name}: message from {participant.organisation}", "mail/request_message.txt",
+                   event=event, other=participant, body=message.body,
+                   link=absolute_url("meetings.conversation", slug=event.slug, request_id=meeting_request.id))
+        return redirect(url_for("meetings.conversation", slug=event.slug, request_id=meeting_request.id,
+                                _anchor=f"message-{message.id}"))
+    db.session.execute(db.update(RequestMessage).where(
+        RequestMessage.request_id == meeting_request.id, RequestMessage.author_id != participant.id,
+        RequestMessage.read_at.is_(None)).values(read_at=now_utc()))
+    db.session.commit()
+    messages = db.session.scalars(db.select(RequestMessage).filter_by(request_id=meeting_request.id)
+                                  .order_by(RequestMessage.created_at, RequestMessage.id)).all()
+    return render_template("meetings/conversation.html", event=event, participant=participant, other=other,
+                           meeting_request=meeting_request, messages=messages, form=form, closed=closed,
+                           moment=event_span(event)), 400 if request.method == "POST" else 200
+
+
+def unread_counts(participant: Participant) -> dict[int, int]:
+    """Messages the participant has not read yet, by request."""
+    return dict(db.session.execute(db.select(RequestMessage.request_id, db.func.count()).join(
+        MeetingRequest, MeetingRequest.id == RequestMessage.request_id).where(
+        db.or_(MeetingRequest.requester_id == participant.id, MeetingRequest.recipient_id == participant.id),
+        RequestMessage.author_id != participant.id, RequestMessage.read_at.is_(None))
+        .group_by(RequestMessage.request_id)).all())
 
 
 @bp.post("/<slug>/requests/<int:request_id>/accept")

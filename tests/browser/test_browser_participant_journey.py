@@ -208,6 +208,17 @@ def test_participant_journey_across_four_time_zones(new_page, live_server, db_do
         ny.locator("#incoming tr", has_text=org).get_by_role("button", name="Accept").click()
         expect(ny.get_by_role("status")).to_contain_text(f"Meeting with {org} agreed.")
     expect(ny.locator("#agreed tbody tr")).to_have_count(2)
+    # New York asks Seoul something before they meet; Seoul sees it as new and answers.
+    ny.locator("#agreed tr", has_text="Seoul Mobility").get_by_role("link", name="Messages with Seoul Mobility").click()
+    ny.get_by_label(label("Your message")).fill("Which cell chemistries do you recycle?")
+    ny.locator("#send-message").click()
+    expect(ny.locator("#messages")).to_contain_text("Which cell chemistries do you recycle?")
+    seoul.goto(f"/events/{SLUG}/requests")
+    seoul.get_by_role("link", name="Messages with Hudson Photonics, 1 new").click()
+    expect(seoul.locator("#messages")).to_contain_text("Which cell chemistries do you recycle?")
+    seoul.get_by_label(label("Your message")).fill("NMC and LFP.")
+    seoul.locator("#send-message").click()
+    expect(seoul.locator("#messages li.mine")).to_contain_text("NMC and LFP.")
     # The requesters were told by mail.
     subjects = [m["Subject"] for m in mails()]
     assert subjects.count("EU-Japan-Korea-US tech brokerage: meeting request from Lyon Robotics") == 1, subjects
