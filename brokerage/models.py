@@ -1,7 +1,8 @@
 """Every model, imported in one place so Alembic and create_app see the whole schema."""
 from brokerage.accounts.models import User  # noqa: F401
 from brokerage.events.models import Availability, Event, EventOrganiser, MeetingWindow, Opportunity, Participant, Slot  # noqa: F401
-from brokerage.meetings.models import Meeting, MeetingOutcome, MeetingRequest  # noqa: F401
+from brokerage.meetings.models import Meeting, MeetingOutcome, MeetingRequest, RequestMessage  # noqa: F401
+from brokerage.organiser.announcements import Announcement, AnnouncementMail  # noqa: F401
 from brokerage.scheduling.models import PublishNotice, ReminderLog, ScheduleRun  # noqa: F401
 
 # Indexes on expressions: Alembic reflects them on PostgreSQL but compares their SQL text, which the

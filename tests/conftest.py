@@ -97,14 +97,15 @@ def outbox(app):
 
 
 def settled(app, timeout: float = 30.0) -> None:
-    """Wait until no publish notice is waiting to be mailed (the background job has finished)."""
+    """Wait until no publish notice or announcement is waiting to be mailed (the background jobs have finished)."""
     import time
 
+    from brokerage.organiser.announcements import AnnouncementMail
     from brokerage.scheduling.models import PublishNotice
     deadline = time.monotonic() + timeout
     with app.app_context():
-        while db.session.scalar(db.select(db.func.count(PublishNotice.id)).where(
-                PublishNotice.status.in_(("pending", "sending")))):
+        while any(db.session.scalar(db.select(db.func.count(table.id)).where(table.status.in_(("pending", "sending"))))
+                  for table in (PublishNotice, AnnouncementMail)):
             if time.monotonic() > deadline:
                 raise AssertionError("publish mails still waiting after 30 s")
             db.session.rollback()  # see the job's commits

@@ -49,6 +49,9 @@ def at_least_one_sector(form, field) -> None:
         raise ValidationError("Choose at least one sector.")
 
 
+NO_OFFICE = ("", "None, or I do not know")
+
+
 class ProfileForm(FlaskForm):
     organisation = StringField("Organisation name", filters=[one_line], validators=[
         DataRequired("Enter your organisation's name."), Length(max=200), no_control_characters])
@@ -70,7 +73,7 @@ class ProfileForm(FlaskForm):
                             validators=[Length(max=200), no_control_characters])
     timezone = SelectField("Your time zone", invalid_choice_message="Choose your time zone from the list.",
                            validators=[DataRequired("Choose your time zone.")])
-    support_office = SelectField("Your support office", default="", choices=[],  # offer_offices
+    support_office = SelectField("Your support office", default="", choices=choices([NO_OFFICE]),  # offer_offices
                                  invalid_choice_message="Choose a support office from the list.")
     video_link = URLField("Your own video meeting link (optional)", filters=[strip], validators=[
         Optional(), Length(max=300), no_spaces,
@@ -88,15 +91,11 @@ class ProfileForm(FlaskForm):
         self.timezone.choices = choices(CHOOSE, zones)
 
 
-NO_OFFICE = ("", "None, or I do not know")
-
-
 def offer_offices(form: ProfileForm, offices: list[str], current: str = "") -> None:
     """The event's support offices to choose from, and the one a participant has, which an organiser may have
     typed (an import, the participant page)."""
-    form.support_office.choices = [NO_OFFICE, *((o, o) for o in offices)]
-    if current and current not in offices:
-        form.support_office.choices.append((current, current))
+    form.support_office.choices = choices([NO_OFFICE], [(o, o) for o in offices],
+                                          [(current, current)] if current and current not in offices else [])
 
 
 class OpportunityForm(FlaskForm):

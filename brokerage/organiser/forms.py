@@ -12,6 +12,7 @@ from wtforms import (BooleanField, DateField, DateTimeLocalField, EmailField, Hi
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from brokerage.events.forms import choices, no_control_characters, one_line
+from brokerage.organiser.announcements import AUDIENCES
 from brokerage.timeutil import timezone_choices
 
 SLOT_LENGTHS = [(15, "15 minutes"), (20, "20 minutes"), (30, "30 minutes")]
@@ -171,3 +172,15 @@ class ImportConfirmForm(FlaskForm):
 
 def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "event"
+
+
+class AnnouncementForm(FlaskForm):
+    audience = SelectField("Send to", choices=choices(AUDIENCES), invalid_choice_message="Choose a group from the list.")
+    office = SelectField("Of the support office", default="", choices=choices([("", "Any support office")]),  # + view
+                         invalid_choice_message="Choose a support office from the list.")
+    subject = StringField("Subject", filters=[one_line], validators=[
+        DataRequired("Give the mail a subject."), Length(max=150), no_control_characters])
+    body = TextAreaField("Message", filters=[lambda v: v.strip() if isinstance(v, str) else v], validators=[
+        DataRequired("Write the message."), Length(max=5000), no_control_characters],
+        description="Each participant's mail starts with their name and ends with yours and the event's link.")
+    expected = HiddenField()  # the group's size the preview showed

@@ -13,6 +13,7 @@ from brokerage import mail
 from brokerage.access import form_id, get_event, organiser_role, require_organiser
 from brokerage.accounts.models import User
 from brokerage.accounts.views import SAFE_PATH, reset_token
+from brokerage.events.forms import choices
 from brokerage.events.models import (LABELS, PARTICIPANT_STATUSES, Availability, Event, EventOrganiser, MeetingWindow,
                                      Participant, Slot)
 from brokerage.events.slots import PublishedMeetingsInTheWay, rebuild_slots
@@ -22,9 +23,9 @@ from brokerage.marketplace.matching import suggestions
 from brokerage.meetings.models import FOLLOW_UPS, RATINGS, Meeting, MeetingRequest
 from brokerage.meetings.services import started_slot, with_people
 from brokerage.meetings.views import accept, active_meetings_count, notify, open_request_between, published_meetings
-from brokerage.organiser import csv_io
+from brokerage.organiser import announcements, csv_io
 from brokerage.outcomes.forms import OutcomeForm
-from brokerage.organiser.forms import (ImportConfirmForm, ImportForm, NewEventForm, ParticipantAdminForm, SettingsForm,
+from brokerage.organiser.forms import (AnnouncementForm, ImportConfirmForm, ImportForm, NewEventForm, ParticipantAdminForm, SettingsForm,
                                        TeamMemberForm, WindowForm, slugify)
 from brokerage.organiser.windows import (PRESETS, PRESETS_BY_KEY, clock_times, event_days, event_zones, on_event_day,
                                         preset_windows, SkippedTime, typed_times, window_clocks, window_problem,
@@ -49,7 +50,8 @@ def _logged_in():
 CONSOLE_NAV = (
     ("organiser.settings", "Settings", False), ("organiser.windows", "Windows", False),
     ("organiser.team", "Team", False), ("organiser.participants", "Participants", True),
-    ("organiser.import_csv", "Import", True), ("scheduling.runs", "Scheduling", False),
+    ("organiser.import_csv", "Import", True), ("organiser.mail_participants", "Mail", True),
+    ("scheduling.runs", "Scheduling", False),
     ("scheduling.timetable", "Timetable", False), ("reports.impact", "Impact", False),
 )
 
@@ -262,7 +264,7 @@ def _day_near_event(form: WindowForm, event: Event) -> bool:
 def _window_form(event: Event, window: MeetingWindow | None = None) -> WindowForm:
     """Typed on the event's clock unless the organiser picks another; a window shown on that clock to edit."""
     form = WindowForm(clock=event.timezone)
-    form.clock.choices = window_clocks(event)
+    form.clock.choices = choices(window_clocks(event))
     if request.method == "GET":
         form.day.data = event.start_date
         if window is not None:
@@ -731,6 +733,53 @@ def _tell_decision(event: Event, person: Participant, called_off: int = 0) -> No
     _send(person.user.email, f"Your registration for {event.name}", "mail/invitation_decision.txt",
           reply_to=current_user.email if person.status == "rejected" else None, person=person, event=event,
           called_off=called_off, link=base_url() + url_for("events.detail", slug=event.slug))
+
+
+# --- mailing a group of participants --------------------------------------------------------------------
+
+@bp.route("/<slug>/mail", methods=["GET", "POST"])
+def mail_participants(slug):
+    """Write, see who gets it and how it reads, then send: nothing goes out from the first click."""
+    event = get_event(slug)
+    require_organiser(event, co_organiser_ok=True)
+    form = AnnouncementForm()
+    offices = sorted(set(event.support_offices) | set(db.session.scalars(
+        db.select(Participant.support_office).filter_by(event_id=event.id).where(Participant.support_office != "")
+        .distinct())))
+    form.office.choices = choices([("", "Any support office")], [(o, o) for o in offices])
+    preview = None
+    if form.validate_on_submit():
+        people = announcements.recipients(event, form.audience.data, form.office.data)
+        if not people:
+            form.audience.errors.append("Nobody is in this group today: choose another.")
+        elif "send" in request.form and form.expected.data == str(len(people)):
+            sent = announcements.announce(event, current_user._get_current_object(), form.audience.data,
+                                          form.office.data, form.subject.data, form.body.data)
+            flash(f"Your mail “{sent.subject}” is being sent to {len(sent.mails)} participant(s): progress below.",
+                  "success")
+            return redirect(url_for(".mail_participants", slug=slug, _anchor="sent"))
+        else:
+            if "send" in request.form:  # the group changed since the preview: show it again
+                flash(f"The group has {len(people)} participant(s) now, not {form.expected.data}: check and send again.",
+                      "error")
+            draft = announcements.Announcement(event_id=event.id, author=current_user._get_current_object(),
+                                               subject=form.subject.data, body=form.body.data)
+            form.expected.data = str(len(people))
+            preview = {"people": people, "mail": announcements.mail_for(draft, people[0])}
+    return render_template("organiser/mail.html", event=event, form=form, preview=preview,
+                           sent=announcements.history(event), audiences=dict(announcements.AUDIENCES)), \
+        400 if request.method == "POST" and preview is None else 200
+
+
+@bp.post("/<slug>/mail/<int:announcement_id>/retry")
+def retry_announcement(slug, announcement_id):
+    event = get_event(slug)
+    require_organiser(event, co_organiser_ok=True)
+    announcement = db.first_or_404(db.select(announcements.Announcement).filter_by(id=announcement_id,
+                                                                                   event_id=event.id))
+    again = announcements.send_again(announcement)
+    flash(f"Sending {again} mail(s) again." if again else "No mail of it was refused or stuck.", "success")
+    return redirect(url_for(".mail_participants", slug=slug, _anchor="sent"))
 
 
 # --- CSV import and export -----------------------------------------------------------------------------

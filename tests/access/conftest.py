@@ -125,6 +125,11 @@ def world(app, make_event) -> World:
         run = ScheduleRun(event_id=event_id, created_by_id=users["organiser"].id, status="failed",
                           error="a recorded failure for the access tests")
         db.session.add(run)
+        from brokerage.organiser.announcements import Announcement, AnnouncementMail
+        announcement = Announcement(event_id=event_id, author_id=users["organiser"].id, audience="approved",
+                                    subject="Book your meetings", body="By Friday, please.",
+                                    mails=[AnnouncementMail(participant_id=a.id, status="failed", error="refused")])
+        db.session.add(announcement)
         db.session.commit()
         ids = {
             "a": a.id, "b": b.id, "c": c.id,
@@ -132,7 +137,7 @@ def world(app, make_event) -> World:
             "r_ab": r_ab.id, "r_cb": r_cb.id, "r_ac_pending": r_ac_pending.id, "r_b_pending": r_bc_pending.id,
             "m_ab": m_ab.id, "m_cb": m_cb.id,
             "run": run.id, "window": event.windows[0].id, "slot": europe_americas[2].id,
-            "co_link": co_link.id,
+            "co_link": co_link.id, "announcement": announcement.id,
             "organiser_link": db.session.scalar(db.select(EventOrganiser.id).filter_by(
                 event_id=event_id, user_id=users["organiser"].id)),
             "feed_a": a.feed_token, "feed_b": b.feed_token,

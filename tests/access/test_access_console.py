@@ -28,6 +28,7 @@ CO_ORGANISER_ALLOWED = {
     "organiser.participants", "organiser.participant", "organiser.set_status", "organiser.approve_pending",
     "organiser.mail_suggestions", "organiser.arrange_meeting", "organiser.record_outcome",
     "organiser.import_csv", "organiser.import_confirm", "organiser.dashboard",
+    "organiser.mail_participants", "organiser.retry_announcement",
 }
 CO_ORGANISER_ALLOWED_VALUES = {("organiser.export", "what", "participants")}
 
@@ -54,6 +55,7 @@ def param_values(world) -> dict[str, list]:
         "slot_id": [i["slot"]],
         "token": [i["feed_a"]],
         "what": export_kinds(),
+        "announcement_id": [i["announcement"]],
     }
 
 

@@ -341,6 +341,19 @@ def test_organiser_console_from_new_event_to_published_invites(new_page, live_se
     assert meeting_slots(db_do)[paris_ny] == (at(13, 30), at(13, 30), 1)
     expect(page.locator("#pending-changes")).to_have_text("0")
 
+    # --- a mail to every approved participant: previewed, then sent --------------------------------------------
+    before = len(mails())
+    page.locator("#onav-mail-participants").click()
+    page.get_by_label(label("Subject")).fill("Your agenda is ready")
+    page.get_by_label(label("Message")).fill("Please check your agenda and join 5 minutes early.")
+    page.locator("#preview-mail").click()
+    expect(page.locator("#mail-preview")).to_contain_text("4 participant(s) will get it")
+    expect(page.locator("#preview-text")).to_contain_text("Please check your agenda and join 5 minutes early.")
+    page.locator("#send-mail").click()
+    expect(page.get_by_role("status").first).to_contain_text("is being sent to 4 participant(s)")
+    expect(page.locator("#sent")).to_contain_text("Your agenda is ready")
+    assert sorted(m["Subject"] for m in mails()[before:]) == [f"{EVENT_NAME}: Your agenda is ready"] * 4
+
     # --- the impact report with its charts -------------------------------------------------------------------
     page.goto(f"/organise/{SLUG}/impact")
     expect(page.get_by_role("heading", name="Impact report")).to_be_visible()
