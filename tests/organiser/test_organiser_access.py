@@ -11,7 +11,7 @@ OPEN_TO_USERS = {"organiser.index", "organiser.new_event"}
 CO_ORGANISER_OK = {"organiser.participants", "organiser.participant", "organiser.set_status", "organiser.approve_pending",
                    "organiser.mail_suggestions", "organiser.arrange_meeting", "organiser.record_outcome",
                    "organiser.import_csv",
-                   "organiser.import_confirm"}
+                   "organiser.import_confirm", "organiser.mail_participants", "organiser.retry_announcement"}
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def world(app, make_event, add_participant):
         db.session.commit()
         window_id = db.session.scalar(db.select(MeetingWindow.id).filter_by(event_id=event_id))
         return {"slug": SLUG, "participant_id": participant_id, "window_id": window_id, "organiser_id": link.id,
-                "what": "meetings", "meeting_id": 1}  # refused before any meeting is looked up
+                "what": "meetings", "meeting_id": 1, "announcement_id": 1}  # refused before anything is looked up
 
 
 def _urls(app, world):
@@ -60,7 +60,8 @@ def _snapshot(app):
 FORM = {"status": "rejected", "name": "Hijacked", "label": "X", "clock": "UTC", "day": "2027-03-16", "start": "01:00", "end": "02:00",
         "preset": "all", "email": "evil@example.com", "organisation": "Evil", "role": "organiser",
         "organiser_notes": "pwned", "csv_text": "email,organisation,country,organisation_type\nevil@example.com,E,DE,sme\n",
-        "slot_minutes": "30", "pause_minutes": "0", "timezone": "UTC", "start_date": "2027-03-16", "end_date": "2027-03-16"}
+        "slot_minutes": "30", "pause_minutes": "0", "timezone": "UTC", "start_date": "2027-03-16", "end_date": "2027-03-16",
+        "audience": "approved", "subject": "Hijacked", "body": "pwned", "send": "1", "expected": "1"}
 
 
 @pytest.mark.parametrize("who", ["kenji@osaka-robotics.example", "stranger@example.com", "other@een.example"])
