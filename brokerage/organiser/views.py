@@ -677,7 +677,7 @@ def _arrange_problem(event: Event, person: Participant, partner: Participant) ->
 @bp.post("/<slug>/participants/<int:participant_id>/status")
 def set_status(slug, participant_id):
     event = get_event(slug)
-    require_organiser(event, co_organiser_ok=True)
+    role = require_organiser(event, co_organiser_ok=True)
     person = _event_participant(event, participant_id)
     decision = request.form.get("status")
     if decision not in ("approved", "rejected", "pending"):
@@ -695,8 +695,12 @@ def set_status(slug, participant_id):
         if called_off:
             # Told at once, not at the next publish: nobody keeps a meeting in their calendar that will not happen.
             mailed = publishing.announce_called_off(event, person)
-            message += (f" Their {called_off} published meeting(s) still to come are called off; {mailed} "
-                        "participant(s), they and their partners, are being mailed the cancellation.")
+            message += f" Their {called_off} published meeting(s) still to come are called off; " + (
+                f"{mailed} participant(s), they and their partners, are being mailed the cancellation." if mailed else
+                "the cancellations went out with a publish made at the same moment.")
+        elif decision == "approved" and event.published_at and (back := _unannounced(event, person)):
+            message += (f" Their {back} agreed meeting(s) in the working timetable are announced to them and their "
+                        "partners at the next publish" + ("." if role == "organiser" else ": ask an organiser to publish."))
         if decision != "pending":
             _tell_decision(event, person, called_off)
     flash(message, "success")
@@ -704,6 +708,14 @@ def set_status(slug, participant_id):
     # Back to the console page the button was on; anything else (another site, a forged header) is not followed.
     return redirect(back if back.startswith("/organise/") and SAFE_PATH.fullmatch(back)
                     else url_for(".participants", slug=slug))
+
+
+def _unannounced(event: Event, person: Participant) -> int:
+    """The person's meetings the working timetable places and nobody was told of (back after a re-approval)."""
+    join = MeetingJoin.of(event)
+    return db.session.scalar(join.select(sa.func.count()).where(
+        join.schedulable, Meeting.slot_id.is_not(None), Meeting.published_slot_id.is_(None),
+        sa.or_(MeetingRequest.requester_id == person.id, MeetingRequest.recipient_id == person.id)))
 
 
 def _published_ahead(event: Event, person: Participant) -> int:

@@ -87,11 +87,12 @@ def publish(event: Event, expected: str | None = None) -> PublishResult:
     if claimed.rowcount != 1:
         db.session.rollback()
         raise PublishedMeanwhile
-    changes, notices = _plan(event, first_time, published_at, claim=True)
-    if expected is not None and plan_digest(notices.values()) != expected:
+    changes, notices, digest = _plan(event, first_time, published_at, claim=True)
+    if expected is not None and digest != expected:
         db.session.rollback()
         raise PlanChanged
-    _record(event, changes, notices, published_at)
+    _record(changes, notices)
+    event.published_at = published_at
     event.timetable_published = True
     db.session.commit()
     if notices:
@@ -102,26 +103,25 @@ def publish(event: Event, expected: str | None = None) -> PublishResult:
 def announce_called_off(event: Event, person: Participant) -> int:
     """Publish at once only the cancellation of the published meetings still to come of someone who no longer
     takes part (rejected, or back to pending), so that no partner keeps a meeting nobody will come to until the
-    organisers next publish (a co-organiser cannot). Returns how many participants are mailed."""
-    before, now = event.published_at, now_utc()
-    if before is None:
+    organisers next publish (a co-organiser cannot). Returns how many participants are mailed: 0 when a publish
+    at the same moment announced them."""
+    if event.published_at is None:
         return 0
-    # The same compare-and-set as publish: of this and a publish at the same moment, one announces it.
-    if db.session.execute(sa.update(Event).where(Event.id == event.id, Event.published_at == before)
-                          .values(published_at=now)).rowcount != 1:
-        db.session.rollback()
-        return 0
-    changes, notices = _plan(event, False, now, claim=True, of=person)
+    # The event row's lock, not its published_at, orders this against a publish (whose compare-and-set then
+    # still holds): whichever comes second sees what the first announced, and nothing is lost or sent twice.
+    db.session.execute(sa.update(Event).where(Event.id == event.id).values(published_at=Event.published_at))
+    now = now_utc()
+    changes, notices, _ = _plan(event, False, now, claim=True, of=person)
     if not changes:
         db.session.rollback()
         return 0
-    _record(event, changes, notices, now)
+    _record(changes, notices)
     db.session.commit()
     jobs.in_background(deliver_job, event.id, links.base_url())
     return len(notices)
 
 
-def _record(event: Event, changes: list[Meeting], notices: dict[int, PublishNotice], published_at: datetime) -> None:
+def _record(changes: list[Meeting], notices: dict[int, PublishNotice]) -> None:
     """What participants are told becomes what they were told: the meetings' announced slot, end and link."""
     for meeting in changes:
         if not (meeting.published_slot is None and meeting.sequence == 0):
@@ -131,13 +131,13 @@ def _record(event: Event, changes: list[Meeting], notices: dict[int, PublishNoti
         meeting.published_end = slot.end if slot else None
         meeting.published_link = video_link(meeting) if slot else None
     db.session.add_all(notices.values())
-    event.published_at = published_at
 
 
 def _plan(event: Event, first_time: bool, published_at: datetime, claim: bool,
-          of: Participant | None = None) -> tuple[list[Meeting], dict[int, PublishNotice]]:
+          of: Participant | None = None) -> tuple[list[Meeting], dict[int, PublishNotice], str]:
     """What a publish tells whom: the meetings changed since the last one (only `of` that participant's, if
-    given), and one notice per participant to mail (not yet in the session), earlier unsent ones folded in.
+    given), one notice per participant to mail (not yet in the session), earlier unsent ones folded in, and
+    the digest of the changes alone (earlier mails being sent meanwhile do not make a preview out of date).
     Changes nothing unless `claim`, which takes those earlier notices over."""
     notices: dict[int, PublishNotice] = {}
     pending = pending_change_ids(event)
@@ -152,6 +152,7 @@ def _plan(event: Event, first_time: bool, published_at: datetime, claim: bool,
             notices.setdefault(person.id, PublishNotice(event_id=event.id, participant_id=person.id,
                                                         first_time=first_time, changes=[], created_at=published_at)
                                ).changes.append(change)
+    digest = plan_digest(notices.values())
     _fold_unsent(event, notices, claim)
     if first_time:  # someone whose agreed meetings all lack a slot hears so too (after the fold, which drops
         for meeting in everything:  # notices with nothing in them)
@@ -160,7 +161,7 @@ def _plan(event: Event, first_time: bool, published_at: datetime, claim: bool,
                     if person.id not in notices:
                         notices[person.id] = PublishNotice(event_id=event.id, participant_id=person.id,
                                                            first_time=True, changes=[], created_at=published_at)
-    return changes, notices
+    return changes, notices, digest
 
 
 @dataclass
@@ -186,7 +187,7 @@ class Preview:
 
 def preview(event: Event) -> Preview:
     """Publish's plan without publishing: earlier unsent mails are read, not taken over; SEQUENCE not raised."""
-    _, notices = _plan(event, event.published_at is None, now_utc(), claim=False)
+    _, notices, digest = _plan(event, event.published_at is None, now_utc(), claim=False)
     people = {p.id: p for p in db.session.scalars(db.select(Participant).where(Participant.id.in_(notices))
                                                    .options(selectinload(Participant.user)))}
     for notice in notices.values():
@@ -195,7 +196,7 @@ def preview(event: Event) -> Preview:
     for change in {c["meeting"]: c for n in notices.values() for c in n.changes}.values():
         kinds[change["kind"]] = kinds.get(change["kind"], 0) + 1
     return Preview(sorted(notices.values(), key=lambda n: (n.participant.organisation.casefold(), n.participant_id)),
-                   kinds, plan_digest(notices.values()))
+                   kinds, digest)
 
 
 def plan_digest(notices) -> str:

@@ -75,7 +75,10 @@ def test_rejecting_someone_says_how_many_published_meetings_are_called_off(app, 
     before = len(outbox())
     assert "Nobody would be mailed" in console.client.get(console.url("timetable/publish")).get_data(as_text=True)
     # Approved again: the next publish brings their meetings back, to calendars that cancelled them before.
-    console.post(f"participants/{ids['K']}/status", {"status": "approved"}, form_path="participants")
+    page = console.post(f"participants/{ids['K']}/status", {"status": "approved"}, form_path="participants",
+                        follow_redirects=True).get_data(as_text=True)
+    assert ("Their 3 agreed meeting(s) in the working timetable are announced to them and their partners at the "
+            "next publish.") in page  # K-C too, never announced
     console.post("timetable/publish", {}, form_path="timetable", follow_redirects=True)
     back = [m for m in outbox()[before:] if m["To"] == "a@x.example" and "NEW:" in m.get_body(("plain",)).get_content()]
     invite = next(part for part in back[0].walk() if part.get_content_type() == "text/calendar")
@@ -107,3 +110,62 @@ def test_a_co_organiser_rejecting_someone_cancels_their_meetings_too(app, consol
                             follow_redirects=True)
     assert "Org K is rejected. Their 1 published meeting(s) still to come are called off; 2 participant(s)" \
         in response.get_data(as_text=True)
+
+
+def test_a_rejection_at_the_same_moment_as_a_publish_loses_neither(app, console, add_participant, outbox,
+                                                                   monkeypatch):
+    """A co-organiser rejects K while the organiser's publish is on its way: the publish still goes out (it
+    was once taken for a double click and dropped), and K's cancellations are mailed once."""
+    import threading
+    from brokerage.events.models import Event, Slot
+    from brokerage.meetings.models import Meeting
+    from brokerage.scheduling import publish as publishing
+    from brokerage.scheduling.timetable import pending_change_ids
+    from tests.organiser.conftest import post_form
+    ids = _timetable(app, console, add_participant, [("K", "A", 0), ("B", "C", 1)], published=True)
+    with app.app_context():  # the organiser moved B-C and publishes it
+        db.session.scalar(db.select(Meeting).filter_by(request_id=2)).slot_id = \
+            db.session.scalars(db.select(Slot).order_by(Slot.start)).all()[5].id
+        db.session.commit()
+    other = app.test_client()
+    Auth(other).login("olga@een-brussels.example")  # a second tab
+    real, answers = publishing.publish_problems, []
+
+    def meanwhile(event):
+        if not answers:  # once: the rejection lands between the publish's first look and its compare-and-set
+            thread = threading.Thread(target=lambda: answers.append(post_form(
+                other, f"/organise/{console.slug}/participants/{ids['K']}/status", {"status": "rejected"},
+                form_url=f"/organise/{console.slug}/participants", follow_redirects=True)))
+            thread.start()
+            thread.join()
+        return real(event)
+    monkeypatch.setattr(publishing, "publish_problems", meanwhile)
+    page = console.post("timetable/publish", {}, form_path="timetable", follow_redirects=True).get_data(as_text=True)
+    assert "Changes published" in page
+    assert "2 participant(s), they and their partners, are being mailed" in answers[0].get_data(as_text=True)
+    with app.app_context():
+        assert pending_change_ids(db.session.scalar(db.select(Event))) == set()
+    cancels = sorted(m["To"] for m in outbox() if "CANCELLED" in m.get_body(("plain",)).get_content())
+    assert cancels == ["a@x.example", "k@x.example"]
+
+
+def test_mails_of_an_earlier_publish_going_out_do_not_make_a_preview_out_of_date(app, console, add_participant,
+                                                                                  outbox, monkeypatch):
+    import re
+    from brokerage.events.models import Event, Slot
+    from brokerage.meetings.models import Meeting
+    from brokerage.scheduling import jobs, publish as publishing
+    _timetable(app, console, add_participant, [("K", "A", 0), ("K", "B", 1)])
+    monkeypatch.setattr(jobs, "in_background", lambda *args: None)  # the first publish's mails wait
+    console.post("timetable/publish", {}, form_path="timetable")
+    monkeypatch.undo()
+    with app.app_context():
+        db.session.scalar(db.select(Meeting).filter_by(request_id=1)).slot_id = \
+            db.session.scalars(db.select(Slot).order_by(Slot.start)).all()[4].id
+        db.session.commit()
+    page = console.client.get(console.url("timetable/publish")).get_data(as_text=True)
+    plan = re.search(r'name="plan" value="([0-9a-f]+)"', page).group(1)
+    with app.app_context():
+        publishing.deliver(db.session.scalar(db.select(Event.id)))  # they go out meanwhile
+    done = console.post("timetable/publish", {"plan": plan}, form_path="timetable/publish", follow_redirects=True)
+    assert "Changes published" in done.get_data(as_text=True)
