@@ -257,7 +257,7 @@ def unread_counts(participant: Participant) -> dict[int, int]:
     return dict(db.session.execute(db.select(RequestMessage.request_id, db.func.count()).join(
         MeetingRequest, MeetingRequest.id == RequestMessage.request_id).where(
         db.or_(MeetingRequest.requester_id == participant.id, MeetingRequest.recipient_id == participant.id),
-        RequestMessage.author_id != participant.id, RequestMessage.read_at.is_(None))
+        RequestMessage.author_id != participant.id, RequestMessage.read_at.is_(None), RequestMessage.body != "")
         .group_by(RequestMessage.request_id)).all())
 
 

@@ -6,6 +6,8 @@ minute, and a process that stops loses none (send_again picks up the rest).
 """
 from __future__ import annotations
 
+import hashlib
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -33,6 +35,7 @@ AUDIENCES = (
 ALL_OFFICES = ""
 BATCH = 50
 STALE_SENDING = timedelta(minutes=10)
+RESTAMP_SECONDS = 60  # well under STALE_SENDING, however slow one mail is
 
 
 class Announcement(db.Model):
@@ -44,6 +47,8 @@ class Announcement(db.Model):
     subject: Mapped[str] = mapped_column(sa.String(150))
     body: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    # The preview's one-time key: the same preview sent twice (a double click, two tabs) is one announcement.
+    token: Mapped[str] = mapped_column(sa.String(32), unique=True)
 
     author: Mapped[User | None] = relationship()
     mails: Mapped[list[AnnouncementMail]] = relationship(back_populates="announcement", cascade="all, delete-orphan")
@@ -54,7 +59,8 @@ class AnnouncementMail(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     announcement_id: Mapped[int] = mapped_column(sa.ForeignKey("announcement.id", ondelete="CASCADE"))
     participant_id: Mapped[int] = mapped_column(sa.ForeignKey("participant.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(sa.String(16), default="pending")  # pending | sending | sent | failed
+    # pending | sending | sent | failed | skipped (no longer in the group when its turn came)
+    status: Mapped[str] = mapped_column(sa.String(16), default="pending")
     error: Mapped[str] = mapped_column(sa.Text, default="")
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -91,6 +97,17 @@ def recipients(event: Event, audience: str, office: str = ALL_OFFICES) -> list[P
     return sorted(people, key=lambda p: (p.organisation.casefold(), p.id))
 
 
+def group_key(people: list[Participant]) -> str:
+    """Who exactly a preview showed, so that sending goes to them and nobody else."""
+    return hashlib.sha256(",".join(str(p.id) for p in sorted(people, key=lambda p: p.id)).encode()).hexdigest()[:32]
+
+
+def _still_in_group(announcement: Announcement, person: Participant) -> bool:
+    """Checked again when the mail's turn comes: someone rejected, leaving or erased meanwhile gets nothing."""
+    wanted = "pending" if announcement.audience == "pending" else "approved"
+    return person.status == wanted and not person.user.is_erased
+
+
 def mail_for(announcement: Announcement, person: Participant) -> Mail:
     event = db.session.get(Event, announcement.event_id)
     author = announcement.author
@@ -106,21 +123,20 @@ def _author_office(event: Event, author: User | None) -> str:
     return next((o.organisation for o in event.organisers if author and o.user_id == author.id), "")
 
 
-def announce(event: Event, author: User, audience: str, office: str, subject: str, body: str) -> Announcement:
-    """Record the announcement and its mails, then send them in the background. The same announcement sent
-    twice within a couple of minutes (a double click, a second tab) is recorded once."""
-    recent = db.session.scalar(db.select(Announcement).filter_by(
-        event_id=event.id, author_id=author.id, audience=audience, office=office, subject=subject, body=body)
-        .where(Announcement.created_at > now_utc() - timedelta(minutes=2)).limit(1))
-    if recent is not None:
-        return recent
+def announce(event: Event, author: User, audience: str, office: str, subject: str, body: str,
+             people: list[Participant], token: str) -> Announcement:
+    """Record the announcement to these people and send it in the background. `token` is the preview's: sent
+    twice (a double click, two tabs), it is recorded and mailed once."""
     announcement = Announcement(event_id=event.id, author_id=author.id, audience=audience, office=office,
-                                subject=subject, body=body)
-    announcement.mails = [AnnouncementMail(participant_id=p.id) for p in recipients(event, audience, office)]
+                                subject=subject, body=body, token=token,
+                                mails=[AnnouncementMail(participant_id=p.id) for p in people])
     db.session.add(announcement)
-    db.session.commit()
-    if announcement.mails:
-        jobs.in_background(deliver_job, announcement.id, links.base_url())
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:  # the other submission of this preview got there first
+        db.session.rollback()
+        return db.session.scalar(db.select(Announcement).filter_by(token=token))
+    jobs.in_background(deliver_job, announcement.id, links.base_url())
     return announcement
 
 
@@ -153,15 +169,27 @@ def _deliver(announcement_id: int) -> None:
             .values(status="sending", sent_at=now_utc()).returning(AnnouncementMail.id)
             .execution_options(synchronize_session=False)).all()
         db.session.commit()
-        for row in db.session.scalars(db.select(AnnouncementMail).where(AnnouncementMail.id.in_(claimed))
-                                      .order_by(AnnouncementMail.id).options(
-                selectinload(AnnouncementMail.participant).selectinload(Participant.user))).all():
-            try:
-                problem = send_problem(mail_for(announcement, row.participant))
-            except Exception as error:  # one mail that cannot be written must not stop the others
-                current_app.logger.exception("announcement mail %s could not be written", row.id)
-                problem = f"could not be written: {error}"
-            row.status, row.error = ("failed", problem) if problem else ("sent", "")
+        rows = db.session.scalars(db.select(AnnouncementMail).where(AnnouncementMail.id.in_(claimed))
+                                  .order_by(AnnouncementMail.id).options(
+            selectinload(AnnouncementMail.participant).selectinload(Participant.user))).all()
+        stamped = time.monotonic()
+        for n, row in enumerate(rows):
+            if time.monotonic() - stamped > RESTAMP_SECONDS:
+                # A slow mail server: the rest of the batch is still ours, not stuck for "send again" to take.
+                db.session.execute(sa.update(AnnouncementMail).where(
+                    AnnouncementMail.id.in_([r.id for r in rows[n:]]), AnnouncementMail.status == "sending")
+                    .values(sent_at=now_utc()).execution_options(synchronize_session=False))
+                db.session.commit()
+                stamped = time.monotonic()
+            if not _still_in_group(announcement, row.participant):
+                row.status, row.error = "skipped", "no longer in the group"
+            else:
+                try:
+                    problem = send_problem(mail_for(announcement, row.participant))
+                except Exception as error:  # one mail that cannot be written must not stop the others
+                    current_app.logger.exception("announcement mail %s could not be written", row.id)
+                    problem = f"could not be written: {error}"
+                row.status, row.error = ("failed", problem) if problem else ("sent", "")
             row.sent_at = now_utc()
             db.session.commit()
 
@@ -174,7 +202,9 @@ def send_again(announcement: Announcement) -> int:
                sa.and_(AnnouncementMail.status == "sending", AnnouncementMail.sent_at < now_utc() - STALE_SENDING)))
         .values(status="pending", error="")).rowcount
     db.session.commit()
-    if again:
+    # Pending ones too: the process that was sending them may have stopped.
+    if again or db.session.scalar(db.select(AnnouncementMail.id).filter_by(announcement_id=announcement.id,
+                                                                          status="pending").limit(1)):
         jobs.in_background(deliver_job, announcement.id, links.base_url())
     return again
 
@@ -185,6 +215,7 @@ class Delivery:
     sent: int
     waiting: int
     failed: list[tuple[str, str]]  # (email, reason)
+    skipped: int  # no longer in the group when their turn came
 
 
 def history(event: Event) -> list[Delivery]:
@@ -207,4 +238,4 @@ def history(event: Event) -> list[Delivery]:
         failed.setdefault(announcement_id, []).append((email, error))
     return [Delivery(a, counts.get(a.id, {}).get("sent", 0),
                      counts.get(a.id, {}).get("pending", 0) + counts.get(a.id, {}).get("sending", 0),
-                     failed.get(a.id, [])) for a in announcements]
+                     failed.get(a.id, []), counts.get(a.id, {}).get("skipped", 0)) for a in announcements]

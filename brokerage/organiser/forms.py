@@ -183,4 +183,5 @@ class AnnouncementForm(FlaskForm):
     body = TextAreaField("Message", filters=[lambda v: v.strip() if isinstance(v, str) else v], validators=[
         DataRequired("Write the message."), Length(max=5000), no_control_characters],
         description="Each participant's mail starts with their name and ends with yours and the event's link.")
-    expected = HiddenField()  # the group's size the preview showed
+    expected = HiddenField()  # announcements.group_key of the people the preview showed
+    token = HiddenField()  # the preview's one-time key (Announcement.token)

@@ -1,6 +1,8 @@
 """The organiser console: set up an event, its meeting windows and its team, and manage the participants."""
 from __future__ import annotations
 
+import re
+import secrets
 from collections import Counter
 from datetime import date, datetime, timedelta
 
@@ -762,21 +764,22 @@ def mail_participants(slug):
     preview = None
     if form.validate_on_submit():
         people = announcements.recipients(event, form.audience.data, form.office.data)
+        key = announcements.group_key(people)
         if not people:
             form.audience.errors.append("Nobody is in this group today: choose another.")
-        elif "send" in request.form and form.expected.data == str(len(people)):
+        elif "send" in request.form and form.expected.data == key and re.fullmatch(r"[0-9a-f]{32}", form.token.data):
             sent = announcements.announce(event, current_user._get_current_object(), form.audience.data,
-                                          form.office.data, form.subject.data, form.body.data)
+                                          form.office.data, form.subject.data, form.body.data, people, form.token.data)
             flash(f"Your mail “{sent.subject}” is being sent to {len(sent.mails)} participant(s): progress below.",
                   "success")
             return redirect(url_for(".mail_participants", slug=slug, _anchor="sent"))
         else:
             if "send" in request.form:  # the group changed since the preview: show it again
-                flash(f"The group has {len(people)} participant(s) now, not {form.expected.data}: check and send again.",
-                      "error")
+                flash(f"The group changed since your preview: it has {len(people)} participant(s) now. Check it and "
+                      "send again.", "error")
             draft = announcements.Announcement(event_id=event.id, author=current_user._get_current_object(),
                                                subject=form.subject.data, body=form.body.data)
-            form.expected.data = str(len(people))
+            form.expected.data, form.token.data = key, secrets.token_hex(16)
             preview = {"people": people, "mail": announcements.mail_for(draft, people[0])}
     return render_template("organiser/mail.html", event=event, form=form, preview=preview,
                            sent=announcements.history(event), audiences=dict(announcements.AUDIENCES)), \

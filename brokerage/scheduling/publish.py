@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -33,6 +34,7 @@ from brokerage.timeutil import now_utc
 
 STALE_SENDING = timedelta(minutes=10)  # a notice claimed this long ago by a process that stopped
 BATCH = 50  # notices claimed and recorded per transaction
+RESTAMP_SECONDS = 60  # a batch still being sent renews its claim this often, well under STALE_SENDING
 
 
 @dataclass(frozen=True)
@@ -288,7 +290,15 @@ def _deliver(event_id: int) -> None:
                                                          .options(*with_people()))}
         first = [n.participant for n in notices if n.first_time and n.participant.is_approved]
         unplaced = agreed_without_slot(first) if first else {}
-        for notice in notices:
+        stamped = time.monotonic()
+        for n, notice in enumerate(notices):
+            if time.monotonic() - stamped > RESTAMP_SECONDS:
+                # A slow mail server: the rest of the batch is still ours, not stuck for "send again" to take.
+                db.session.execute(sa.update(PublishNotice).where(
+                    PublishNotice.id.in_([later.id for later in notices[n:]]), PublishNotice.status == "sending")
+                    .values(sent_at=now_utc()).execution_options(synchronize_session=False))
+                db.session.commit()
+                stamped = time.monotonic()
             try:
                 mail = _mail(notice, meetings, unplaced.get(notice.participant_id, []))
             except Exception as error:  # a notice that cannot even be written must not stop the others

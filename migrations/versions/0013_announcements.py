@@ -26,10 +26,12 @@ def upgrade():
                     sa.Column('subject', sa.String(length=150), nullable=False),
                     sa.Column('body', sa.Text(), nullable=False),
                     sa.Column('created_at', brokerage.timeutil.UTCDateTime(), nullable=False),
+                    sa.Column('token', sa.String(length=32), nullable=False),
                     sa.ForeignKeyConstraint(['author_id'], ['user.id'], name=op.f('fk_announcement_author_id_user'),
                                             ondelete='SET NULL'),
                     sa.ForeignKeyConstraint(['event_id'], ['event.id'], name=op.f('fk_announcement_event_id_event')),
-                    sa.PrimaryKeyConstraint('id', name=op.f('pk_announcement')))
+                    sa.PrimaryKeyConstraint('id', name=op.f('pk_announcement')),
+                    sa.UniqueConstraint('token', name=op.f('uq_announcement_token')))
     with op.batch_alter_table('announcement', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_announcement_event_id'), ['event_id'], unique=False)
     op.create_table('announcement_mail',

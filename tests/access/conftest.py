@@ -127,7 +127,7 @@ def world(app, make_event) -> World:
         db.session.add(run)
         from brokerage.organiser.announcements import Announcement, AnnouncementMail
         announcement = Announcement(event_id=event_id, author_id=users["organiser"].id, audience="approved",
-                                    subject="Book your meetings", body="By Friday, please.",
+                                    subject="Book your meetings", body="By Friday, please.", token="0" * 32,
                                     mails=[AnnouncementMail(participant_id=a.id, status="failed", error="refused")])
         db.session.add(announcement)
         db.session.commit()

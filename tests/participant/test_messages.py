@@ -92,7 +92,8 @@ def test_a_closed_request_closes_its_conversation_but_keeps_it_readable(app, tal
     page = kenji.get(talk["url"]).get_data(as_text=True)
     assert "Let me check with my team." in page and 'id="conversation-closed"' in page and 'id="send-message"' not in page
     refused = write(kenji, talk["url"], "One more?")
-    assert refused.status_code == 400
+    assert refused.status_code == 400 and "Your message, not sent" in refused.get_data(as_text=True)
+    assert "One more?</textarea>" in refused.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(RequestMessage.id))) == 1
 
