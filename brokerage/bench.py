@@ -164,10 +164,10 @@ def run(participants: int, database: str | None, seed: int, time_limit: float) -
             if response.status_code != 200:
                 raise SystemExit(f"bench: GET {path} answered {response.status_code}")
 
-        def post(path: str, what: str) -> None:
+        def post(path: str, what: str, data: dict | None = None, expect: int = 302) -> None:
             with measured(rows, counter, what):
-                response = client.post(path, data={"csrf_token": token})
-            if response.status_code != 302:
+                response = client.post(path, data={"csrf_token": token, **(data or {})})
+            if response.status_code != expect:
                 raise SystemExit(f"bench: POST {path} answered {response.status_code}")
 
         get(f"/organise/{slug}/", "organiser dashboard")
@@ -193,12 +193,15 @@ def run(participants: int, database: str | None, seed: int, time_limit: float) -
             box["note"] = f"{len(os.listdir(f'{scratch}/outbox'))} mails"
         get(f"/organise/{slug}/", "organiser dashboard, published")
         get(f"/organise/{slug}/participants", "participant list")
+        post(f"/organise/{slug}/mail", "mail to all approved: the preview",
+             {"audience": "approved", "subject": "Agendas", "body": "Your agenda is ready.", "preview": "1"}, expect=200)
         get(f"/organise/{slug}/export/meetings.csv", "meetings CSV export")
         get(f"/organise/{slug}/impact", "impact report")
         person, _ = _login(app, f"{_busiest(instance)}@bench.example")
         get(f"/events/{slug}/marketplace", "marketplace with suggested partners", person)
         get(f"/events/{slug}/marketplace?q=Ltd", "marketplace search", person)
         get(f"/events/{slug}/agenda", "agenda of the busiest participant", person)
+        get(f"/events/{slug}/requests", "meeting requests of the busiest participant", person)
         get(f"/events/{slug}/availability", "availability grid", person)
     finally:
         with app.app_context():
