@@ -146,7 +146,11 @@ def requests(slug):
     participant = require_participant(event)
     mine = db.session.scalars(db.select(MeetingRequest).where(
         db.or_(MeetingRequest.requester_id == participant.id, MeetingRequest.recipient_id == participant.id))
-        .order_by(MeetingRequest.created_at.desc())).all()
+        .order_by(MeetingRequest.created_at.desc()).options(  # both sides and the meeting: a few queries, not 4 a row
+            *(selectinload(side).selectinload(Participant.user)
+              for side in (MeetingRequest.requester, MeetingRequest.recipient)),
+            selectinload(MeetingRequest.meeting).selectinload(Meeting.slot),
+            selectinload(MeetingRequest.meeting).selectinload(Meeting.published_slot))).all()
     # A partner the organisers rejected (or not yet approved) takes part in nothing: their requests close.
     # A meeting already held stays, whoever left since: it happened, and it may be rated.
     held = {r.id for r in mine if r.status == "accepted" and r.meeting and event.timetable_published

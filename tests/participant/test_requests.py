@@ -575,3 +575,38 @@ def test_the_request_form_counts_the_shared_working_slots(app, people):
     assert "2 slots of this event are within both your working days" in page
     assert ("within both your working days, 09:00–18:00 on your clock, Europe/Paris (UTC+01:00), and on theirs, "
             "Asia/Tokyo (UTC+09:00); the first is Tue 16 Mar 2027, 09:15 your time.") in page
+
+
+def test_the_requests_page_reads_a_few_rows_at_a_time_however_many_requests(app, people):
+    """A popular participant has dozens of requests: each row's partner, account and meeting are loaded
+    together, not with queries of their own."""
+    import sqlalchemy as sa
+    anne = logged_in(app, "anne@paris.example")
+
+    def count():
+        seen = []
+
+        def hear(*args):
+            seen.append(1)
+        with app.app_context():
+            sa.event.listen(db.engine, "before_cursor_execute", hear)
+            try:
+                assert anne.get(REQUESTS).status_code == 200
+            finally:
+                sa.event.remove(db.engine, "before_cursor_execute", hear)
+        return len(seen)
+
+    def more(n, first):
+        for k in range(first, first + n):
+            other = add_participant(app, people["event"], f"p{k}@x.example", f"Org {k}", "Asia/Tokyo", "JP")
+            with app.app_context():
+                request = MeetingRequest(event_id=people["event"], requester_id=other, recipient_id=people["a"],
+                                         status="accepted" if k % 2 else "pending", message="Hi")
+                db.session.add(request)
+                if k % 2:
+                    db.session.add(Meeting(event_id=people["event"], request=request))
+                db.session.commit()
+    more(3, 0)
+    few = count()
+    more(12, 3)
+    assert count() == few
