@@ -761,6 +761,8 @@ def mail_participants(slug):
         db.select(Participant.support_office).filter_by(event_id=event.id).where(Participant.support_office != "")
         .distinct())))
     form.office.choices = choices([("", "Any support office")], [(o, o) for o in offices])
+    if request.method == "GET" and request.args.get("audience") in dict(announcements.AUDIENCES):
+        form.audience.data = request.args["audience"]  # from the dashboard's "mail them"
     preview = None
     if form.validate_on_submit():
         people = announcements.recipients(event, form.audience.data, form.office.data)

@@ -181,3 +181,12 @@ def test_a_slow_mail_server_does_not_make_the_rest_of_a_batch_look_stuck(app, co
     console.post("mail", {**MAIL, "send": "1", **shown}, form_path="mail")
     assert len(outbox()) == 3
     assert claims[0] < claims[1] < claims[2]  # renewed before each mail
+
+
+def test_the_dashboard_leads_to_a_mail_for_those_without_availability(app, console, add_participant):
+    _group(app, console, add_participant)
+    dashboard = console.client.get(console.url("")).get_data(as_text=True)
+    link = re.search(r'href="([^"]+)" id="mail-unmarked"', dashboard).group(1)
+    page = console.client.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert '<option selected value="no-availability">' in page
+    assert 'id="mail-idle"' in dashboard
