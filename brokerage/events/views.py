@@ -125,6 +125,7 @@ def register(slug: str):
         else:
             flash("Thank you for registering. The organisers will review your registration; "
                   "you can browse and book meetings once it is approved.", "success")
+        _check_zone(participant)
         return redirect(url_for("events.detail", slug=slug))
     return render_template("events/profile_form.html", event=event, form=form, participant=None,
                            country_zones=_country_zones())
@@ -145,9 +146,24 @@ def profile(slug: str):
         _apply_profile(form, participant)
         db.session.commit()
         flash("Your profile is saved.", "success")
+        _check_zone(participant)
         return redirect(url_for("events.profile", slug=slug))
     return render_template("events/profile_form.html", event=event, form=form, participant=participant,
                            country_zones=_country_zones())
+
+
+def _check_zone(participant: Participant) -> None:
+    """A zone none of the country's (a laptop set to UTC, someone travelling) is kept, but said: every time the
+    participant sees, and their "working hours", follow it."""
+    zones = pytz.country_timezones.get(participant.country, [])
+    at = timeutil.event_span(participant.event).start
+    offset = timeutil.to_local(at, participant.timezone).utcoffset()
+    # By the clock it keeps during the event: an older name (Asia/Calcutta) or a neighbour's zone is the same time.
+    if zones and all(timeutil.to_local(at, zone).utcoffset() != offset for zone in zones):
+        country = dict(timeutil.country_choices()).get(participant.country, participant.country)
+        flash(f"Your time zone, {participant.timezone}, is not one of {country}'s ({', '.join(zones[:3])}"
+              f"{', ...' if len(zones) > 3 else ''}): your meeting times and working hours follow it. If you are not "
+              "there, change it in your profile.", "warning")
 
 
 def _country_zones() -> dict[str, list[str]]:

@@ -143,6 +143,7 @@ class WindowForm(FlaskForm):
     start = TimeField("Start", validators=[InputRequired(message="Give the start time.")])
     end = TimeField("End", validators=[InputRequired(message="Give the end time.")])
     ends_next_day = BooleanField("Ends on the next day, after midnight")
+    shown = HiddenField()  # the times as the edit form showed them: "clock|day|start|end|next day"
 
 
 class TeamMemberForm(FlaskForm):

@@ -275,7 +275,19 @@ def _window_form(event: Event, window: MeetingWindow | None = None) -> WindowFor
                 form.clock.data, shown = "UTC", clock_times(window, "UTC")
             form.label.data = window.label
             form.day.data, form.start.data, form.end.data, form.ends_next_day.data = shown
+            form.shown.data = _as_shown(form)
     return form
+
+
+def _as_shown(form: WindowForm) -> str:
+    return f"{form.clock.data}|{form.day.data}|{form.start.data:%H:%M}|{form.end.data:%H:%M}|{bool(form.ends_next_day.data)}"
+
+
+def _where(event: Event, start: datetime, end: datetime) -> str:
+    """Where a saved window falls, in UTC and on the event's clock."""
+    local_start, local_end = to_local(start, event.timezone), to_local(end, event.timezone)
+    return (f"{start:%a %d %b %H:%M}–{end:%H:%M} UTC, {local_start:%a %d %b %H:%M}–{local_end:%H:%M} "
+            f"{event.timezone}")
 
 
 def _window_times(form: WindowForm) -> tuple[datetime, datetime] | None:
@@ -302,7 +314,8 @@ def windows(slug):
         problem = window_problem(event, start, end)
         if problem is None:
             event.windows.append(MeetingWindow(label=form.label.data.strip(), start=start, end=end))
-            message = f"Window '{form.label.data.strip()}' added. " + _slots_message(rebuild_slots(event))
+            message = (f"Window '{form.label.data.strip()}' added: {_where(event, start, end)}. "
+                       + _slots_message(rebuild_slots(event)))
             db.session.commit()
             flash(message, "success")
             return redirect(url_for(".windows", slug=slug))
@@ -322,11 +335,16 @@ def edit_window(slug, window_id):
     form = _window_form(event, window)
     if form.validate_on_submit() and _day_near_event(form, event) and (times := _window_times(form)):
         start, end = times
+        clock, *typed = (form.shown.data or "").split("|")
+        if clock and clock != form.clock.data and typed == _as_shown(form).split("|")[1:]:
+            # Only the clock menu changed: the times stay the ones shown, not read again on the other clock.
+            start, end = window.start, window.end
         problem = window_problem(event, start, end, ignore=window)
         if problem is None:
             window.label, window.start, window.end = form.label.data.strip(), start, end
             try:
-                message = f"Window '{window.label}' saved. " + _slots_message(rebuild_slots(event))
+                message = (f"Window '{window.label}' saved: {_where(event, start, end)}. "
+                           + _slots_message(rebuild_slots(event)))
             except PublishedMeetingsInTheWay as refused:
                 db.session.rollback()
                 form.start.errors.append(str(refused))

@@ -101,7 +101,9 @@ def window_problem(event: Event, start: datetime, end: datetime, ignore: Meeting
         return f"The window is shorter than one {event.slot_minutes}-minute meeting."
     for other in event.windows:
         if other is not ignore and other.id != getattr(ignore, "id", None) and other.start < end and start < other.end:
-            return f"It overlaps '{other.label}' ({other.start:%d %b %H:%M}–{other.end:%H:%M} UTC)."
+            local_start, local_end = to_local(other.start, event.timezone), to_local(other.end, event.timezone)
+            return (f"It overlaps '{other.label}' ({other.start:%d %b %H:%M}–{other.end:%H:%M} UTC, "
+                    f"{local_start:%d %b %H:%M}–{local_end:%H:%M} {event.timezone}).")
     return None
 
 

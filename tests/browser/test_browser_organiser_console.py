@@ -195,7 +195,7 @@ def test_organiser_console_from_new_event_to_published_invites(new_page, live_se
         form.get_by_label(label("End")).fill(end)
         form.get_by_label("Ends on the next day, after midnight").set_checked(next_day)
         form.locator("#save-window").click()
-        expect(page.get_by_role("status").first).to_contain_text(f"Window '{name}' added.")
+        expect(page.get_by_role("status").first).to_contain_text(f"Window '{name}' added: ")
     expect(page.locator("#slot-count")).to_have_text("18")
 
     def window_rows(name):

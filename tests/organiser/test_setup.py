@@ -1,6 +1,7 @@
 """Event set-up through the organiser console: creation, settings, deadlines in the event's zone, windows and slots."""
 from __future__ import annotations
 
+import re
 from zoneinfo import ZoneInfo
 from datetime import datetime, timezone
 
@@ -462,3 +463,25 @@ def test_a_skipped_end_time_is_named_under_the_end(console):
                                     "end": "02:30"}).get_data(as_text=True)
     assert '<small class="field-error" id="end-error">02:30 on 28 Mar 2027 does not exist in Europe/Brussels' in page
     assert 'id="start-error"' not in page
+
+
+def test_changing_only_the_clock_of_a_window_being_edited_moves_nothing(app, console, client):
+    """The edit form shows a window on the event's clock; picking Tokyo in the menu without retyping the times
+    once read the Brussels times as Tokyo's and moved the window 8 hours. The saved message says where it is."""
+    assert _window(console, "Asia-Europe", "2027-03-16", "07:00", "10:00").status_code == 302
+    with app.app_context():
+        from brokerage.events.models import MeetingWindow
+        window_id = db.session.scalar(db.select(MeetingWindow.id))
+    edit = client.get(console.url(f"windows/{window_id}")).get_data(as_text=True)
+    shown = re.search(r'name="shown" type="hidden" value="([^"]+)"', edit).group(1)
+    assert shown == "Europe/Brussels|2027-03-16|08:00|11:00|False"
+    saved = console.post(f"windows/{window_id}", {"label": "Renamed", "clock": "Asia/Tokyo", "day": "2027-03-16",
+                                                  "start": "08:00", "end": "11:00", "shown": shown},
+                         form_path=f"windows/{window_id}", follow_redirects=True).get_data(as_text=True)
+    assert ("Window &#39;Renamed&#39; saved: Tue 16 Mar 07:00–10:00 UTC, Tue 16 Mar 08:00–11:00 Europe/Brussels."
+            in saved)
+    # Retyped on the new clock, the times are that clock's.
+    console.post(f"windows/{window_id}", {"label": "Renamed", "clock": "Asia/Tokyo", "day": "2027-03-16",
+                                          "start": "16:00", "end": "18:00", "shown": shown},
+                 form_path=f"windows/{window_id}")
+    assert _event(app)[1] == [("Renamed", datetime(2027, 3, 16, 7, tzinfo=UTC), datetime(2027, 3, 16, 9, tzinfo=UTC))]

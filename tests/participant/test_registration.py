@@ -323,3 +323,21 @@ def test_an_event_whose_organisers_name_no_office_does_not_ask(app, make_event):
     make_event()
     client = signed_up(app, "anna@nordlicht.example")
     assert 'id="support_office"' not in client.get("/events/march-2027/register").get_data(as_text=True)
+
+
+def test_a_time_zone_on_another_clock_than_the_country_is_pointed_out(app, make_event):
+    """A laptop set to UTC registers a Japanese company: kept (they may be travelling), but said, since every
+    time they see follows it. An older name of the country's zone, or a zone keeping the same time, is not."""
+    make_event()
+    client = signed_up(app, "aiko@tokyo.example")
+    page = register(client, "march-2027", country="JP", timezone="UTC",
+                    follow_redirects=True).get_data(as_text=True)
+    assert "Your time zone, UTC, is not one of Japan&#39;s (Asia/Tokyo): your meeting times and working hours" in page
+    assert _participant(app, "aiko@tokyo.example").timezone == "UTC"
+    page = post_form(client, "/events/march-2027/profile", {**PROFILE, "country": "JP", "timezone": "Asia/Tokyo"},
+                     follow_redirects=True).get_data(as_text=True)
+    assert "is not one of" not in page
+    other = signed_up(app, "ravi@pune.example")
+    page = register(other, "march-2027", country="IN", timezone="Asia/Kolkata", follow_redirects=True).get_data(
+        as_text=True)
+    assert "is not one of" not in page
