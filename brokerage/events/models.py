@@ -73,8 +73,11 @@ class Event(db.Model):
 
     @property
     def support_offices(self) -> list[str]:
-        """The offices its organisers and co-organisers run: a participant's support office is one of them."""
-        return sorted({o.organisation for o in self.organisers if o.organisation})
+        """The offices its organisers and co-organisers run, and those its participants name (an import, an
+        organiser's entry): a participant's support office is one of them."""
+        named = db.session.scalars(db.select(Participant.support_office).filter_by(event_id=self.id)
+                                   .where(Participant.support_office != "").distinct())
+        return sorted({o.organisation for o in self.organisers if o.organisation} | set(named))
 
 
 class EventOrganiser(db.Model):

@@ -33,6 +33,7 @@ AUDIENCES = (
     ("pending", "Registrations waiting for approval"),
 )
 ALL_OFFICES = ""
+NO_OFFICE = "(none)"  # the office filter's value for participants without a support office
 BATCH = 50
 STALE_SENDING = timedelta(minutes=10)
 RESTAMP_SECONDS = 60  # well under STALE_SENDING, however slow one mail is
@@ -92,7 +93,7 @@ def recipients(event: Event, audience: str, office: str = ALL_OFFICES) -> list[P
             ids = in_request - marked
     query = db.select(Participant).where(Participant.id.in_(sorted(ids))).options(selectinload(Participant.user))
     if office:
-        query = query.where(Participant.support_office == office)
+        query = query.where(Participant.support_office == ("" if office == NO_OFFICE else office))
     people = db.session.scalars(query).all()
     return sorted(people, key=lambda p: (p.organisation.casefold(), p.id))
 

@@ -461,7 +461,7 @@ def _my_office(event: Event) -> str:
 
 IDLE = "idle"  # the participants list's filter: approved, with no meeting agreed or requested
 UNMARKED = "no-availability"  # ... and approved, with a meeting agreed or requested, but no slot marked
-NO_OFFICE = "(none)"  # ... and the one for participants without a support office
+NO_OFFICE = announcements.NO_OFFICE  # ... and the one for participants without a support office
 
 
 @bp.get("/<slug>/participants")
@@ -494,9 +494,7 @@ def participants(slug):
     if q:
         query = query.join(User, Participant.user_id == User.id)
     counts = Counter(db.session.scalars(db.select(Participant.status).filter_by(event_id=event.id)))
-    offices = sorted(set(event.support_offices) | set(db.session.scalars(
-        db.select(Participant.support_office).filter_by(event_id=event.id).where(Participant.support_office != "")
-        .distinct())))
+    offices = event.support_offices
     return render_template("organiser/participants.html", event=event, role=role, status=status, counts=counts,
                            statuses=PARTICIPANT_STATUSES, participants=db.session.scalars(query).all(), labels=LABELS,
                            requests=requests, held=_held_counts(event), idle_count=_count(idle),
@@ -775,10 +773,8 @@ def mail_participants(slug):
     event = get_event(slug)
     require_organiser(event, co_organiser_ok=True)
     form = AnnouncementForm()
-    offices = sorted(set(event.support_offices) | set(db.session.scalars(
-        db.select(Participant.support_office).filter_by(event_id=event.id).where(Participant.support_office != "")
-        .distinct())))
-    form.office.choices = choices([("", "Any support office")], [(o, o) for o in offices])
+    form.office.choices = choices([("", "Any support office"), (NO_OFFICE, "No support office")],
+                                  [(o, o) for o in event.support_offices])
     if request.method == "GET" and request.args.get("audience") in dict(announcements.AUDIENCES):
         form.audience.data = request.args["audience"]  # from the dashboard's "mail them"
     preview = None

@@ -64,6 +64,8 @@ def test_each_group_is_who_it_says(app, console, add_participant):
         assert _names(page) == names, audience
     page = console.post("mail", {**MAIL, "office": "JETRO", "preview": "1"}).get_data(as_text=True)
     assert _names(page) == "Tokyo Robotics."
+    page = console.post("mail", {**MAIL, "office": "(none)", "preview": "1"}).get_data(as_text=True)
+    assert _names(page) == "Idle Industries, Paris Photonics."
 
 
 def test_preview_first_then_one_mail_each_with_replies_to_the_organiser(app, console, add_participant, outbox):

@@ -341,3 +341,15 @@ def test_a_time_zone_on_another_clock_than_the_country_is_pointed_out(app, make_
     page = register(other, "march-2027", country="IN", timezone="Asia/Kolkata", follow_redirects=True).get_data(
         as_text=True)
     assert "is not one of" not in page
+
+
+def test_every_office_the_event_knows_is_offered(app, make_event):
+    """Offices typed by organisers for imported participants (EEN Korea) are on offer too, not only the
+    organisers' own."""
+    event_id = make_event()
+    _offices(app, event_id, "EEN Bavaria")
+    make_participant(app, event_id, "minji@seoul.example", "Seoul Semis", tz="Asia/Seoul", country="KR",
+                     support_office="EEN Korea (KIAT)")
+    client = signed_up(app, "jun@busan.example")
+    page = client.get("/events/march-2027/register").get_data(as_text=True)
+    assert '<option value="EEN Korea (KIAT)">EEN Korea (KIAT)</option>' in page and "EEN Bavaria" in page
