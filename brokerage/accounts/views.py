@@ -53,9 +53,10 @@ def _busy_page(template: str, form_class, message: str):
     """A form refused for a limit: shown again with what was typed (never the password), why, and for how long."""
     def respond(limit) -> Response:
         wait = max(1, limit.reset_at - int(time.time()))
-        form = form_class()
-        form.email.errors = [f"{message} Try again in {math.ceil(wait / 60)} minute(s)."]
-        return Response(render_template(template, form=form), 429, {"Retry-After": str(wait)})
+        minutes = math.ceil(wait / 60)
+        # Said of the whole form: nothing typed is wrong.
+        flash(f"{message} Try again in about {minutes} minute{'s' if minutes > 1 else ''}.", "error")
+        return Response(render_template(template, form=form_class()), 429, {"Retry-After": str(wait)})
     return respond
 
 
@@ -169,8 +170,8 @@ def _made_already(email: str, next_path: str | None):
     return redirect(url_for(".login", next=next_path))
 
 
-_LOGINS_WAIT = _busy_page("accounts/login.html", LoginForm, "Too many failed logins from your network; you can "
-                         "also reset your password.")
+_LOGINS_WAIT = _busy_page("accounts/login.html", LoginForm, "Too many failed logins from your network. Forgot "
+                         "your password? Reset it with the link below.")
 
 
 @bp.route("/login", methods=["GET", "POST"])
