@@ -210,13 +210,16 @@ def new_request(slug, participant_id):
 ONE_MESSAGE_MAIL_EVERY = timedelta(minutes=10)  # while the partner has not read the last one mailed
 
 
-def conversation_closed(meeting_request: MeetingRequest, other: Participant) -> str | None:
+def conversation_closed(meeting_request: MeetingRequest, participant: Participant, other: Participant) -> str | None:
     """Why no more messages can be written about this request, or None."""
-    if meeting_request.status not in ("pending", "accepted") or (
-            meeting_request.meeting is not None and meeting_request.meeting.cancelled):
-        return "This request is closed (declined, withdrawn or cancelled), so the conversation is too."
+    mine = meeting_request.requester_id == participant.id
+    if meeting_request.status == "declined":
+        return (f"{other.organisation} declined your request" if mine else "You declined this request") + \
+            ", so the conversation is closed."
+    if meeting_request.status == "cancelled" or (meeting_request.meeting is not None and meeting_request.meeting.cancelled):
+        return "The request was withdrawn or the meeting cancelled, so the conversation is closed."
     if not other.is_approved:
-        return f"{other.organisation} no longer takes part in the event."
+        return f"{other.organisation} no longer takes part in the event, so the conversation is closed."
     return None
 
 
@@ -227,7 +230,7 @@ def conversation(slug, request_id):
     event = get_event(slug)
     participant, meeting_request = own_request(event, request_id)
     other = meeting_request.other(participant)
-    closed = conversation_closed(meeting_request, other)
+    closed = conversation_closed(meeting_request, participant, other)
     form = MessageForm()
     if closed is None and form.validate_on_submit():
         now = now_utc()
@@ -241,7 +244,7 @@ def conversation(slug, request_id):
         db.session.commit()
         if mailed_lately is None:
             notify(other, f"{event.name}: message from {participant.organisation}", "mail/request_message.txt",
-                   event=event, other=participant, body=message.body,
+                   event=event, other=participant, body=message.body, agreed=meeting_request.status == "accepted",
                    link=absolute_url("meetings.conversation", slug=event.slug, request_id=meeting_request.id))
         return redirect(url_for("meetings.conversation", slug=event.slug, request_id=meeting_request.id,
                                 _anchor=f"message-{message.id}"))

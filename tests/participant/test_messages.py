@@ -122,3 +122,18 @@ def test_my_data_holds_the_conversation_and_deleting_the_account_blanks_my_messa
                                         "delete-current": "correct horse", "delete-understood": "y"})
     page = kenji.get(talk["url"]).get_data(as_text=True)
     assert "+33 1 23" not in page and "deleted with its author" in page and "Thanks, noted." in page
+
+
+def test_the_conversation_says_where_the_request_stands_and_answers_it(app, talk, outbox):
+    anne, kenji = logged_in(app, "anne@paris.example"), logged_in(app, "kenji@tokyo.example")
+    page = kenji.get(talk["url"]).get_data(as_text=True)
+    assert "Request waiting</span> for your answer" in page and f'id="accept-{talk["request"]}"' in page
+    assert f'id="accept-{talk["request"]}"' not in anne.get(talk["url"]).get_data(as_text=True)  # hers to wait
+    write(anne, talk["url"], "Datasheet: https://paris-photonics.example/lidar.pdf")
+    page = kenji.get(talk["url"]).get_data(as_text=True)
+    assert '<a href="https://paris-photonics.example/lidar.pdf" rel="nofollow noopener">' in page
+    assert "about your meeting request at" in mails_to(outbox, "kenji@tokyo.example")[0].get_content()
+    kenji.post(f"/events/{SLUG}/requests/{talk['request']}/decline",
+               data={"csrf_token": token_from(kenji, talk["url"])})
+    page = anne.get(talk["url"]).get_data(as_text=True)
+    assert "Tokyo Robotics declined your request, so the conversation is closed." in page
