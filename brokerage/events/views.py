@@ -79,7 +79,11 @@ def detail(slug: str):
     participant = participant_for(event)
     # Beside UTC and the event's clock: the viewer's own, or every region's.
     zones = [participant.timezone] if participant else [z for z in REGION_ZONES if z != event.timezone]
-    return render_template("events/detail.html", event=event, participant=participant, zones=zones,
+    # The window table's columns (zone, heading): the reader's own clock first, the regions' for visitors.
+    columns = ([(participant.timezone, "Your time")] if participant else []) + \
+        ([] if participant and participant.timezone == event.timezone else [(event.timezone, "Event time")]) + \
+        [("UTC", "UTC")] + ([] if participant else [(z, "") for z in zones])
+    return render_template("events/detail.html", event=event, participant=participant, zones=zones, columns=columns,
                            registration_open=registration_open(event), role=organiser_role(event))
 
 

@@ -1,6 +1,8 @@
 """Organisers' scheduling console: solver runs, timetable review, adjustments and publishing."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -8,6 +10,7 @@ from wtforms import DecimalField
 from wtforms.validators import InputRequired, NumberRange, StopValidation
 
 from brokerage.access import form_id, get_event, require_organiser
+from brokerage.timeutil import now_utc
 from brokerage.config import MAX_SOLVER_TIME_LIMIT
 from brokerage.events.models import Event
 from brokerage.extensions import db
@@ -143,8 +146,10 @@ def timetable_view(slug):
     page = min(where["page"], pages)
     shown = timetable.load_meetings(matching[(page - 1) * TABLE_PAGE:page * TABLE_PAGE])
     delivery = publishing.latest_delivery(event)
+    # Mails still going out a minute after publishing are normal (2,000 take half a minute); later, stuck.
+    stuck = bool(delivery and (delivery.failed or (delivery.waiting and event.published_at < now_utc() - timedelta(minutes=2))))
     return render_template("scheduling/timetable.html", event=event, review=review, chart=chart, hours=hours,
-                           delivery=delivery, mail_worker_missing=bool(delivery and delivery.waiting) and jobs.worker_missing(),
+                           delivery=delivery, offer_retry=stuck, mail_worker_missing=bool(delivery and delivery.waiting) and jobs.worker_missing(),
                            start_worker=jobs.START_WORKER, shown=shown, matching=len(matching),
                            page=page, pages=pages, q=where["q"], fit_the_limits=timetable.FIT_THE_LIMITS)
 

@@ -375,7 +375,7 @@ def test_the_booking_deadline_is_shown_before_it_passes(app, people):
     kenji = logged_in(app, "kenji@tokyo.example")
     for page in (REQUESTS, new_url(people["a"])):
         html = kenji.get(page).get_data(as_text=True)
-        assert "until Sat 13 Mar 2027, 02:00 (Asia/Tokyo (UTC+09:00))" in html, page
+        assert "until Sat 13 Mar 2027, 02:00, your time, Asia/Tokyo (UTC+09:00)." in html, page
 
 
 def test_request_dates_caption_names_the_zone_without_one_offset_for_all(app, people):
@@ -574,7 +574,7 @@ def test_the_request_form_counts_the_shared_working_slots(app, people):
     assert 'id="no-shared-hours"' not in page
     assert "2 slots of this event are within both your working days" in page
     assert ("within both your working days, 09:00–18:00 on your clock, Europe/Paris (UTC+01:00), and on theirs, "
-            "Asia/Tokyo (UTC+09:00); the first is Tue 16 Mar 2027, 09:15 your time.") in page
+            "Asia/Tokyo (UTC+09:00); the first is Tue 16 Mar 2027, 09:15 your time, 17:15 theirs.") in page
 
 
 def test_the_requests_page_reads_a_few_rows_at_a_time_however_many_requests(app, people):
