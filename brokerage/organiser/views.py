@@ -797,7 +797,8 @@ def mail_participants(slug):
                                                subject=form.subject.data, body=form.body.data)
             form.expected.data, form.token.data = key, secrets.token_hex(16)
             preview = {"people": people, "mail": announcements.mail_for(draft, people[0])}
-    return render_template("organiser/mail.html", event=event, form=form, preview=preview,
+    clocks = db.session.scalar(db.select(sa.func.count(sa.distinct(Participant.timezone))).filter_by(event_id=event.id))
+    return render_template("organiser/mail.html", event=event, form=form, preview=preview, clocks=clocks,
                            sent=announcements.history(event), audiences=dict(announcements.AUDIENCES)), \
         400 if request.method == "POST" and preview is None else 200
 

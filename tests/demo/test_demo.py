@@ -135,3 +135,16 @@ def test_bad_settings_stop_the_app_with_one_line(tmp_path, monkeypatch, capsys):
     for value in ("True", "ON", "yes", "1"):
         monkeypatch.setenv("MAIL_USE_TLS", value)
         assert config.from_environment(str(tmp_path))["MAIL_USE_TLS"] is True
+
+
+def test_every_demo_login_can_still_book_a_meeting(app, built):
+    """Whoever tries the demo as Tokyo or New York can send a request: those accounts are below the event's
+    meeting limit."""
+    from brokerage.accounts.models import User
+    from brokerage.events.models import Participant
+    from brokerage.meetings.views import active_meetings_count
+    with app.app_context():
+        for email, _ in demo.LOGIN_PARTICIPANTS.values():
+            me = db.session.scalar(db.select(Participant).join(User, Participant.user_id == User.id)
+                                   .where(User.email == email))
+            assert 0 < active_meetings_count(me) <= demo.MAX_MEETINGS - 2, email
