@@ -7,7 +7,6 @@ minute, and a process that stops loses none (send_again picks up the rest).
 from __future__ import annotations
 
 import hashlib
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,7 +14,7 @@ import sqlalchemy as sa
 from flask import current_app, g, render_template
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
-from brokerage import links
+from brokerage import links, mail_queue
 from brokerage.accounts.models import User
 from brokerage.events.models import Availability, Event, Participant
 from brokerage.extensions import db
@@ -34,9 +33,7 @@ AUDIENCES = (
 )
 ALL_OFFICES = ""
 NO_OFFICE = "(none)"  # the office filter's value for participants without a support office
-BATCH = 50
 STALE_SENDING = timedelta(minutes=10)
-RESTAMP_SECONDS = 60  # well under STALE_SENDING, however slow one mail is
 
 
 class Announcement(db.Model):
@@ -159,29 +156,8 @@ def deliver(announcement_id: int, base_url: str | None = None) -> None:
 
 def _deliver(announcement_id: int) -> None:
     announcement = db.session.get(Announcement, announcement_id)
-    while True:
-        waiting = db.session.scalars(db.select(AnnouncementMail.id).filter_by(
-            announcement_id=announcement_id, status="pending").order_by(AnnouncementMail.id).limit(BATCH)).all()
-        if not waiting:
-            return
-        # Claimed before sending: two jobs on the same announcement never mail anyone twice.
-        claimed = db.session.scalars(
-            sa.update(AnnouncementMail).where(AnnouncementMail.id.in_(waiting), AnnouncementMail.status == "pending")
-            .values(status="sending", sent_at=now_utc()).returning(AnnouncementMail.id)
-            .execution_options(synchronize_session=False)).all()
-        db.session.commit()
-        rows = db.session.scalars(db.select(AnnouncementMail).where(AnnouncementMail.id.in_(claimed))
-                                  .order_by(AnnouncementMail.id).options(
-            selectinload(AnnouncementMail.participant).selectinload(Participant.user))).all()
-        stamped = time.monotonic()
-        for n, row in enumerate(rows):
-            if time.monotonic() - stamped > RESTAMP_SECONDS:
-                # A slow mail server: the rest of the batch is still ours, not stuck for "send again" to take.
-                db.session.execute(sa.update(AnnouncementMail).where(
-                    AnnouncementMail.id.in_([r.id for r in rows[n:]]), AnnouncementMail.status == "sending")
-                    .values(sent_at=now_utc()).execution_options(synchronize_session=False))
-                db.session.commit()
-                stamped = time.monotonic()
+    for rows in mail_queue.claimed_batches(AnnouncementMail, AnnouncementMail.announcement_id == announcement_id):
+        for row in mail_queue.one_by_one(AnnouncementMail, rows):
             if not _still_in_group(announcement, row.participant):
                 row.status, row.error = "skipped", "no longer in the group"
             else:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,7 +19,7 @@ from flask import current_app, g, render_template
 from sqlalchemy.orm import selectinload
 from werkzeug.routing import BuildError
 
-from brokerage import links
+from brokerage import links, mail_queue
 from brokerage.calendar import build_calendar
 from brokerage.events.models import Event, Participant, Slot
 from brokerage.extensions import db
@@ -33,8 +32,6 @@ from brokerage.scheduling.timetable import FIT_THE_LIMITS, effective_slot_id, pe
 from brokerage.timeutil import now_utc
 
 STALE_SENDING = timedelta(minutes=10)  # a notice claimed this long ago by a process that stopped
-BATCH = 50  # notices claimed and recorded per transaction
-RESTAMP_SECONDS = 60  # a batch still being sent renews its claim this often, well under STALE_SENDING
 
 
 @dataclass(frozen=True)
@@ -271,34 +268,13 @@ def deliver(event_id: int, base_url: str | None = None) -> None:
 
 
 def _deliver(event_id: int) -> None:
-    while True:
-        waiting = db.session.scalars(db.select(PublishNotice.id).filter_by(event_id=event_id, status="pending")
-                                     .order_by(PublishNotice.id).limit(BATCH)).all()
-        if not waiting:
-            return
-        claimed = db.session.scalars(
-            sa.update(PublishNotice).where(PublishNotice.id.in_(waiting), PublishNotice.status == "pending")
-            .values(status="sending", sent_at=now_utc()).returning(PublishNotice.id)
-            .execution_options(synchronize_session=False)).all()
-        db.session.commit()
-        notices = db.session.scalars(db.select(PublishNotice).where(PublishNotice.id.in_(claimed))
-                                     .order_by(PublishNotice.id)
-                                     .options(selectinload(PublishNotice.participant).selectinload(Participant.user))
-                                     ).all()
+    for notices in mail_queue.claimed_batches(PublishNotice, PublishNotice.event_id == event_id):
         meeting_ids = {c["meeting"] for n in notices for c in n.changes}
         meetings = {m.id: m for m in db.session.scalars(db.select(Meeting).where(Meeting.id.in_(meeting_ids))
                                                          .options(*with_people()))}
         first = [n.participant for n in notices if n.first_time and n.participant.is_approved]
         unplaced = agreed_without_slot(first) if first else {}
-        stamped = time.monotonic()
-        for n, notice in enumerate(notices):
-            if time.monotonic() - stamped > RESTAMP_SECONDS:
-                # A slow mail server: the rest of the batch is still ours, not stuck for "send again" to take.
-                db.session.execute(sa.update(PublishNotice).where(
-                    PublishNotice.id.in_([later.id for later in notices[n:]]), PublishNotice.status == "sending")
-                    .values(sent_at=now_utc()).execution_options(synchronize_session=False))
-                db.session.commit()
-                stamped = time.monotonic()
+        for notice in mail_queue.one_by_one(PublishNotice, notices):
             try:
                 mail = _mail(notice, meetings, unplaced.get(notice.participant_id, []))
             except Exception as error:  # a notice that cannot even be written must not stop the others

@@ -143,6 +143,7 @@ def test_someone_who_leaves_the_group_before_their_turn_gets_nothing(app, consol
                                                                      monkeypatch):
     """2,000 mails take a while: a participant rejected meanwhile is skipped, and a process that stopped
     leaves its mails to "send again"."""
+    from brokerage import mail_queue
     from brokerage.organiser import announcements
     from brokerage.scheduling import jobs
     ids = _group(app, console, add_participant)
@@ -158,7 +159,7 @@ def test_someone_who_leaves_the_group_before_their_turn_gets_nothing(app, consol
     sent = [m["To"] for m in outbox() if m["Subject"].endswith("Book your meetings by Friday")]
     assert sorted(sent) == ["anne@paris.example", "kenji@tokyo.example"]
     assert "1 not sent: no longer in the group" in console.client.get(console.url("mail")).get_data(as_text=True)
-    assert announcements.RESTAMP_SECONDS * 5 < announcements.STALE_SENDING.total_seconds()
+    assert mail_queue.RENEW_SECONDS * 5 < announcements.STALE_SENDING.total_seconds()
 
 
 def test_a_slow_mail_server_does_not_make_the_rest_of_a_batch_look_stuck(app, console, add_participant, outbox,
@@ -167,6 +168,7 @@ def test_a_slow_mail_server_does_not_make_the_rest_of_a_batch_look_stuck(app, co
     them for abandoned and mails them twice."""
     import time
     from brokerage import mail as mail_module
+    from brokerage import mail_queue
     from brokerage.organiser import announcements
     _group(app, console, add_participant)
     claims, real = [], mail_module.send
@@ -178,7 +180,7 @@ def test_a_slow_mail_server_does_not_make_the_rest_of_a_batch_look_stuck(app, co
         time.sleep(0.05)
         return real(message)
     monkeypatch.setattr(mail_module, "send", slow)
-    monkeypatch.setattr(announcements, "RESTAMP_SECONDS", 0.01)
+    monkeypatch.setattr(mail_queue, "RENEW_SECONDS", 0.01)
     shown = _sent_from(console.post("mail", {**MAIL, "preview": "1"}).get_data(as_text=True))
     console.post("mail", {**MAIL, "send": "1", **shown}, form_path="mail")
     assert len(outbox()) == 3
