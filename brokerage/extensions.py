@@ -37,6 +37,8 @@ def _limits_off() -> bool:
 login_manager = LoginManager()
 login_manager.login_view = "accounts.login"
 login_manager.login_message_category = "info"
+# Said to someone who followed a link to a page for members (an event's Register button): they may be new.
+login_manager.login_message = "Log in to go on. New here? Create an account with the link below the form."
 
 
 def _lower(text):

@@ -53,12 +53,12 @@ LOCAL = {
     at(0, 0, 17): {"America/New_York": "2027-03-16 20:00", "Asia/Seoul": "2027-03-17 09:00"},
 }
 MOVE_LABELS = {  # the move page's option for the Lyon Robotics - Hudson Photonics meeting
-    at(13): "Tue 16 Mar 2027, 13:00 UTC · Lyon Robotics: Tue 16 Mar 2027, 14:00 (Europe/Paris (UTC+01:00)) · "
-            "Hudson Photonics: Tue 16 Mar 2027, 09:00 (America/New_York (UTC-04:00))",
-    at(13, 30): "Tue 16 Mar 2027, 13:30 UTC · Lyon Robotics: Tue 16 Mar 2027, 14:30 (Europe/Paris (UTC+01:00)) · "
-                "Hudson Photonics: Tue 16 Mar 2027, 09:30 (America/New_York (UTC-04:00))",
-    at(14): "Tue 16 Mar 2027, 14:00 UTC · Lyon Robotics: Tue 16 Mar 2027, 15:00 (Europe/Paris (UTC+01:00)) · "
-            "Hudson Photonics: Tue 16 Mar 2027, 10:00 (America/New_York (UTC-04:00))",
+    at(13): "Tue 16 Mar 2027, 13:00 UTC · Lyon Robotics: Tue 16 Mar 2027, 14:00, Europe/Paris (UTC+01:00) · "
+            "Hudson Photonics: Tue 16 Mar 2027, 09:00, America/New_York (UTC-04:00)",
+    at(13, 30): "Tue 16 Mar 2027, 13:30 UTC · Lyon Robotics: Tue 16 Mar 2027, 14:30, Europe/Paris (UTC+01:00) · "
+                "Hudson Photonics: Tue 16 Mar 2027, 09:30, America/New_York (UTC-04:00)",
+    at(14): "Tue 16 Mar 2027, 14:00 UTC · Lyon Robotics: Tue 16 Mar 2027, 15:00, Europe/Paris (UTC+01:00) · "
+            "Hudson Photonics: Tue 16 Mar 2027, 10:00, America/New_York (UTC-04:00)",
 }
 
 

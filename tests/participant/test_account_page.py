@@ -293,4 +293,4 @@ def test_a_reset_link_to_the_old_address_dies_with_the_change_of_address(app, ma
     assert "That reset link is not valid" in page
     # A refused confirmation, opened logged out, lands on the login page with the reason only.
     refused = stranger.get(confirm, follow_redirects=True).get_data(as_text=True)
-    assert "That confirmation link is not valid" in refused and "Please log in" not in refused
+    assert "That confirmation link is not valid" in refused and "Log in to go on." not in refused

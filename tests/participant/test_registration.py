@@ -353,3 +353,10 @@ def test_every_office_the_event_knows_is_offered(app, make_event):
     client = signed_up(app, "jun@busan.example")
     page = client.get("/events/march-2027/register").get_data(as_text=True)
     assert '<option value="EEN Korea (KIAT)">EEN Korea (KIAT)</option>' in page and "EEN Bavaria" in page
+
+
+def test_a_visitor_sent_to_log_in_is_told_they_can_create_an_account(client, make_event):
+    make_event()
+    page = client.get("/events/march-2027/register", follow_redirects=True).get_data(as_text=True)
+    assert "Log in to go on. New here? Create an account with the link below the form." in page
+    assert "Create an account</a>" in page

@@ -50,8 +50,8 @@ def test_move_form_offers_only_slots_that_work_for_both(app, client, auth, place
     # Boston is available in the afternoon (7-13); Lyon meets Berlin at 9; 10 is full (capacity 2); 8 is current.
     assert offered == {slots[i] for i in (7, 11, 12, 13)}
     # Each choice names UTC and both local times: 14:00 UTC is 15:00 in Lyon and 10:00 in Boston (EDT).
-    assert "14:00 UTC" in page and "15:00 (Europe/Paris (UTC+01:00))" in page
-    assert "10:00 (America/New_York (UTC-04:00))" in page
+    assert "14:00 UTC" in page and "15:00, Europe/Paris (UTC+01:00)" in page
+    assert "10:00, America/New_York (UTC-04:00)" in page
 
 
 @pytest.mark.parametrize("target, why", [(0, "not available"), (9, "busy"), (10, "full")])
